@@ -1,0 +1,52 @@
+import Varlink
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything the daemon needs to know to start: where its state lives, where it listens, its limits.
+public struct DaemonConfiguration: Sendable {
+    /// Where clients connect.
+    public enum Listener: Sendable, Hashable {
+        /// Bind this path.
+        case path(String)
+        /// Serve a socket that systemd passed, already listening.
+        case inherited(descriptor: Int32, name: String)
+    }
+
+    /// The default socket path, the one `clusterd.socket` listens on.
+    public static let defaultSocketPath = "/run/clusterd.sock"
+
+    /// Directory holding the log, snapshots and the lock file.
+    public var stateDirectory: String
+    public var listener: Listener
+    /// Largest request accepted, in bytes.
+    public var maximumMessageSize: Int = 16 * 1024 * 1024
+    /// Most client connections at once.
+    public var maximumConnections: Int = 1024
+    /// Idle connections are closed after this long.
+    public var idleTimeout: Duration = .seconds(300)
+
+    public init(stateDirectory: String, listener: Listener) {
+        self.stateDirectory = stateDirectory
+        self.listener = listener
+    }
+
+    /// The path of the event log inside the state directory.
+    public var logPath: String { stateDirectory + "/events.log" }
+
+    /// The path of the lock file that keeps a second daemon off the state directory.
+    public var lockPath: String { stateDirectory + "/clusterd.lock" }
+
+    /// The state directory when none is given: `$STATE_DIRECTORY` under systemd, `/var/lib/clusterd`
+    /// for root, `$XDG_STATE_HOME/clusterd` (or `~/.local/state/clusterd`) for other users.
+    public static func defaultStateDirectory(environment: [String: String], isRoot: Bool) -> String {
+        if let fromSystemd = environment["STATE_DIRECTORY"], !fromSystemd.isEmpty {
+            // systemd passes a colon-separated list when several are configured; the first is ours.
+            return String(fromSystemd.split(separator: ":").first ?? Substring(fromSystemd))
+        }
+        if isRoot { return "/var/lib/clusterd" }
+        if let xdg = environment["XDG_STATE_HOME"], !xdg.isEmpty { return xdg + "/clusterd" }
+        return (environment["HOME"] ?? ".") + "/.local/state/clusterd"
+    }
+}

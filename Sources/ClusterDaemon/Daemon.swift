@@ -1,0 +1,115 @@
+import Logging
+import ServiceLifecycle
+import Systemd
+import Varlink
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The clusterd daemon: takes the state directory, serves `org.clusterd.Registry`, and shuts down
+/// gracefully on SIGTERM or SIGINT.
+public struct Daemon: Sendable {
+    public let configuration: DaemonConfiguration
+    private let logger: Logger
+
+    public init(configuration: DaemonConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Runs until a shutdown signal. Throws a `DaemonError` when it cannot start.
+    public func run() async throws {
+        try Self.makeDirectory(configuration.stateDirectory)
+        let lock = try StateDirectoryLock(path: configuration.lockPath)
+        defer { withExtendedLifetime(lock) {} }
+
+        let startedAt = RFC3339.now()
+        let replayStart = ContinuousClock.now
+        // The event log is opened and replayed here once it exists; until then there is nothing to replay.
+        let replayMilliseconds = (ContinuousClock.now - replayStart).milliseconds
+
+        let handler = RegistryMethodHandler(
+            configuration: configuration,
+            startedAt: startedAt,
+            replayMilliseconds: replayMilliseconds
+        )
+        let service = VarlinkService(
+            info: .init(
+                vendor: "clusterd",
+                product: "clusterd",
+                version: ClusterdVersion.current,
+                url: ""
+            ),
+            interfaces: [(RegistryInterfaceDefinition.interface, handler)],
+            logger: logger
+        )
+        let server = VarlinkServer(configuration: serverConfiguration(), service: service, logger: logger)
+        let readiness = ReadinessService(
+            server: server,
+            notifier: ServiceNotifier(),
+            status: { "serving, 0 events" },
+            logger: logger
+        )
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: VarlinkServerService(server: server)),
+                    .init(service: readiness),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        do {
+            try await group.run()
+        } catch let error as UnixSocketPathError {
+            throw DaemonError.cannotListen(endpoint: error.path, reason: error.reason)
+        }
+        logger.info("stopped")
+    }
+
+    private func serverConfiguration() -> VarlinkServerConfiguration {
+        let endpoint: VarlinkServerConfiguration.Endpoint
+        switch configuration.listener {
+        case .path(let path): endpoint = .path(path)
+        case .inherited(let descriptor, _): endpoint = .listeningSocket(descriptor: descriptor)
+        }
+        var server = VarlinkServerConfiguration(endpoint: endpoint)
+        server.maximumMessageSize = configuration.maximumMessageSize
+        server.maximumConnections = configuration.maximumConnections
+        server.idleTimeout = configuration.idleTimeout
+        server.messageTooLargeError = { limit in
+            VarlinkError(
+                "\(RegistryInterfaceDefinition.name).TooLarge",
+                parameters: ["limit": .int(Int64(limit)), "reason": "message longer than \(limit) bytes"]
+            )
+        }
+        server.tooManyConnectionsError = { limit in
+            VarlinkError("\(RegistryInterfaceDefinition.name).TooManyConnections", parameters: ["limit": .int(Int64(limit))])
+        }
+        return server
+    }
+
+    private static func makeDirectory(_ path: String) throws(DaemonError) {
+        var components: [Substring] = []
+        for component in path.split(separator: "/") {
+            components.append(component)
+            let partial = (path.hasPrefix("/") ? "/" : "") + components.joined(separator: "/")
+            if mkdir(partial, 0o750) != 0 && errno != EEXIST {
+                throw .stateDirectory(path: path, reason: "cannot create \(partial): \(String(cString: strerror(errno)))")
+            }
+        }
+        guard access(path, W_OK) == 0 else {
+            throw .stateDirectory(path: path, reason: "not writable: \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds.
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,36 @@
+/// Why the daemon cannot start or go on, with what to do about it. Each case maps to a sysexits code.
+public enum DaemonError: Error, Sendable, CustomStringConvertible {
+    /// Another clusterd holds the state directory.
+    case alreadyRunning(lockPath: String, holderPID: Int32?)
+    /// The state directory cannot be created or used.
+    case stateDirectory(path: String, reason: String)
+    /// The socket cannot be listened on.
+    case cannotListen(endpoint: String, reason: String)
+    /// The environment passed by systemd is unusable.
+    case invalidEnvironment(reason: String)
+
+    public var description: String {
+        switch self {
+        case .alreadyRunning(let lockPath, let pid):
+            let holder = pid.map { "process \($0)" } ?? "another process"
+            return "another clusterd (\(holder)) is already running on this state directory (lock \(lockPath)); "
+                + "stop it first, or give this one its own --state-dir"
+        case .stateDirectory(let path, let reason):
+            return "state directory \(path): \(reason)"
+        case .cannotListen(let endpoint, let reason):
+            return "cannot listen on \(endpoint): \(reason); choose another path with --socket PATH"
+        case .invalidEnvironment(let reason):
+            return "invalid socket activation environment: \(reason)"
+        }
+    }
+
+    /// The process exit code (sysexits.h) for this failure.
+    public var exitCode: Int32 {
+        switch self {
+        case .alreadyRunning: return 75  // EX_TEMPFAIL: try again once the other one is gone
+        case .stateDirectory: return 73  // EX_CANTCREAT
+        case .cannotListen: return 69  // EX_UNAVAILABLE
+        case .invalidEnvironment: return 78  // EX_CONFIG
+        }
+    }
+}

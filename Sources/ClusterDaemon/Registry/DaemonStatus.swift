@@ -1,0 +1,26 @@
+import Varlink
+
+/// The answer of `GetStatus`.
+public struct DaemonStatus: Sendable, Hashable {
+    public var version: String
+    public var lastSequence: UInt64
+    public var events: UInt64
+    public var logPath: String
+    public var logBytes: UInt64
+    /// RFC 3339, UTC.
+    public var startedAt: String
+    public var replayMilliseconds: Int64
+
+    /// The reply parameters, as the interface declares them.
+    public var parameters: [String: JSONValue] {
+        [
+            "version": .string(version),
+            "last_seq": .int(Int64(lastSequence)),
+            "events": .int(Int64(events)),
+            "log_path": .string(logPath),
+            "log_bytes": .int(Int64(logBytes)),
+            "started_at": .string(startedAt),
+            "replay_ms": .int(replayMilliseconds),
+        ]
+    }
+}

@@ -1,0 +1,74 @@
+/// Where a JSON value does not match a Varlink type, e.g. `regions[2]: expected a string, got an integer`.
+public struct VarlinkTypeMismatch: Sendable, Hashable, CustomStringConvertible {
+    /// The path of the offending value, starting with the top-level parameter name.
+    public var path: String
+    /// What was expected and what came instead.
+    public var reason: String
+
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// Checks JSON values against the types of an interface.
+struct VarlinkTypeChecker {
+    let types: [String: VarlinkType]
+
+    func mismatch(in object: [String: JSONValue], fields: [VarlinkField], path: String = "") -> VarlinkTypeMismatch? {
+        let prefix = path.isEmpty ? "" : path + "."
+        for field in fields {
+            let value = object[field.name] ?? .null
+            if let mismatch = self.mismatch(value, field.type, path: prefix + field.name) { return mismatch }
+        }
+        let known = Set(fields.map(\.name))
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            return VarlinkTypeMismatch(path: prefix + unknown, reason: "unknown field")
+        }
+        return nil
+    }
+
+    func mismatch(_ value: JSONValue, _ type: VarlinkType, path: String) -> VarlinkTypeMismatch? {
+        func expected(_ what: String) -> VarlinkTypeMismatch {
+            let got = value.isNull ? "nothing" : value.kindDescription
+            return VarlinkTypeMismatch(path: path, reason: "expected \(what), got \(got)")
+        }
+        switch type {
+        case .optional(let wrapped):
+            return value.isNull ? nil : mismatch(value, wrapped, path: path)
+        case .bool:
+            return value.boolValue == nil ? expected("a boolean") : nil
+        case .int:
+            return value.intValue == nil ? expected("an integer") : nil
+        case .float:
+            return value.doubleValue == nil ? expected("a number") : nil
+        case .string:
+            return value.stringValue == nil ? expected("a string") : nil
+        case .object:
+            return value.objectValue == nil ? expected("an object") : nil
+        case .enumeration(let cases):
+            guard let string = value.stringValue else { return expected("one of \(cases.joined(separator: ", "))") }
+            return cases.contains(string)
+                ? nil : VarlinkTypeMismatch(path: path, reason: "'\(string)' is not one of \(cases.joined(separator: ", "))")
+        case .array(let element):
+            guard let elements = value.arrayValue else { return expected("an array") }
+            for (index, item) in elements.enumerated() {
+                if let mismatch = mismatch(item, element, path: "\(path)[\(index)]") { return mismatch }
+            }
+            return nil
+        case .dictionary(let element):
+            guard let members = value.objectValue else { return expected("an object") }
+            for key in members.keys.sorted() {
+                if let mismatch = mismatch(members[key]!, element, path: "\(path)[\(key)]") { return mismatch }
+            }
+            return nil
+        case .stringSet:
+            return value.objectValue == nil ? expected("an object") : nil
+        case .structure(let fields):
+            guard let members = value.objectValue else { return expected("an object") }
+            return mismatch(in: members, fields: fields, path: path)
+        case .named(let name):
+            guard let resolved = types[name] else {
+                return VarlinkTypeMismatch(path: path, reason: "undeclared type \(name)")
+            }
+            return mismatch(value, resolved, path: path)
+        }
+    }
+}

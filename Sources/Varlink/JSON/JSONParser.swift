@@ -1,0 +1,281 @@
+/// A strict RFC 8259 JSON parser over UTF-8 bytes.
+///
+/// Strict on purpose: the bytes come from untrusted peers. Nesting depth is limited, strings must be
+/// valid UTF-8, duplicate object keys are rejected, and nothing but whitespace may follow the value.
+public struct JSONParser {
+    /// Deepest nesting of arrays and objects accepted.
+    public static let maximumDepth = 128
+
+    /// Parses one complete JSON text.
+    public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
+        let result: Result<JSONValue, JSONParseError> = bytes.withContiguousStorageIfAvailable { buffer in
+            parseResult(buffer)
+        } ?? Array(bytes).withUnsafeBufferPointer { parseResult($0) }
+        return try result.get()
+    }
+
+    /// Parses one complete JSON text from a string.
+    public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+        try parse(Array(text.utf8))
+    }
+
+    private static func parseResult(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
+        var parser = JSONParser(bytes: buffer)
+        do {
+            parser.skipWhitespace()
+            let value = try parser.parseValue(depth: 0)
+            parser.skipWhitespace()
+            if parser.position != buffer.count {
+                throw parser.error("unexpected data after the JSON value")
+            }
+            return .success(value)
+        } catch let error as JSONParseError {
+            return .failure(error)
+        } catch {
+            return .failure(JSONParseError(offset: parser.position, reason: "\(error)"))
+        }
+    }
+
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var position = 0
+
+    private init(bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+    }
+
+    private func error(_ reason: String, at offset: Int? = nil) -> JSONParseError {
+        JSONParseError(offset: offset ?? position, reason: reason)
+    }
+
+    private var atEnd: Bool { position >= bytes.count }
+
+    private mutating func skipWhitespace() {
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x0A, 0x0D, 0x09: position += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard !atEnd else { throw error("unexpected end of input, expected a value") }
+        switch bytes[position] {
+        case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
+        case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
+        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
+        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
+        default:
+            throw error("unexpected character \(Self.describe(bytes[position])), expected a value")
+        }
+    }
+
+    private static func describe(_ byte: UInt8) -> String {
+        if byte >= 0x20 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
+        return "0x" + String(byte, radix: 16)
+    }
+
+    private mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
+        let start = position
+        let count = literal.utf8CodeUnitCount
+        guard bytes.count - position >= count else { throw error("unexpected end of input in literal", at: start) }
+        let utf8 = UnsafeBufferPointer(start: literal.utf8Start, count: count)
+        for index in 0..<count where bytes[position + index] != utf8[index] {
+            throw error("invalid literal, expected \(literal)", at: start)
+        }
+        position += count
+    }
+
+    private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard depth <= Self.maximumDepth else { throw error("nesting deeper than \(Self.maximumDepth) levels") }
+        position += 1
+        var members: [String: JSONValue] = [:]
+        skipWhitespace()
+        if !atEnd && bytes[position] == UInt8(ascii: "}") {
+            position += 1
+            return .object(members)
+        }
+        while true {
+            skipWhitespace()
+            guard !atEnd else { throw error("unexpected end of input in object") }
+            guard bytes[position] == UInt8(ascii: "\"") else { throw error("expected a string key in object") }
+            let keyOffset = position
+            let key = try parseString()
+            skipWhitespace()
+            guard !atEnd, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':' after object key") }
+            position += 1
+            skipWhitespace()
+            let value = try parseValue(depth: depth)
+            if members.updateValue(value, forKey: key) != nil {
+                throw error("duplicate key \"\(key)\" in object", at: keyOffset)
+            }
+            skipWhitespace()
+            guard !atEnd else { throw error("unexpected end of input in object") }
+            switch bytes[position] {
+            case UInt8(ascii: ","): position += 1
+            case UInt8(ascii: "}"): position += 1; return .object(members)
+            default: throw error("expected ',' or '}' in object")
+            }
+        }
+    }
+
+    private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard depth <= Self.maximumDepth else { throw error("nesting deeper than \(Self.maximumDepth) levels") }
+        position += 1
+        var elements: [JSONValue] = []
+        skipWhitespace()
+        if !atEnd && bytes[position] == UInt8(ascii: "]") {
+            position += 1
+            return .array(elements)
+        }
+        while true {
+            skipWhitespace()
+            elements.append(try parseValue(depth: depth))
+            skipWhitespace()
+            guard !atEnd else { throw error("unexpected end of input in array") }
+            switch bytes[position] {
+            case UInt8(ascii: ","): position += 1
+            case UInt8(ascii: "]"): position += 1; return .array(elements)
+            default: throw error("expected ',' or ']' in array")
+            }
+        }
+    }
+
+    private mutating func parseString() throws(JSONParseError) -> String {
+        let start = position
+        position += 1
+        // Fast path: no escapes, validate UTF-8 once.
+        var scan = position
+        while scan < bytes.count {
+            let byte = bytes[scan]
+            if byte == UInt8(ascii: "\"") {
+                let slice = UnsafeBufferPointer(rebasing: bytes[position..<scan])
+                guard let string = String(validating: slice, as: UTF8.self) else {
+                    throw error("string is not valid UTF-8", at: start)
+                }
+                position = scan + 1
+                return string
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 { throw error("control character in string", at: scan) }
+            scan += 1
+        }
+        guard scan < bytes.count else { throw error("unterminated string", at: start) }
+        return try parseEscapedString(start: start)
+    }
+
+    private mutating func parseEscapedString(start: Int) throws(JSONParseError) -> String {
+        var utf8: [UInt8] = []
+        while true {
+            guard !atEnd else { throw error("unterminated string", at: start) }
+            let byte = bytes[position]
+            switch byte {
+            case UInt8(ascii: "\""):
+                position += 1
+                guard let string = String(validating: utf8, as: UTF8.self) else {
+                    throw error("string is not valid UTF-8", at: start)
+                }
+                return string
+            case UInt8(ascii: "\\"):
+                position += 1
+                guard !atEnd else { throw error("unterminated escape", at: start) }
+                let escape = bytes[position]
+                position += 1
+                switch escape {
+                case UInt8(ascii: "\""): utf8.append(0x22)
+                case UInt8(ascii: "\\"): utf8.append(0x5C)
+                case UInt8(ascii: "/"): utf8.append(0x2F)
+                case UInt8(ascii: "b"): utf8.append(0x08)
+                case UInt8(ascii: "f"): utf8.append(0x0C)
+                case UInt8(ascii: "n"): utf8.append(0x0A)
+                case UInt8(ascii: "r"): utf8.append(0x0D)
+                case UInt8(ascii: "t"): utf8.append(0x09)
+                case UInt8(ascii: "u"): try appendUnicodeEscape(to: &utf8)
+                default: throw error("invalid escape \\\(Self.describe(escape))", at: position - 2)
+                }
+            default:
+                if byte < 0x20 { throw error("control character in string") }
+                utf8.append(byte)
+                position += 1
+            }
+        }
+    }
+
+    private mutating func readHex4() throws(JSONParseError) -> UInt16 {
+        guard bytes.count - position >= 4 else { throw error("truncated \\u escape") }
+        var value: UInt16 = 0
+        for _ in 0..<4 {
+            let byte = bytes[position]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw error("invalid hex digit in \\u escape")
+            }
+            value = value << 4 | UInt16(digit)
+            position += 1
+        }
+        return value
+    }
+
+    private mutating func appendUnicodeEscape(to utf8: inout [UInt8]) throws(JSONParseError) {
+        let escapeStart = position - 2
+        let first = try readHex4()
+        var scalarValue = UInt32(first)
+        if (0xD800...0xDBFF).contains(first) {
+            guard bytes.count - position >= 6, bytes[position] == UInt8(ascii: "\\"),
+                bytes[position + 1] == UInt8(ascii: "u")
+            else { throw error("unpaired high surrogate", at: escapeStart) }
+            position += 2
+            let second = try readHex4()
+            guard (0xDC00...0xDFFF).contains(second) else { throw error("invalid low surrogate", at: escapeStart) }
+            scalarValue = 0x10000 + ((UInt32(first) - 0xD800) << 10) + (UInt32(second) - 0xDC00)
+        } else if (0xDC00...0xDFFF).contains(first) {
+            throw error("unpaired low surrogate", at: escapeStart)
+        }
+        guard let scalar = Unicode.Scalar(scalarValue) else { throw error("invalid code point", at: escapeStart) }
+        utf8.append(contentsOf: String(Character(scalar)).utf8)
+    }
+
+    private mutating func parseNumber() throws(JSONParseError) -> JSONValue {
+        let start = position
+        var isInteger = true
+        if bytes[position] == UInt8(ascii: "-") { position += 1 }
+        guard !atEnd, isDigit(bytes[position]) else { throw error("invalid number", at: start) }
+        if bytes[position] == UInt8(ascii: "0") {
+            position += 1
+            if !atEnd && isDigit(bytes[position]) { throw error("leading zero in number", at: start) }
+        } else {
+            while !atEnd && isDigit(bytes[position]) { position += 1 }
+        }
+        if !atEnd && bytes[position] == UInt8(ascii: ".") {
+            isInteger = false
+            position += 1
+            guard !atEnd, isDigit(bytes[position]) else { throw error("expected digits after '.'", at: start) }
+            while !atEnd && isDigit(bytes[position]) { position += 1 }
+        }
+        if !atEnd && (bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E")) {
+            isInteger = false
+            position += 1
+            if !atEnd && (bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-")) {
+                position += 1
+            }
+            guard !atEnd, isDigit(bytes[position]) else { throw error("expected digits in exponent", at: start) }
+            while !atEnd && isDigit(bytes[position]) { position += 1 }
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+        if isInteger, let integer = Int64(text) {
+            return .int(integer)
+        }
+        guard let double = Double(text), double.isFinite else { throw error("number out of range", at: start) }
+        return .double(double)
+    }
+
+    private func isDigit(_ byte: UInt8) -> Bool {
+        byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+    }
+}

@@ -1,0 +1,58 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Checks and prepares a filesystem path before a server binds a Unix socket there.
+enum UnixSocketPath {
+    /// Makes `path` ready for `bind`: a stale socket file is removed, while a socket that still has
+    /// a server behind it, or a file that is no socket, is left alone and refused.
+    static func prepareForBinding(_ path: String) throws {
+        guard path.utf8.count < 108 else {
+            throw UnixSocketPathError(path: path, reason: "the path is longer than the 107 bytes a Unix socket address holds")
+        }
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard (info.st_mode & S_IFMT) == S_IFSOCK else {
+            throw UnixSocketPathError(path: path, reason: "a file that is not a socket is in the way")
+        }
+        if isAcceptingConnections(path) {
+            throw UnixSocketPathError(path: path, reason: "another server is already listening there")
+        }
+        guard unlink(path) == 0 || errno == ENOENT else {
+            throw UnixSocketPathError(path: path, reason: "cannot remove the stale socket file: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Whether a server accepts connections at `path` right now.
+    static func isAcceptingConnections(_ path: String) -> Bool {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            let bytes = Array(path.utf8.prefix(raw.count - 1))
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        return result == 0
+    }
+}
+
+/// Why the server cannot listen on a socket path.
+public struct UnixSocketPathError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    public var description: String { "cannot listen on \(path): \(reason)" }
+}

@@ -1,0 +1,37 @@
+/// Implements the methods of one interface.
+///
+/// The service has already checked that the method exists and that the parameters match its
+/// declared input; the handler returns the final reply's parameters or throws a `VarlinkError`.
+public protocol VarlinkMethodHandler: Sendable {
+    /// Answers one call of `method` (the member name, without the interface).
+    func handle(
+        method: String,
+        parameters: [String: JSONValue],
+        context: VarlinkCallContext
+    ) async throws -> [String: JSONValue]
+}
+
+/// What a handler knows about the call beyond its parameters, and how it streams replies.
+public struct VarlinkCallContext: Sendable {
+    /// The caller, when the transport knows it.
+    public let peer: VarlinkPeer?
+    /// The call as received.
+    public let call: VarlinkCall
+    private let sendContinuing: @Sendable ([String: JSONValue]) async throws -> Void
+
+    public init(
+        peer: VarlinkPeer?,
+        call: VarlinkCall,
+        sendContinuing: @escaping @Sendable ([String: JSONValue]) async throws -> Void
+    ) {
+        self.peer = peer
+        self.call = call
+        self.sendContinuing = sendContinuing
+    }
+
+    /// Sends an intermediate reply (`continues: true`). Only allowed when the call was made with `more`.
+    public func yield(_ parameters: [String: JSONValue]) async throws {
+        guard call.more else { throw VarlinkError.expectedMore }
+        try await sendContinuing(parameters)
+    }
+}

@@ -1,0 +1,232 @@
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Serves a `VarlinkService` on a Unix stream socket.
+///
+/// `run()` serves until `shutdown()` is called or its task is cancelled, then stops accepting,
+/// answers the calls in flight, closes the connections, removes the socket file it created, and
+/// returns. Each connection's calls are answered in order, one at a time, as Varlink requires.
+public final class VarlinkServer: Sendable {
+    private enum State {
+        case created
+        case binding
+        case running(serverChannel: any Channel)
+        case shuttingDown
+        case finished
+    }
+
+    public let configuration: VarlinkServerConfiguration
+    private let service: VarlinkService
+    private let logger: Logger
+    private let eventLoopGroup: any EventLoopGroup
+    private let state = Mutex(State.created)
+    private let connections = VarlinkConnectionRegistry()
+    private let readyWaiters = Mutex<[CheckedContinuation<Void, any Error>]>([])
+
+    public init(
+        configuration: VarlinkServerConfiguration,
+        service: VarlinkService,
+        logger: Logger,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.configuration = configuration
+        self.service = service
+        self.logger = logger
+        self.eventLoopGroup = eventLoopGroup
+    }
+
+    /// The number of connections being served.
+    public var connectionCount: Int { connections.count }
+
+    /// Binds or adopts the socket and serves until shut down.
+    public func run() async throws {
+        let shouldStart = state.withLock { state -> Bool in
+            guard case .created = state else { return false }
+            state = .binding
+            return true
+        }
+        guard shouldStart else { throw VarlinkServerError.alreadyStarted }
+
+        let serverChannel: any Channel
+        do {
+            serverChannel = try await bind()
+        } catch {
+            state.withLock { $0 = .finished }
+            resumeReadyWaiters(with: error)
+            throw error
+        }
+        let shutdownRequested = state.withLock { state -> Bool in
+            if case .shuttingDown = state { return true }
+            state = .running(serverChannel: serverChannel)
+            return false
+        }
+        if shutdownRequested { serverChannel.close(promise: nil) }
+        resumeReadyWaiters(with: nil)
+
+        await withTaskCancellationHandler {
+            try? await serverChannel.closeFuture.get()
+        } onCancel: {
+            self.shutdown()
+        }
+        await drainConnections()
+        if case .path(let path) = configuration.endpoint {
+            unlink(path)
+        }
+        state.withLock { $0 = .finished }
+        logger.info("varlink server stopped")
+    }
+
+    /// Ends the open connections: those between calls at once, the others after their reply, and
+    /// all of them when the grace period is over.
+    private func drainConnections() async {
+        connections.beginShutdown()
+        let deadline = ContinuousClock.now + configuration.shutdownGracePeriod
+        var forced = false
+        while connections.count > 0 {
+            if !forced && ContinuousClock.now >= deadline {
+                logger.warning("closing connections whose calls outlived the shutdown grace period", metadata: ["connections": "\(connections.count)"])
+                connections.closeAll()
+                forced = true
+            }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// Waits until the socket is bound and listening (or binding failed).
+    public func waitUntilListening() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let outcome = state.withLock { state -> Result<Void, any Error>? in
+                switch state {
+                case .running: return .success(())
+                case .finished: return .failure(VarlinkServerError.notRunning)
+                default:
+                    readyWaiters.withLock { $0.append(continuation) }
+                    return nil
+                }
+            }
+            if let outcome { continuation.resume(with: outcome) }
+        }
+    }
+
+    /// Begins a graceful shutdown: no new connections, calls in flight answered, then `run()` returns.
+    public func shutdown() {
+        let channel = state.withLock { state -> (any Channel)? in
+            switch state {
+            case .running(let serverChannel):
+                state = .shuttingDown
+                return serverChannel
+            case .created, .binding:
+                state = .shuttingDown
+                return nil
+            case .shuttingDown, .finished:
+                return nil
+            }
+        }
+        connections.refuseNew()
+        channel?.close(promise: nil)
+    }
+
+    private func resumeReadyWaiters(with error: (any Error)?) {
+        let waiters = readyWaiters.withLock { waiters in
+            defer { waiters = [] }
+            return waiters
+        }
+        for waiter in waiters {
+            if let error { waiter.resume(throwing: error) } else { waiter.resume() }
+        }
+    }
+
+    private func bind() async throws -> any Channel {
+        let bootstrap = ServerBootstrap(group: eventLoopGroup)
+            .serverChannelOption(.backlog, value: 512)
+            .childChannelInitializer { [self] channel in
+                PeerCredentials.read(from: channel).flatMapThrowing { peer in
+                    try self.setUp(channel, peer: peer)
+                }
+            }
+        switch configuration.endpoint {
+        case .path(let path):
+            try UnixSocketPath.prepareForBinding(path)
+            let channel: any Channel
+            do {
+                channel = try await bootstrap.bind(unixDomainSocketPath: path).get()
+            } catch let error as IOError {
+                throw UnixSocketPathError(path: path, reason: String(cString: strerror(error.errnoCode)))
+            }
+            guard chmod(path, mode_t(configuration.socketMode)) == 0 else {
+                let reason = String(cString: strerror(errno))
+                try? await channel.close()
+                throw UnixSocketPathError(path: path, reason: "cannot set its mode: \(reason)")
+            }
+            logger.info("listening", metadata: ["socket": "\(path)"])
+            return channel
+        case .listeningSocket(let descriptor):
+            let channel = try await bootstrap.withBoundSocket(NIOBSDSocket.Handle(descriptor)).get()
+            logger.info("listening on an inherited socket", metadata: ["fd": "\(descriptor)"])
+            return channel
+        }
+    }
+
+    /// Sets up an accepted connection's pipeline and starts the task that answers it, or refuses it.
+    private func setUp(_ channel: any Channel, peer: VarlinkPeer?) throws {
+        let pipeline = channel.pipeline.syncOperations
+        switch connections.add(channel, limit: configuration.maximumConnections) {
+        case .refusedShuttingDown:
+            try pipeline.addHandler(VarlinkRefuseConnectionHandler(reply: nil))
+        case .refusedOverLimit:
+            logger.warning(
+                "refused a connection: too many connections",
+                metadata: ["limit": "\(configuration.maximumConnections)", "peer": "\(peer.map { "\($0)" } ?? "unknown")"]
+            )
+            let error = configuration.tooManyConnectionsError(configuration.maximumConnections)
+            try pipeline.addHandler(VarlinkRefuseConnectionHandler(reply: VarlinkReply(error: error)))
+        case .added(let id):
+            let (events, continuation) = AsyncStream<VarlinkConnectionEvent>.makeStream()
+            let flowControl = VarlinkReadFlowControl(channel: channel)
+            try pipeline.addHandlers(
+                ByteToMessageHandler(VarlinkFrameDecoder(maximumMessageSize: configuration.maximumMessageSize)),
+                VarlinkConnectionHandler(continuation: continuation, flowControl: flowControl)
+            )
+            let connection = VarlinkServerConnection(
+                id: id,
+                channel: channel,
+                peer: peer,
+                events: events,
+                flowControl: flowControl,
+                service: service,
+                registry: connections,
+                configuration: configuration,
+                logger: logger
+            )
+            Task { await connection.serve() }
+        }
+    }
+}
+
+/// Why a `VarlinkServer` could not do what was asked.
+public enum VarlinkServerError: Error, CustomStringConvertible {
+    case alreadyStarted
+    case notRunning
+
+    public var description: String {
+        switch self {
+        case .alreadyStarted: return "the server was already started"
+        case .notRunning: return "the server is not running"
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds, saturating.
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : product &+ attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,155 @@
+import Logging
+
+/// A Varlink service: the interfaces it provides, `org.varlink.service` for introspection, and the
+/// dispatch of calls to handlers after checking them against the interface definitions.
+///
+/// Transport-free: the server feeds it calls and writes what it answers, so it can be tested alone.
+public struct VarlinkService: Sendable {
+    /// Vendor, product, version and URL returned by `GetInfo`.
+    public struct Info: Sendable, Hashable {
+        public var vendor: String
+        public var product: String
+        public var version: String
+        public var url: String
+
+        public init(vendor: String, product: String, version: String, url: String) {
+            self.vendor = vendor
+            self.product = product
+            self.version = version
+            self.url = url
+        }
+    }
+
+    /// The definition of `org.varlink.service`, as published at varlink.org.
+    public static let serviceInterfaceDescription = """
+        # The Varlink Service Interface is provided by every varlink service. It
+        # describes the service and the interfaces it implements.
+        interface org.varlink.service
+
+        # Get a list of all the interfaces a service provides and information
+        # about the implementation.
+        method GetInfo() -> (
+          vendor: string,
+          product: string,
+          version: string,
+          url: string,
+          interfaces: []string
+        )
+
+        # Get the description of an interface that is implemented by this service.
+        method GetInterfaceDescription(interface: string) -> (description: string)
+
+        # The requested interface was not found.
+        error InterfaceNotFound (interface: string)
+
+        # The requested method was not found
+        error MethodNotFound (method: string)
+
+        # The interface defines the requested method, but the service does not
+        # implement it.
+        error MethodNotImplemented (method: string)
+
+        # One of the passed parameters is invalid.
+        error InvalidParameter (parameter: string)
+
+        # Client is denied access
+        error PermissionDenied ()
+
+        # Method is expected to be called with 'more' set to true, but wasn't
+        error ExpectedMore ()
+
+        """
+
+    public let info: Info
+    private let interfaces: [String: VarlinkInterface]
+    private let handlers: [String: any VarlinkMethodHandler]
+    private let interfaceOrder: [String]
+    private let logger: Logger
+
+    /// A service providing `interfaces`, each with its handler, besides `org.varlink.service`.
+    public init(info: Info, interfaces: [(VarlinkInterface, any VarlinkMethodHandler)], logger: Logger) {
+        let service = try! VarlinkInterface(parsing: Self.serviceInterfaceDescription)
+        var byName: [String: VarlinkInterface] = [service.name: service]
+        var handlers: [String: any VarlinkMethodHandler] = [:]
+        var order = [service.name]
+        for (interface, handler) in interfaces {
+            precondition(byName[interface.name] == nil, "interface \(interface.name) provided twice")
+            byName[interface.name] = interface
+            handlers[interface.name] = handler
+            order.append(interface.name)
+        }
+        self.info = info
+        self.interfaces = byName
+        self.handlers = handlers
+        self.interfaceOrder = order
+        self.logger = logger
+    }
+
+    /// The names of all interfaces provided, `org.varlink.service` first.
+    public var interfaceNames: [String] { interfaceOrder }
+
+    /// Answers `call`. Returns the final reply, or nil for a `oneway` call. Intermediate replies of a
+    /// `more` call go through `sendContinuing`.
+    public func answer(
+        _ call: VarlinkCall,
+        peer: VarlinkPeer?,
+        sendContinuing: @escaping @Sendable ([String: JSONValue]) async throws -> Void
+    ) async -> VarlinkReply? {
+        let reply: VarlinkReply
+        do {
+            let parameters = try await dispatch(call, peer: peer, sendContinuing: sendContinuing)
+            reply = VarlinkReply(parameters: parameters)
+        } catch let error as VarlinkError {
+            reply = VarlinkReply(error: error)
+        } catch is CancellationError {
+            reply = VarlinkReply(error: VarlinkError("\(call.interfaceName).Cancelled"))
+        } catch {
+            logger.error(
+                "unexpected error from a method handler",
+                metadata: ["method": "\(call.method)", "error": "\(error)"]
+            )
+            reply = VarlinkReply(
+                error: VarlinkError("\(call.interfaceName).InternalError", parameters: ["reason": .string("\(error)")])
+            )
+        }
+        return call.oneway ? nil : reply
+    }
+
+    private func dispatch(
+        _ call: VarlinkCall,
+        peer: VarlinkPeer?,
+        sendContinuing: @escaping @Sendable ([String: JSONValue]) async throws -> Void
+    ) async throws -> [String: JSONValue] {
+        let interfaceName = call.interfaceName
+        guard let interface = interfaces[interfaceName] else { throw VarlinkError.interfaceNotFound(interfaceName) }
+        let member = call.memberName
+        guard interface.methods[member] != nil else { throw VarlinkError.methodNotFound(call.method) }
+        if call.upgrade { throw VarlinkError.methodNotImplemented(call.method) }
+        try interface.validateInput(of: member, call.parameters)
+        if interfaceName == VarlinkError.serviceInterface {
+            return try answerServiceCall(member, call.parameters)
+        }
+        guard let handler = handlers[interfaceName] else { throw VarlinkError.methodNotImplemented(call.method) }
+        let context = VarlinkCallContext(peer: peer, call: call, sendContinuing: sendContinuing)
+        return try await handler.handle(method: member, parameters: call.parameters, context: context)
+    }
+
+    private func answerServiceCall(_ member: String, _ parameters: [String: JSONValue]) throws -> [String: JSONValue] {
+        switch member {
+        case "GetInfo":
+            return [
+                "vendor": .string(info.vendor),
+                "product": .string(info.product),
+                "version": .string(info.version),
+                "url": .string(info.url),
+                "interfaces": .array(interfaceOrder.map { .string($0) }),
+            ]
+        case "GetInterfaceDescription":
+            let name = parameters["interface"]?.stringValue ?? ""
+            guard let interface = interfaces[name] else { throw VarlinkError.interfaceNotFound(name) }
+            return ["description": .string(interface.description)]
+        default:
+            throw VarlinkError.methodNotImplemented("\(VarlinkError.serviceInterface).\(member)")
+        }
+    }
+}

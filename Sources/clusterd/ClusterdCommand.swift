@@ -1,0 +1,107 @@
+import ArgumentParser
+import ClusterDaemon
+import Logging
+import Systemd
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct ClusterdCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clusterd",
+        abstract: "The member registry daemon of a network of business clusters.",
+        discussion: """
+            Appends membership and survey events to an append-only log in the state directory and
+            answers queries with Varlink (interface org.clusterd.Registry) on a Unix socket.
+
+            Defaults: the state directory is $STATE_DIRECTORY under systemd, /var/lib/clusterd for
+            root, else $XDG_STATE_HOME/clusterd (~/.local/state/clusterd). The socket is the one
+            systemd passes (socket activation), else --socket, else /run/clusterd.sock.
+
+            Exit codes: 0 stopped cleanly (SIGTERM, SIGINT); 64 bad arguments; 69 cannot listen;
+            73 state directory unusable; 75 another clusterd holds the state directory;
+            78 bad socket activation environment.
+            """,
+        version: ClusterdVersion.current
+    )
+
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Directory for the log, snapshots and lock.", valueName: "dir"))
+    var stateDirectory: String?
+
+    @Option(help: ArgumentHelp("Unix socket path to listen on.", valueName: "path"))
+    var socket: String?
+
+    @Option(help: ArgumentHelp("Least severe messages logged: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
+    var logLevel: String = "info"
+
+    @Option(help: ArgumentHelp("Largest request accepted, in bytes.", valueName: "bytes"))
+    var maxMessageBytes: Int = 16 * 1024 * 1024
+
+    @Option(help: ArgumentHelp("Most client connections served at once.", valueName: "count"))
+    var maxConnections: Int = 1024
+
+    @Option(help: ArgumentHelp("Seconds after which a connection without a call in flight is closed.", valueName: "seconds"))
+    var idleTimeout: Int = 300
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level: '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        guard maxMessageBytes >= 1024 else { throw ValidationError("--max-message-bytes: must be at least 1024") }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections: must be at least 1") }
+        guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout: must be at least 1 second") }
+        if let stateDirectory, stateDirectory.isEmpty { throw ValidationError("--state-dir: must not be empty") }
+        if let socket, socket.isEmpty { throw ValidationError("--socket: must not be empty") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel)!
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "clusterd")
+        do {
+            let configuration = try makeConfiguration(logger: logger)
+            try await Daemon(configuration: configuration, logger: logger).run()
+        } catch let error as DaemonError {
+            logger.critical("\(error.description)")
+            throw ExitCode(error.exitCode)
+        }
+    }
+
+    private func makeConfiguration(logger: Logger) throws(DaemonError) -> DaemonConfiguration {
+        let environment = ProcessEnvironment.current
+        let directory = stateDirectory
+            ?? DaemonConfiguration.defaultStateDirectory(environment: environment, isRoot: geteuid() == 0)
+        let listener: DaemonConfiguration.Listener
+        let passed: ListenedSockets?
+        do {
+            passed = try ListenedSockets.fromProcessEnvironment()
+        } catch {
+            throw .invalidEnvironment(reason: error.description)
+        }
+        if let passed {
+            guard passed.sockets.count == 1, let only = passed.sockets.first else {
+                throw .invalidEnvironment(reason: "expected one socket from systemd, got \(passed.sockets.count)")
+            }
+            guard ListenedSockets.isListeningUnixStreamSocket(only.descriptor) else {
+                throw .invalidEnvironment(reason: "descriptor \(only.descriptor) is not a listening Unix stream socket")
+            }
+            if socket != nil {
+                logger.notice("--socket is ignored: systemd passed a listening socket")
+            }
+            listener = .inherited(descriptor: only.descriptor, name: only.name)
+        } else {
+            listener = .path(socket ?? DaemonConfiguration.defaultSocketPath)
+        }
+        var configuration = DaemonConfiguration(stateDirectory: directory, listener: listener)
+        configuration.maximumMessageSize = maxMessageBytes
+        configuration.maximumConnections = maxConnections
+        configuration.idleTimeout = .seconds(idleTimeout)
+        return configuration
+    }
+}
