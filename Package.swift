@@ -86,7 +86,10 @@ let package = Package(
         .target(name: "ClusterdTestSupport", path: "Tests/ClusterdTestSupport"),
 
         .testTarget(name: "ClusterModelTests", dependencies: ["ClusterModel"]),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog"]),
+        .testTarget(
+            name: "EventLogTests",
+            dependencies: ["EventLog", "ClusterdTestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "VarlinkTests",
             dependencies: [

@@ -1,0 +1,411 @@
+import Dispatch
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The append-only log: the one source of truth of clusterd.
+///
+/// One writer thread gathers concurrent appends into a batch, writes it with one `pwrite`, makes it
+/// durable with one `fdatasync`, and only then acknowledges every append of the batch. A failed
+/// write cuts the file back to its last durable end and fails the batch; a failed `fdatasync`
+/// disables writes until restart, since the page cache can no longer be trusted. Reads keep working.
+public final class EventLog: Sendable {
+    /// How to open a log.
+    public struct Options: Sendable {
+        /// Read-only never modifies the file: a torn tail is reported, not cut.
+        public var readOnly: Bool = false
+        /// Keep records 1 to this sequence number and set everything after aside.
+        public var repairTruncateAfterSequence: UInt64?
+        /// A batch stops growing at this many bytes (a single larger append still goes alone).
+        public var maximumBatchBytes: Int = 4 * 1024 * 1024
+        /// Opens the file the writer writes to; tests inject faults here.
+        public var fileOpener: LogFileOpener = posixLogFileOpener
+
+        public init() {}
+    }
+
+    /// What opening found and did.
+    public struct OpenReport: Sendable, Hashable {
+        /// The log did not exist and was created.
+        public var created: Bool
+        /// An interrupted write cut off the end of the file (or, read-only, left in place and ignored).
+        public var tornTail: TornTail?
+        /// A repair that kept records 1 to this sequence number.
+        public var repairedAfterSequence: UInt64?
+    }
+
+    /// Bytes at the end of the file that are not part of the log.
+    public struct TornTail: Sendable, Hashable {
+        public var offset: Int
+        public var byteCount: Int
+        public var firstLostSequence: UInt64
+        /// Where the cut bytes were kept (nil when read-only).
+        public var keptAt: String?
+        public var reason: String
+    }
+
+    /// Whether the log takes writes.
+    public enum Health: Sendable, Hashable {
+        case writable
+        case writesDisabled(reason: String)
+        case closed
+    }
+
+    /// The durable end of the log.
+    public struct Head: Sendable, Hashable {
+        public var lastSequence: UInt64
+        public var recordCount: Int
+        public var byteCount: Int
+        public var chainHash: ChainHash
+        public var lastCommitTimeMicroseconds: Int64
+    }
+
+    private struct State {
+        var queue: [AppendTicket] = []
+        var nextSequence: UInt64
+        var head: Head
+        var index: SparseIndex
+        var health: Health = .writable
+        var closing = false
+    }
+
+    public let path: String
+    public let header: LogHeader
+    public let openReport: OpenReport
+    public let isReadOnly: Bool
+    private let genesis: ChainHash
+    private let state: Mutex<State>
+    private let wakeWriter = DispatchSemaphore(value: 0)
+    private let file: (any LogFileHandle)?
+    private let maximumBatchBytes: Int
+    private let logger: Logger
+    private let writerThread: Mutex<WriterThread?> = Mutex(nil)
+
+    /// Opens (creating if missing, unless read-only) and recovers the log at `path`.
+    public static func open(path: String, options: Options = Options(), logger: Logger) throws(EventLogError) -> EventLog {
+        var created = false
+        if !options.readOnly {
+            created = try LogCreation.createIfMissing(path: path, logger: logger)
+        }
+        let mapped: MappedFile
+        do {
+            mapped = try MappedFile(path: path)
+        } catch {
+            throw .cannotOpen(path: path, reason: "\(error)")
+        }
+        let scan = try LogScan.scan(mapped, stopAfter: options.repairTruncateAfterSequence)
+        if let target = options.repairTruncateAfterSequence, scan.lastSequence != target {
+            throw .repairImpossible(reason: LogCreation.repairMismatch(target: target, scan: scan))
+        }
+        var report = OpenReport(created: created, tornTail: nil, repairedAfterSequence: options.repairTruncateAfterSequence)
+        if let tail = scan.tornTail {
+            var keptAt: String?
+            if !options.readOnly {
+                keptAt = try LogCreation.setAside(tail, of: mapped, path: path)
+            }
+            let reason = tail.problem.map { "\($0)" } ?? "records after the repair point"
+            report.tornTail = TornTail(
+                offset: tail.offset,
+                byteCount: tail.byteCount,
+                firstLostSequence: tail.firstLostSequence,
+                keptAt: keptAt,
+                reason: reason
+            )
+            if options.readOnly {
+                logger.warning(
+                    "the log ends with an incomplete write; reading up to the last complete batch",
+                    metadata: ["log": "\(path)", "offset": "\(tail.offset)", "first_lost_seq": "\(tail.firstLostSequence)", "bytes": "\(tail.byteCount)"]
+                )
+            } else {
+                logger.warning(
+                    "cut an incomplete write off the end of the log and kept it aside",
+                    metadata: [
+                        "log": "\(path)", "offset": "\(tail.offset)", "first_lost_seq": "\(tail.firstLostSequence)",
+                        "bytes": "\(tail.byteCount)", "kept_at": "\(keptAt ?? "")", "reason": "\(reason)",
+                    ]
+                )
+            }
+        }
+        var file: (any LogFileHandle)?
+        if !options.readOnly {
+            do {
+                file = try options.fileOpener(path, false)
+            } catch {
+                throw .cannotOpen(path: path, reason: "\(error)")
+            }
+        }
+        let head = Head(
+            lastSequence: scan.lastSequence,
+            recordCount: scan.recordCount,
+            byteCount: scan.validEnd,
+            chainHash: scan.headHash,
+            lastCommitTimeMicroseconds: scan.lastCommitTimeMicroseconds
+        )
+        let log = EventLog(
+            path: path,
+            header: scan.header,
+            genesis: scan.genesis,
+            head: head,
+            index: scan.index,
+            report: report,
+            file: file,
+            options: options,
+            logger: logger
+        )
+        log.startWriter()
+        return log
+    }
+
+    private init(
+        path: String,
+        header: LogHeader,
+        genesis: ChainHash,
+        head: Head,
+        index: SparseIndex,
+        report: OpenReport,
+        file: (any LogFileHandle)?,
+        options: Options,
+        logger: Logger
+    ) {
+        self.path = path
+        self.header = header
+        self.genesis = genesis
+        self.openReport = report
+        self.isReadOnly = options.readOnly
+        self.file = file
+        self.maximumBatchBytes = options.maximumBatchBytes
+        self.logger = logger
+        var initial = State(nextSequence: head.lastSequence + 1, head: head, index: index)
+        if options.readOnly { initial.health = .writesDisabled(reason: "opened read-only") }
+        self.state = Mutex(initial)
+    }
+
+    /// The durable end of the log.
+    public var head: Head { state.withLock { $0.head } }
+
+    /// Whether the log takes writes.
+    public var health: Health { state.withLock { $0.health } }
+
+    /// Hands `payloads` to the writer as one atomic batch: all are stored, or none.
+    ///
+    /// Sequence numbers are fixed here, in call order; `wait()` on the ticket returns once durable.
+    public func enqueue(_ payloads: [[UInt8]]) throws(EventLogError) -> AppendTicket {
+        guard !payloads.isEmpty else { throw .emptyAppend }
+        for payload in payloads where payload.count > RecordLayout.maximumPayloadSize {
+            throw .payloadTooLarge(size: payload.count, limit: RecordLayout.maximumPayloadSize)
+        }
+        let ticket = try state.withLock { state throws(EventLogError) -> AppendTicket in
+            switch state.health {
+            case .writable: break
+            case .writesDisabled(let reason): throw .writesDisabled(reason: reason)
+            case .closed: throw .closed
+            }
+            if state.closing { throw .closed }
+            let first = state.nextSequence
+            state.nextSequence += UInt64(payloads.count)
+            let ticket = AppendTicket(sequences: first...(first + UInt64(payloads.count) - 1), payloads: payloads)
+            state.queue.append(ticket)
+            return ticket
+        }
+        wakeWriter.signal()
+        return ticket
+    }
+
+    /// Appends `payloads` atomically and returns once they are durable.
+    public func append(_ payloads: [[UInt8]]) async throws(EventLogError) -> AppendResult {
+        try await enqueue(payloads).wait()
+    }
+
+    /// Lets the writer finish what is queued, then stops it. Later appends fail with `closed`.
+    public func close() {
+        let thread = writerThread.withLock { thread -> WriterThread? in
+            defer { thread = nil }
+            return thread
+        }
+        state.withLock { $0.closing = true }
+        wakeWriter.signal()
+        thread?.join()
+        file?.close()
+        state.withLock { $0.health = .closed }
+    }
+
+    // MARK: Reading
+
+    /// Calls `body` for each durable record from `first` through `last`, in order.
+    ///
+    /// The payload buffer is only valid inside `body`. With `verifyingChecksums`, every record's
+    /// CRC is checked again (off right after open, which has just checked them all).
+    public func forEachRecord(
+        from first: UInt64 = 1,
+        through last: UInt64? = nil,
+        verifyingChecksums: Bool = true,
+        _ body: (LogRecordView) throws -> Void
+    ) throws {
+        let (head, start) = state.withLock { state in
+            (state.head, state.index.start(for: first))
+        }
+        let mapped: MappedFile
+        do {
+            mapped = try MappedFile(path: path, length: head.byteCount)
+        } catch {
+            throw EventLogError.cannotOpen(path: path, reason: error.description)
+        }
+        let upper = min(last ?? head.lastSequence, head.lastSequence)
+        guard first <= upper else { return }
+        var scanner = RecordScanner(
+            bytes: mapped.bytes,
+            offset: start?.offset ?? LogHeader.size,
+            expectedSequence: start?.sequence ?? header.firstSequence,
+            checksCRC: verifyingChecksums
+        )
+        while true {
+            switch scanner.next() {
+            case .record(let record):
+                if record.sequence > upper { return }
+                if record.sequence >= first {
+                    try body(LogRecordView(record: record, bytes: mapped.bytes))
+                }
+            case .end:
+                return
+            case .problem(let offset, let problem):
+                throw EventLogError.damaged(
+                    LogDamage(path: path, offset: offset, sequence: scanner.expectedSequence, problem: problem, lastIntactSequence: scanner.expectedSequence - 1)
+                )
+            }
+        }
+    }
+
+    /// The stored chain hash of record `sequence`, if the log has it.
+    public func chainHash(at sequence: UInt64) throws -> ChainHash? {
+        if sequence == header.firstSequence - 1 { return genesis }
+        var found: ChainHash?
+        try forEachRecord(from: sequence, through: sequence) { found = $0.chainHash }
+        return found
+    }
+
+    // MARK: Writing
+
+    private func startWriter() {
+        guard file != nil else { return }
+        let thread = WriterThread(name: "clusterd-log") { [self] in writerLoop() }
+        writerThread.withLock { $0 = thread }
+    }
+
+    private func writerLoop() {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(maximumBatchBytes + 4096)
+        while true {
+            wakeWriter.wait()
+            let (batch, head, stop) = state.withLock { state -> ([AppendTicket], Head, Bool) in
+                var taken: [AppendTicket] = []
+                var bytes = 0
+                while let next = state.queue.first {
+                    let size = next.encodedSize
+                    if !taken.isEmpty && bytes + size > maximumBatchBytes { break }
+                    taken.append(next)
+                    bytes += size
+                    state.queue.removeFirst()
+                }
+                if !state.queue.isEmpty { wakeWriter.signal() }
+                return (taken, state.head, state.closing && state.queue.isEmpty)
+            }
+            if !batch.isEmpty {
+                commit(batch, after: head, buffer: &buffer)
+            }
+            if stop && batch.isEmpty { return }
+            if stop { wakeWriter.signal() }
+        }
+    }
+
+    private func commit(_ batch: [AppendTicket], after head: Head, buffer: inout [UInt8]) {
+        guard let file else { return }
+        buffer.removeAll(keepingCapacity: true)
+        let commitTime = max(WallClock.nowMicroseconds(), head.lastCommitTimeMicroseconds)
+        var encoder = RecordEncoder(chain: head.chainHash)
+        var results: [AppendResult] = []
+        var indexEntries: [(UInt64, Int)] = []
+        var recordCount = 0
+        for ticket in batch {
+            for (position, payload) in ticket.payloads.enumerated() {
+                let sequence = ticket.sequences.lowerBound + UInt64(position)
+                if SparseIndex.shouldIndex(sequence) { indexEntries.append((sequence, head.byteCount + buffer.count)) }
+                encoder.append(
+                    sequence: sequence,
+                    commitTimeMicroseconds: commitTime,
+                    payload: payload,
+                    endsBatch: position == ticket.payloads.count - 1,
+                    to: &buffer
+                )
+            }
+            recordCount += ticket.payloads.count
+            results.append(AppendResult(sequences: ticket.sequences, commitTimeMicroseconds: commitTime, chainHash: encoder.chain))
+        }
+        do {
+            let written = try buffer.withUnsafeBytes { bytes throws(StorageError) in try file.write(bytes, at: head.byteCount) }
+            guard written == buffer.count else {
+                fail(batch, head: head, reason: "short write: \(written) of \(buffer.count) bytes", disableWrites: false)
+                return
+            }
+        } catch {
+            fail(batch, head: head, reason: "\(error)", disableWrites: false)
+            return
+        }
+        do {
+            try file.synchronize()
+        } catch {
+            fail(batch, head: head, reason: "\(error)", disableWrites: true)
+            return
+        }
+        state.withLock { state in
+            state.head = Head(
+                lastSequence: batch.last!.sequences.upperBound,
+                recordCount: head.recordCount + recordCount,
+                byteCount: head.byteCount + buffer.count,
+                chainHash: encoder.chain,
+                lastCommitTimeMicroseconds: commitTime
+            )
+            for (sequence, offset) in indexEntries { state.index.add(sequence: sequence, offset: offset) }
+        }
+        for (ticket, result) in zip(batch, results) {
+            ticket.complete(.success(result))
+        }
+    }
+
+    /// Fails `batch` and everything queued behind it (their sequence numbers follow the batch's),
+    /// and cuts the file back to the last durable end.
+    private func fail(_ batch: [AppendTicket], head: Head, reason: String, disableWrites: Bool) {
+        var disable = disableWrites
+        var fullReason = reason
+        do {
+            try file?.truncate(to: head.byteCount)
+        } catch {
+            disable = true
+            fullReason += "; then cutting the file back failed too: \(error)"
+        }
+        let queued = state.withLock { state -> [AppendTicket] in
+            let queued = state.queue
+            state.queue.removeAll()
+            state.nextSequence = head.lastSequence + 1
+            if disable { state.health = .writesDisabled(reason: fullReason) }
+            return queued
+        }
+        if disable {
+            logger.critical(
+                "the log takes no more writes until restart: fdatasync failed, so the page cache cannot be trusted",
+                metadata: ["log": "\(path)", "reason": "\(fullReason)", "last_durable_seq": "\(head.lastSequence)"]
+            )
+        } else {
+            logger.error(
+                "a batch could not be written and was cut back; its requests failed",
+                metadata: ["log": "\(path)", "reason": "\(fullReason)", "last_durable_seq": "\(head.lastSequence)"]
+            )
+        }
+        let error: EventLogError = disable ? .writesDisabled(reason: fullReason) : .storageFailure(reason: fullReason)
+        for ticket in batch + queued {
+            ticket.complete(.failure(error))
+        }
+    }
+}

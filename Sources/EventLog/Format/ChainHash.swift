@@ -1,0 +1,61 @@
+import Crypto
+
+/// A SHA-256 value of the hash chain that links every record to all before it.
+public struct ChainHash: Sendable, Hashable, CustomStringConvertible {
+    /// The 32 bytes.
+    public let bytes: [UInt8]
+
+    public init(bytes: [UInt8]) {
+        precondition(bytes.count == 32, "a chain hash has 32 bytes")
+        self.bytes = bytes
+    }
+
+    /// Parses 64 hexadecimal digits.
+    public init?(hex: some StringProtocol) {
+        guard hex.utf8.count == 64 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        var iterator = hex.utf8.makeIterator()
+        while let high = iterator.next(), let low = iterator.next() {
+            guard let h = Self.nibble(high), let l = Self.nibble(low) else { return nil }
+            bytes.append(h << 4 | l)
+        }
+        self.bytes = bytes
+    }
+
+    private static func nibble(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return digit - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
+    /// Lower-case hexadecimal.
+    public var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    public var description: String { hex }
+
+    /// `chain(0)`: the SHA-256 of the 64 header bytes.
+    static func genesis(header: UnsafeRawBufferPointer) -> ChainHash {
+        ChainHash(bytes: Array(SHA256.hash(data: header)))
+    }
+
+    /// `chain(n) = SHA-256(chain(n - 1) || hashed body bytes of record n)`.
+    func next(hashing body: UnsafeRawBufferPointer) -> ChainHash {
+        var hasher = SHA256()
+        bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        hasher.update(bufferPointer: body)
+        return ChainHash(bytes: Array(hasher.finalize()))
+    }
+}

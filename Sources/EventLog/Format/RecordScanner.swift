@@ -1,0 +1,140 @@
+/// Walks the records of a log image in memory, checking each as docs/log-format.md says.
+struct RecordScanner {
+    /// A record found intact at `offset`.
+    struct Record {
+        var offset: Int
+        var size: Int
+        var sequence: UInt64
+        var commitTimeMicroseconds: Int64
+        var payloadRange: Range<Int>
+        var endsBatch: Bool
+        /// Where its stored chain hash starts.
+        var chainHashOffset: Int
+    }
+
+    enum Step {
+        case record(Record)
+        /// The log ends at this offset (end of file, or a zero length followed by zeros only).
+        case end(Int)
+        /// Reading cannot go on at this offset.
+        case problem(offset: Int, RecordProblem)
+    }
+
+    let bytes: UnsafeRawBufferPointer
+    private(set) var offset: Int
+    private(set) var expectedSequence: UInt64
+    let checksCRC: Bool
+
+    init(bytes: UnsafeRawBufferPointer, offset: Int = LogHeader.size, expectedSequence: UInt64, checksCRC: Bool = true) {
+        self.bytes = bytes
+        self.offset = offset
+        self.expectedSequence = expectedSequence
+        self.checksCRC = checksCRC
+    }
+
+    mutating func next() -> Step {
+        let remaining = bytes.count - offset
+        if remaining == 0 { return .end(offset) }
+        if remaining < RecordLayout.prefixSize {
+            return allZero(from: offset) ? .end(offset) : .problem(offset: offset, .incomplete)
+        }
+        let length = Int(bytes.loadLittleEndian(UInt32.self, at: offset))
+        if length == 0 {
+            return allZero(from: offset) ? .end(offset) : .problem(offset: offset, .bytesAfterEnd)
+        }
+        guard length % 8 == 0, length >= RecordLayout.minimumBodyLength, length <= RecordLayout.maximumBodyLength else {
+            return .problem(offset: offset, .implausibleLength(length))
+        }
+        guard remaining >= RecordLayout.prefixSize + length else { return .problem(offset: offset, .incomplete) }
+        let bodyStart = offset + RecordLayout.prefixSize
+        if checksCRC {
+            let stored = bytes.loadLittleEndian(UInt32.self, at: offset + 4)
+            let actual = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[bodyStart..<(bodyStart + length)]))
+            guard stored == actual else { return .problem(offset: offset, .checksumMismatch) }
+        }
+        let sequence = bytes.loadLittleEndian(UInt64.self, at: bodyStart)
+        guard sequence == expectedSequence else {
+            return .problem(offset: offset, .wrongSequence(expected: expectedSequence, found: sequence))
+        }
+        let payloadSize = Int(bytes.loadLittleEndian(UInt32.self, at: bodyStart + 16))
+        guard payloadSize <= RecordLayout.maximumPayloadSize, RecordLayout.bodyLength(payloadSize: payloadSize) == length else {
+            return .problem(offset: offset, .malformed("payload length \(payloadSize) does not fit body length \(length)"))
+        }
+        let flags = bytes[bodyStart + 20]
+        guard flags & ~RecordLayout.endsBatchFlag == 0 else { return .problem(offset: offset, .malformed("unknown flags \(flags)")) }
+        guard bytes[bodyStart + 21] == 0, bytes[bodyStart + 22] == 0, bytes[bodyStart + 23] == 0 else {
+            return .problem(offset: offset, .malformed("reserved bytes are not zero"))
+        }
+        let payloadStart = bodyStart + RecordLayout.bodyHeaderSize
+        let hashEnd = payloadStart + payloadSize + RecordLayout.hashSize
+        let recordEnd = bodyStart + length
+        if checksCRC {
+            for index in hashEnd..<recordEnd where bytes[index] != 0 {
+                return .problem(offset: offset, .malformed("padding is not zero"))
+            }
+        }
+        let record = Record(
+            offset: offset,
+            size: RecordLayout.prefixSize + length,
+            sequence: sequence,
+            commitTimeMicroseconds: Int64(bitPattern: bytes.loadLittleEndian(UInt64.self, at: bodyStart + 8)),
+            payloadRange: payloadStart..<(payloadStart + payloadSize),
+            endsBatch: flags & RecordLayout.endsBatchFlag != 0,
+            chainHashOffset: payloadStart + payloadSize
+        )
+        offset = recordEnd
+        expectedSequence += 1
+        return .record(record)
+    }
+
+    private func allZero(from start: Int) -> Bool {
+        var index = start
+        while index < bytes.count {
+            if bytes[index] != 0 { return false }
+            index += 1
+        }
+        return true
+    }
+
+    /// Whether any intact record (plausible length, matching CRC) starts after `offset`.
+    func hasIntactRecord(after offset: Int) -> Bool {
+        var candidate = offset + 8
+        while candidate + RecordLayout.prefixSize + RecordLayout.minimumBodyLength <= bytes.count {
+            let length = Int(bytes.loadLittleEndian(UInt32.self, at: candidate))
+            if length % 8 == 0, length >= RecordLayout.minimumBodyLength, length <= RecordLayout.maximumBodyLength,
+                candidate + RecordLayout.prefixSize + length <= bytes.count
+            {
+                let bodyStart = candidate + RecordLayout.prefixSize
+                let stored = bytes.loadLittleEndian(UInt32.self, at: candidate + 4)
+                if stored == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[bodyStart..<(bodyStart + length)])) {
+                    return true
+                }
+            }
+            candidate += 8
+        }
+        return false
+    }
+}
+
+/// What is wrong with the bytes where a record should be.
+public enum RecordProblem: Sendable, Hashable, CustomStringConvertible {
+    case incomplete
+    case bytesAfterEnd
+    case implausibleLength(Int)
+    case checksumMismatch
+    case wrongSequence(expected: UInt64, found: UInt64)
+    case malformed(String)
+    case chainMismatch
+
+    public var description: String {
+        switch self {
+        case .incomplete: return "the record is cut short by the end of the file"
+        case .bytesAfterEnd: return "non-zero bytes follow the end-of-log marker"
+        case .implausibleLength(let length): return "implausible record length \(length)"
+        case .checksumMismatch: return "the record's CRC-32C does not match its bytes"
+        case .wrongSequence(let expected, let found): return "sequence number \(found) where \(expected) was expected"
+        case .malformed(let reason): return reason
+        case .chainMismatch: return "the chain hash does not match the records before it (history was altered)"
+        }
+    }
+}

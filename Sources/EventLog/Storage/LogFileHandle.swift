@@ -1,0 +1,90 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The file operations the writer needs; injectable so that tests can make them fail the way
+/// disks do (ENOSPC, EIO, short writes).
+public protocol LogFileHandle: AnyObject, Sendable {
+    /// Writes `bytes` at `offset`; returns how many were written, which may be fewer.
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(StorageError) -> Int
+    /// fdatasync: makes written data durable.
+    func synchronize() throws(StorageError)
+    /// Cuts the file to `size` bytes.
+    func truncate(to size: Int) throws(StorageError)
+    /// The current size of the file.
+    func size() throws(StorageError) -> Int
+    func close()
+}
+
+/// A failed file operation, with the errno it failed with.
+public struct StorageError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var operation: String
+    public var path: String
+    public var code: Int32
+
+    public init(operation: String, path: String, code: Int32) {
+        self.operation = operation
+        self.path = path
+        self.code = code
+    }
+
+    public var description: String {
+        "\(operation) \(path): \(String(cString: strerror(code)))"
+    }
+}
+
+/// A log file on a POSIX file system.
+public final class POSIXLogFile: LogFileHandle {
+    public let path: String
+    private let descriptor: Int32
+
+    /// Opens `path` for reading and writing, creating it (mode 0640) if asked.
+    public init(path: String, create: Bool) throws(StorageError) {
+        let flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0)
+        let descriptor = Glibc.open(path, flags, 0o640)
+        guard descriptor >= 0 else { throw StorageError(operation: "open", path: path, code: errno) }
+        self.path = path
+        self.descriptor = descriptor
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(StorageError) -> Int {
+        while true {
+            let written = pwrite(descriptor, bytes.baseAddress, bytes.count, off_t(offset))
+            if written >= 0 { return written }
+            if errno == EINTR { continue }
+            throw StorageError(operation: "write", path: path, code: errno)
+        }
+    }
+
+    public func synchronize() throws(StorageError) {
+        while fdatasync(descriptor) != 0 {
+            if errno == EINTR { continue }
+            throw StorageError(operation: "fdatasync", path: path, code: errno)
+        }
+    }
+
+    public func truncate(to size: Int) throws(StorageError) {
+        while ftruncate(descriptor, off_t(size)) != 0 {
+            if errno == EINTR { continue }
+            throw StorageError(operation: "ftruncate", path: path, code: errno)
+        }
+    }
+
+    public func size() throws(StorageError) -> Int {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw StorageError(operation: "fstat", path: path, code: errno) }
+        return Int(info.st_size)
+    }
+
+    public func close() {
+        _ = Glibc.close(descriptor)
+    }
+}
+
+/// Opens log files; tests pass one that injects faults.
+public typealias LogFileOpener = @Sendable (_ path: String, _ create: Bool) throws(StorageError) -> any LogFileHandle
+
+/// The real file system.
+public let posixLogFileOpener: LogFileOpener = { path, create throws(StorageError) in
+    try POSIXLogFile(path: path, create: create)
+}

@@ -1,0 +1,59 @@
+import Synchronization
+
+/// What an acknowledged append got: its sequence numbers, commit time and the chain head after it.
+public struct AppendResult: Sendable, Hashable {
+    public var sequences: ClosedRange<UInt64>
+    public var commitTimeMicroseconds: Int64
+    public var chainHash: ChainHash
+}
+
+/// An append handed to the writer. Its sequence numbers are fixed when it is enqueued; `wait()`
+/// returns once the records are durable, or throws if they never will be.
+public final class AppendTicket: Sendable {
+    public let sequences: ClosedRange<UInt64>
+    let payloads: [[UInt8]]
+
+    private enum State {
+        case pending([CheckedContinuation<Result<AppendResult, EventLogError>, Never>])
+        case done(Result<AppendResult, EventLogError>)
+    }
+
+    private let state = Mutex(State.pending([]))
+
+    init(sequences: ClosedRange<UInt64>, payloads: [[UInt8]]) {
+        self.sequences = sequences
+        self.payloads = payloads
+    }
+
+    /// Waits until the records are durable.
+    public func wait() async throws(EventLogError) -> AppendResult {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<AppendResult, EventLogError>, Never>) in
+            let ready = state.withLock { state -> Result<AppendResult, EventLogError>? in
+                switch state {
+                case .pending(var waiters):
+                    waiters.append(continuation)
+                    state = .pending(waiters)
+                    return nil
+                case .done(let result):
+                    return result
+                }
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+        return try result.get()
+    }
+
+    func complete(_ result: Result<AppendResult, EventLogError>) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Result<AppendResult, EventLogError>, Never>] in
+            guard case .pending(let waiters) = state else { return [] }
+            state = .done(result)
+            return waiters
+        }
+        for waiter in waiters { waiter.resume(returning: result) }
+    }
+
+    /// Bytes the records take in the file.
+    var encodedSize: Int {
+        payloads.reduce(0) { $0 + RecordLayout.recordSize(payloadSize: $1.count) }
+    }
+}
