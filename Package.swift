@@ -102,7 +102,10 @@ let package = Package(
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "ClusterdTestSupport"]),
         .testTarget(
             name: "ClusterDaemonTests",
-            dependencies: ["ClusterDaemon", "Varlink", "ClusterdTestSupport", "clusterd", "clusterctl"]
+            dependencies: [
+                "ClusterDaemon", "EventLog", "Varlink", "ClusterdTestSupport", "clusterd", "clusterctl",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ]
 )

@@ -1,3 +1,4 @@
+import EventLog
 import Logging
 import ServiceLifecycle
 import Systemd
@@ -26,11 +27,19 @@ public struct Daemon: Sendable {
 
         let startedAt = RFC3339.now()
         let replayStart = ContinuousClock.now
-        // The event log is opened and replayed here once it exists; until then there is nothing to replay.
+        let log = try openLog()
+        defer { log.close() }
         let replayMilliseconds = (ContinuousClock.now - replayStart).milliseconds
+        logger.info(
+            "opened the log",
+            metadata: [
+                "log": "\(log.path)", "last_seq": "\(log.head.lastSequence)", "bytes": "\(log.head.byteCount)",
+                "replay_ms": "\(replayMilliseconds)",
+            ]
+        )
 
         let handler = RegistryMethodHandler(
-            configuration: configuration,
+            log: log,
             startedAt: startedAt,
             replayMilliseconds: replayMilliseconds
         )
@@ -48,7 +57,7 @@ public struct Daemon: Sendable {
         let readiness = ReadinessService(
             server: server,
             notifier: ServiceNotifier(),
-            status: { "serving, 0 events" },
+            status: { "serving, \(log.head.recordCount) events" },
             logger: logger
         )
         let group = ServiceGroup(
@@ -67,6 +76,21 @@ public struct Daemon: Sendable {
             throw DaemonError.cannotListen(endpoint: error.path, reason: error.reason)
         }
         logger.info("stopped")
+    }
+
+    private func openLog() throws(DaemonError) -> EventLog {
+        var options = EventLog.Options()
+        options.repairTruncateAfterSequence = configuration.repairTruncateAfterSequence
+        do {
+            return try EventLog.open(path: configuration.logPath, options: options, logger: logger)
+        } catch {
+            switch error {
+            case .damaged, .badHeader, .repairImpossible:
+                throw .logUnusable(reason: error.description)
+            default:
+                throw .logInaccessible(reason: error.description)
+            }
+        }
     }
 
     private func serverConfiguration() -> VarlinkServerConfiguration {

@@ -8,6 +8,10 @@ public enum DaemonError: Error, Sendable, CustomStringConvertible {
     case cannotListen(endpoint: String, reason: String)
     /// The environment passed by systemd is unusable.
     case invalidEnvironment(reason: String)
+    /// The log is damaged, or not a log: the daemon refuses to start rather than lose history.
+    case logUnusable(reason: String)
+    /// The log cannot be opened or read.
+    case logInaccessible(reason: String)
 
     public var description: String {
         switch self {
@@ -21,6 +25,8 @@ public enum DaemonError: Error, Sendable, CustomStringConvertible {
             return "cannot listen on \(endpoint): \(reason); choose another path with --socket PATH"
         case .invalidEnvironment(let reason):
             return "invalid socket activation environment: \(reason)"
+        case .logUnusable(let reason), .logInaccessible(let reason):
+            return reason
         }
     }
 
@@ -31,6 +37,8 @@ public enum DaemonError: Error, Sendable, CustomStringConvertible {
         case .stateDirectory: return 73  // EX_CANTCREAT
         case .cannotListen: return 69  // EX_UNAVAILABLE
         case .invalidEnvironment: return 78  // EX_CONFIG
+        case .logUnusable: return 65  // EX_DATAERR
+        case .logInaccessible: return 74  // EX_IOERR
         }
     }
 }

@@ -15,7 +15,7 @@ struct ClusterctlCommand: AsyncParsableCommand {
             64 bad arguments; 69 the daemon cannot be reached; 70 unexpected reply.
             """,
         version: ClusterdVersion.current,
-        subcommands: [Status.self]
+        subcommands: [Status.self, Verify.self]
     )
 
     @OptionGroup var connection: ConnectionOptions

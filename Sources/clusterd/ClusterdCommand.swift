@@ -20,9 +20,10 @@ struct ClusterdCommand: AsyncParsableCommand {
             root, else $XDG_STATE_HOME/clusterd (~/.local/state/clusterd). The socket is the one
             systemd passes (socket activation), else --socket, else /run/clusterd.sock.
 
-            Exit codes: 0 stopped cleanly (SIGTERM, SIGINT); 64 bad arguments; 69 cannot listen;
-            73 state directory unusable; 75 another clusterd holds the state directory;
-            78 bad socket activation environment.
+            Exit codes: 0 stopped cleanly (SIGTERM, SIGINT); 64 bad arguments; 65 the log is
+            damaged (the message names file, offset and sequence number, and what to do);
+            69 cannot listen; 73 state directory unusable; 74 the log cannot be read or written;
+            75 another clusterd holds the state directory; 78 bad socket activation environment.
             """,
         version: ClusterdVersion.current
     )
@@ -44,6 +45,15 @@ struct ClusterdCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Seconds after which a connection without a call in flight is closed.", valueName: "seconds"))
     var idleTimeout: Int = 300
+
+    @Option(
+        name: .customLong("repair-truncate-after-seq"),
+        help: ArgumentHelp(
+            "Repair a damaged log: keep records 1 to this sequence number (the end of a batch), move the rest to events.log.broken-<offset>, and start.",
+            valueName: "seq"
+        )
+    )
+    var repairTruncateAfterSequence: UInt64?
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
@@ -102,6 +112,7 @@ struct ClusterdCommand: AsyncParsableCommand {
         configuration.maximumMessageSize = maxMessageBytes
         configuration.maximumConnections = maxConnections
         configuration.idleTimeout = .seconds(idleTimeout)
+        configuration.repairTruncateAfterSequence = repairTruncateAfterSequence
         return configuration
     }
 }

@@ -17,9 +17,9 @@ public final class UnixSocket: @unchecked Sendable {
             }
         }
         guard result == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(descriptor)
-            throw TestSupportError("connect \(path): \(reason)")
+            // No close here: the instance is fully initialized, so deinit runs and closes it.
+            // Closing twice would close a descriptor that another thread has opened since.
+            throw TestSupportError("connect \(path): \(String(cString: strerror(errno)))")
         }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

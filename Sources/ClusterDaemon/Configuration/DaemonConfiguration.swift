@@ -26,6 +26,8 @@ public struct DaemonConfiguration: Sendable {
     public var maximumConnections: Int = 1024
     /// Idle connections are closed after this long.
     public var idleTimeout: Duration = .seconds(300)
+    /// Keep log records 1 to this sequence number and set the rest aside (an explicit repair).
+    public var repairTruncateAfterSequence: UInt64?
 
     public init(stateDirectory: String, listener: Listener) {
         self.stateDirectory = stateDirectory

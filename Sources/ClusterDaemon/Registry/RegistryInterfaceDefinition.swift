@@ -13,13 +13,19 @@ public enum RegistryInterfaceDefinition {
         # members answered in surveys. Every change is an event in an append-only log.
         interface org.clusterd.Registry
 
-        # What the daemon is and how far its log goes.
+        # What the daemon is and how far its log goes. log_writable is false after a
+        # failed fdatasync: the daemon then answers reads but refuses writes until it
+        # is restarted, and log_failure says why.
         method GetStatus() -> (
           version: string,
           last_seq: int,
           events: int,
           log_path: string,
           log_bytes: int,
+          log_id: string,
+          head_hash: string,
+          log_writable: bool,
+          log_failure: ?string,
           started_at: string,
           replay_ms: int
         )

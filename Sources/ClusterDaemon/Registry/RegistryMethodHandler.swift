@@ -1,12 +1,9 @@
+import EventLog
 import Varlink
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Answers the calls of `org.clusterd.Registry`.
 struct RegistryMethodHandler: VarlinkMethodHandler {
-    let configuration: DaemonConfiguration
+    let log: EventLog
     let startedAt: String
     let replayMilliseconds: Int64
 
@@ -24,14 +21,22 @@ struct RegistryMethodHandler: VarlinkMethodHandler {
     }
 
     private func status() -> DaemonStatus {
-        var info = stat()
-        let logBytes = stat(configuration.logPath, &info) == 0 ? UInt64(info.st_size) : 0
+        let head = log.head
+        var failure: String?
+        switch log.health {
+        case .writable: break
+        case .writesDisabled(let reason): failure = reason
+        case .closed: failure = "the log is closed"
+        }
         return DaemonStatus(
             version: ClusterdVersion.current,
-            lastSequence: 0,
-            events: 0,
-            logPath: configuration.logPath,
-            logBytes: logBytes,
+            lastSequence: head.lastSequence,
+            events: UInt64(head.recordCount),
+            logPath: log.path,
+            logBytes: UInt64(head.byteCount),
+            logID: log.header.logIDHex,
+            headHash: "\(head.lastSequence):\(head.chainHash.hex)",
+            logFailure: failure,
             startedAt: startedAt,
             replayMilliseconds: replayMilliseconds
         )

@@ -1,0 +1,81 @@
+/// A cache of the projection at one point of the log, stamped with where in the log it stands.
+///
+/// The payload is opaque to the log; the daemon decides what it holds.
+public struct Snapshot: Sendable, Hashable {
+    public static let magic: [UInt8] = Array("CLSTRSNP".utf8)
+    static let headerSize = 80
+
+    /// The log it belongs to.
+    public var logID: [UInt8]
+    /// Records 1 to `sequence` are reflected.
+    public var sequence: UInt64
+    /// `chain(sequence)` of the log.
+    public var chainHash: ChainHash
+    public var payload: [UInt8]
+
+    public init(logID: [UInt8], sequence: UInt64, chainHash: ChainHash, payload: [UInt8]) {
+        self.logID = logID
+        self.sequence = sequence
+        self.chainHash = chainHash
+        self.payload = payload
+    }
+
+    /// The bytes of the snapshot file (docs/log-format.md, "Snapshots").
+    public var encoded: [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: Self.headerSize)
+        bytes.replaceSubrange(0..<8, with: Self.magic)
+        bytes.storeLittleEndian(UInt16(1), at: 8)
+        bytes.replaceSubrange(16..<32, with: logID)
+        bytes.storeLittleEndian(sequence, at: 32)
+        bytes.replaceSubrange(40..<72, with: chainHash.bytes)
+        bytes.storeLittleEndian(UInt64(payload.count), at: 72)
+        bytes.append(contentsOf: payload)
+        let crc = CRC32C.checksum(bytes)
+        bytes.append(contentsOf: [0, 0, 0, 0])
+        bytes.storeLittleEndian(crc, at: bytes.count - 4)
+        return bytes
+    }
+
+    /// Decodes a snapshot file; the error says why it cannot be used.
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(SnapshotProblem) {
+        guard bytes.count >= Self.headerSize + 4 else { throw .truncated }
+        guard Array(bytes[0..<8]) == Self.magic else { throw .notASnapshot }
+        let version = bytes.loadLittleEndian(UInt16.self, at: 8)
+        guard version == 1 else { throw .unsupportedVersion(version) }
+        let payloadSize = bytes.loadLittleEndian(UInt64.self, at: 72)
+        guard payloadSize <= UInt64(bytes.count - Self.headerSize - 4) else { throw .truncated }
+        let end = Self.headerSize + Int(payloadSize)
+        guard bytes.count == end + 4 else { throw .truncated }
+        let stored = bytes.loadLittleEndian(UInt32.self, at: end)
+        guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<end])) == stored else { throw .checksumMismatch }
+        logID = Array(bytes[16..<32])
+        sequence = bytes.loadLittleEndian(UInt64.self, at: 32)
+        chainHash = ChainHash(bytes: Array(bytes[40..<72]))
+        payload = Array(bytes[Self.headerSize..<end])
+    }
+}
+
+/// Why a snapshot file is not used.
+public enum SnapshotProblem: Error, Sendable, Hashable, CustomStringConvertible {
+    case truncated
+    case notASnapshot
+    case unsupportedVersion(UInt16)
+    case checksumMismatch
+    case otherLog
+    case beyondLog(snapshot: UInt64, log: UInt64)
+    case chainMismatch(sequence: UInt64)
+    case unreadable(String)
+
+    public var description: String {
+        switch self {
+        case .truncated: return "the file is cut short"
+        case .notASnapshot: return "not a clusterd snapshot"
+        case .unsupportedVersion(let version): return "snapshot format version \(version) is not supported"
+        case .checksumMismatch: return "its CRC does not match"
+        case .otherLog: return "it belongs to another log (log id differs)"
+        case .beyondLog(let snapshot, let log): return "it reflects record \(snapshot) but the log ends at \(log)"
+        case .chainMismatch(let sequence): return "the log's chain hash at record \(sequence) differs from the snapshot's"
+        case .unreadable(let reason): return "cannot read it: \(reason)"
+        }
+    }
+}

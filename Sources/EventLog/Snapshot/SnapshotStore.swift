@@ -1,0 +1,118 @@
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Snapshot files in a directory: `snapshot-<seq>.bin`, written atomically, the newest usable one
+/// found at start-up. Deleting them loses nothing: they only spare replaying the whole log.
+public struct SnapshotStore: Sendable {
+    public let directory: String
+    /// How many snapshots are kept; older ones are removed after a new one is written.
+    public var retained = 2
+
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    /// The file name of the snapshot at `sequence`.
+    public func path(for sequence: UInt64) -> String {
+        let digits = String(sequence)
+        return directory + "/snapshot-" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".bin"
+    }
+
+    /// Sequence numbers of the snapshot files present, newest first.
+    public func sequences() -> [UInt64] {
+        guard let handle = opendir(directory) else { return [] }
+        defer { closedir(handle) }
+        var found: [UInt64] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            guard name.hasPrefix("snapshot-"), name.hasSuffix(".bin") else { continue }
+            let digits = name.dropFirst("snapshot-".count).dropLast(".bin".count)
+            if digits.count == 20, let sequence = UInt64(digits) { found.append(sequence) }
+        }
+        return found.sorted(by: >)
+    }
+
+    /// Writes `snapshot` durably (temporary file, fdatasync, rename, directory fsync), then removes
+    /// all but the newest `retained` snapshots.
+    @discardableResult
+    public func write(_ snapshot: Snapshot) throws(EventLogError) -> String {
+        let final = path(for: snapshot.sequence)
+        let temporary = final + ".tmp"
+        let bytes = snapshot.encoded
+        do {
+            let file = try POSIXLogFile(path: temporary, create: true)
+            defer { file.close() }
+            try file.truncate(to: 0)
+            var written = 0
+            while written < bytes.count {
+                let count = try bytes.withUnsafeBytes { raw throws(StorageError) in
+                    try file.write(UnsafeRawBufferPointer(rebasing: raw[written...]), at: written)
+                }
+                guard count > 0 else { throw StorageError(operation: "write", path: temporary, code: EIO) }
+                written += count
+            }
+            try file.synchronize()
+        } catch {
+            unlink(temporary)
+            throw .storageFailure(reason: "cannot write snapshot \(final): \(error)")
+        }
+        guard rename(temporary, final) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw .storageFailure(reason: "cannot rename snapshot into place: \(reason)")
+        }
+        try LogCreation.synchronizeDirectory(of: final)
+        for old in sequences().dropFirst(retained) {
+            unlink(path(for: old))
+        }
+        return final
+    }
+
+    /// The newest snapshot that matches `log`; unusable ones are skipped with a warning each.
+    public func newestUsable(for log: EventLog, logger: Logger) -> Snapshot? {
+        for sequence in sequences() {
+            let path = path(for: sequence)
+            do {
+                let snapshot = try load(path)
+                try check(snapshot, against: log)
+                return snapshot
+            } catch {
+                logger.warning(
+                    "ignoring a snapshot that does not match the log; replaying instead",
+                    metadata: ["snapshot": "\(path)", "reason": "\(error)"]
+                )
+            }
+        }
+        return nil
+    }
+
+    func load(_ path: String) throws(SnapshotProblem) -> Snapshot {
+        let mapped: MappedFile
+        do {
+            mapped = try MappedFile(path: path)
+        } catch {
+            throw .unreadable("\(error)")
+        }
+        return try Snapshot(decoding: mapped.bytes)
+    }
+
+    func check(_ snapshot: Snapshot, against log: EventLog) throws(SnapshotProblem) {
+        guard snapshot.logID == log.header.logID else { throw .otherLog }
+        let head = log.head
+        guard snapshot.sequence <= head.lastSequence else {
+            throw .beyondLog(snapshot: snapshot.sequence, log: head.lastSequence)
+        }
+        let stored: ChainHash?
+        do {
+            stored = try log.chainHash(at: snapshot.sequence)
+        } catch {
+            throw .unreadable("\(error)")
+        }
+        guard stored == snapshot.chainHash else { throw .chainMismatch(sequence: snapshot.sequence) }
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import EventLog
+import Varlink
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a log offline: every CRC, every sequence number and the whole SHA-256 chain.",
+        discussion: "Exit 0 when the log is intact; 1 with the first bad byte offset and sequence number otherwise. Never modifies the file."
+    )
+
+    @Option(help: ArgumentHelp("The log file to check.", valueName: "path"))
+    var log: String
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    func run() throws {
+        let report = LogVerifier.verify(path: log)
+        if json {
+            var result: [String: JSONValue] = [
+                "log_path": .string(log),
+                "intact": .bool(report.isIntact),
+                "records": .int(Int64(report.intactRecords)),
+                "last_seq": .int(Int64(report.lastIntactSequence)),
+            ]
+            if let header = report.header { result["log_id"] = .string(header.logIDHex) }
+            if let hash = report.headHash { result["head_hash"] = .string("\(report.lastIntactSequence):\(hash.hex)") }
+            if let problem = report.problem {
+                result["problem"] = [
+                    "offset": .int(Int64(problem.offset)), "seq": .int(Int64(problem.sequence)), "reason": .string(problem.reason),
+                ]
+            }
+            Terminal.printJSON(result)
+        } else {
+            var rows: [(String, String)] = [("log", log)]
+            if let header = report.header { rows.append(("log id", header.logIDHex)) }
+            rows.append(("intact records", "\(report.intactRecords)"))
+            if let hash = report.headHash { rows.append(("head", "\(report.lastIntactSequence):\(hash.hex)")) }
+            if let problem = report.problem {
+                rows.append(("result", "DAMAGED \(problem)"))
+            } else {
+                rows.append(("result", "intact"))
+            }
+            Terminal.printKeyValues(rows)
+        }
+        if let problem = report.problem {
+            if !json { Terminal.printError("\(log): first bad record at byte offset \(problem.offset), sequence \(problem.sequence): \(problem.reason)") }
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import ClusterdTestSupport
+import EventLog
+import Foundation
+import Logging
+import Testing
+import Varlink
+
+/// The daemon and its log: what it reports, what it refuses, how it repairs.
+@Suite(.timeLimit(.minutes(2)))
+struct DaemonLogTests {
+    let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// A state directory whose log holds `batches` batches of two records.
+    func stateWithLog(batches: Int) async throws -> (TemporaryDirectory, String) {
+        let directory = try TemporaryDirectory()
+        let state = directory.file("state")
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        let log = try EventLog.open(path: state + "/events.log", logger: logger)
+        for batch in 0..<batches {
+            _ = try await log.append([Array("a\(batch)".utf8), Array("b\(batch)".utf8)])
+        }
+        log.close()
+        return (directory, state + "/events.log")
+    }
+
+    func startDaemon(_ directory: TemporaryDirectory, extra: [String] = []) async throws -> RunningDaemon {
+        try await RunningDaemon(extraArguments: extra, directory: directory)
+    }
+
+    @Test func statusReportsTheLogsHead() async throws {
+        let (directory, path) = try await stateWithLog(batches: 3)
+        let daemon = try await startDaemon(directory)
+        let client = try await VarlinkClient.connect(to: daemon.socketPath)
+        let status = try await client.call("org.clusterd.Registry.GetStatus")
+        let report = LogVerifier.verify(path: path)
+        #expect(status["last_seq"] == 6)
+        #expect(status["events"] == 6)
+        #expect(status["log_writable"] == true)
+        #expect(status["log_failure"] == nil)
+        #expect(status["log_id"] == .string(report.header!.logIDHex))
+        #expect(status["head_hash"] == .string("6:\(report.headHash!.hex)"))
+        #expect(status["log_bytes"] == .int(Int64(try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int)))
+        await client.close()
+        #expect(try await daemon.stop() == 0)
+    }
+
+    @Test func aDamagedLogStopsTheDaemonWithExitCode65AndSaysWhatToDo() async throws {
+        let (directory, path) = try await stateWithLog(batches: 4)
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let recordSize = 72  // 8 + (56 + 2 payload bytes, rounded up to a multiple of 8)
+        let thirdRecord = 64 + 2 * recordSize
+        bytes[thirdRecord + 33] ^= 0x40
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let result = try await runToCompletion(
+            try BuiltProducts.executable("clusterd"),
+            ["--state-dir", directory.file("state"), "--socket", directory.file("c.sock")]
+        )
+        #expect(result.status == 65)
+        #expect(result.standardError.contains("damaged at byte offset \(thirdRecord), where record 3 should be"))
+        #expect(result.standardError.contains("clusterctl verify --log \(path)"))
+        #expect(result.standardError.contains("--repair-truncate-after-seq 2"))
+        // Refusing changed nothing.
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
+
+        // The offline check names the same place.
+        let verify = try await runToCompletion(try BuiltProducts.executable("clusterctl"), ["verify", "--log", path])
+        #expect(verify.status == 1)
+        #expect(verify.standardError.contains("byte offset \(thirdRecord), sequence 3"))
+
+        // Record 1 ends no batch: a repair cannot split its batch.
+        let badRepair = try await runToCompletion(
+            try BuiltProducts.executable("clusterd"),
+            ["--state-dir", directory.file("state"), "--socket", directory.file("c.sock"), "--repair-truncate-after-seq", "1"]
+        )
+        #expect(badRepair.status == 65)
+        #expect(badRepair.standardError.contains("inside a batch"))
+    }
+
+    @Test func theRepairFlagKeepsTheIntactHistory() async throws {
+        let (directory, path) = try await stateWithLog(batches: 4)
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let fifthRecord = 64 + 4 * 72
+        bytes[fifthRecord + 33] ^= 0x40
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let daemon = try await startDaemon(directory, extra: ["--repair-truncate-after-seq", "4"])
+        let client = try await VarlinkClient.connect(to: daemon.socketPath)
+        #expect(try await client.call("org.clusterd.Registry.GetStatus")["last_seq"] == 4)
+        await client.close()
+        #expect(try await daemon.stop() == 0)
+        #expect(FileManager.default.fileExists(atPath: path + ".broken-\(fifthRecord)"))
+        #expect(LogVerifier.verify(path: path).isIntact)
+    }
+
+    @Test func aTornTailIsCutAsideWithAWarningAndTheDaemonStarts() async throws {
+        let (directory, path) = try await stateWithLog(batches: 3)
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        try Data(bytes.dropLast(20)).write(to: URL(fileURLWithPath: path))
+        let daemon = try await startDaemon(directory)
+        let client = try await VarlinkClient.connect(to: daemon.socketPath)
+        #expect(try await client.call("org.clusterd.Registry.GetStatus")["last_seq"] == 4)
+        await client.close()
+        #expect(try await daemon.stop() == 0)
+        let torn = 64 + 4 * 72
+        #expect(daemon.process.standardError.contains("cut an incomplete write off the end of the log"))
+        #expect(daemon.process.standardError.contains("first_lost_seq=5"))
+        #expect(FileManager.default.fileExists(atPath: path + ".broken-\(torn)"))
+    }
+
+    @Test func verifyPrintsTheHeadOfAnIntactLog() async throws {
+        let (directory, path) = try await stateWithLog(batches: 2)
+        let result = try await runToCompletion(try BuiltProducts.executable("clusterctl"), ["verify", "--log", path, "--json"])
+        defer { withExtendedLifetime(directory) {} }
+        #expect(result.status == 0)
+        let reply = try JSONParser.parse(result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(reply["intact"] == true)
+        #expect(reply["last_seq"] == 4)
+        #expect(reply["head_hash"] == .string("4:\(LogVerifier.verify(path: path).headHash!.hex)"))
+    }
+}
