@@ -21,7 +21,10 @@ let package = Package(
     ],
     targets: [
         // Pure domain: identifiers, events, commands, decisions, projections. No I/O.
-        .target(name: "ClusterModel"),
+        .target(
+            name: "ClusterModel",
+            exclude: ["Reference/naf-rev2.csv", "Reference/regions.csv", "Reference/departments.csv"]
+        ),
 
         // Domain-agnostic append-only log: bytes in, bytes out.
         .target(

@@ -1,0 +1,333 @@
+/// The binary encoding of events in log payloads (docs/event-codec.md): a version byte, the event
+/// type, then tagged fields. Unknown fields are skipped; an unknown event type is an error that names it.
+public enum EventCodec {
+    public static let version: UInt8 = 1
+
+    enum TypeTag: UInt64 {
+        case clusterRegistered = 1, clusterUpdated, clusterDissolved, companyRegistered, companyUpdated
+        case membershipStarted, membershipEnded, partnerLinked, surveyDefined, surveyClosed, responseSubmitted
+    }
+
+    // Envelope fields, shared by every type.
+    static let recordedAtField: UInt64 = 1
+    static let peerUIDField: UInt64 = 2
+    static let requestIDField: UInt64 = 3
+
+    public static func encode(_ event: Event) -> [UInt8] {
+        var writer = BinaryWriter(capacity: 96)
+        writer.bytes.append(version)
+        writer.writeRawVarint(tag(of: event.kind).rawValue)
+        writer.writeSigned(recordedAtField, event.recordedAtMicroseconds)
+        writer.writeUnsigned(peerUIDField, UInt64(event.peerUID))
+        if let requestID = event.requestID { writer.writeString(requestIDField, requestID) }
+        encodeBody(event.kind, into: &writer)
+        return writer.bytes
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(EventDecodingError) -> Event {
+        let result: Result<Event, EventDecodingError> = bytes.withUnsafeBytes { raw in
+            Result { () throws(EventDecodingError) -> Event in try decode(raw) }
+        }
+        return try result.get()
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> Event {
+        var reader = BinaryReader(bytes)
+        let version = try reader.readByte()
+        guard version == Self.version else {
+            throw EventDecodingError("event encoding version \(version) is not supported (this build reads version \(Self.version))")
+        }
+        let rawTag = try reader.readRawVarint()
+        guard let tag = TypeTag(rawValue: rawTag) else {
+            throw EventDecodingError(
+                "unknown event type \(rawTag) (this build knows types 1 to \(TypeTag.responseSubmitted.rawValue)); the log was written by a newer clusterd"
+            )
+        }
+        var fields = FieldBag()
+        var recordedAt: Int64 = 0
+        var peerUID: UInt32 = 0
+        var requestID: String?
+        while let (field, wire) = try reader.readKey() {
+            switch (field, wire) {
+            case (recordedAtField, BinaryWriter.varint): recordedAt = BinaryReader.signed(try reader.readRawVarint())
+            case (peerUIDField, BinaryWriter.varint): peerUID = UInt32(truncatingIfNeeded: try reader.readRawVarint())
+            case (requestIDField, BinaryWriter.lengthDelimited): requestID = try reader.readString()
+            default: try fields.read(field: field, wire: wire, from: &reader)
+            }
+        }
+        let kind: EventKind
+        do {
+            kind = try decodeBody(tag, fields)
+        } catch let error as EventDecodingError {
+            throw error
+        } catch let error as DomainError {
+            throw EventDecodingError("an event of type \(tag) holds an invalid value: \(error)")
+        } catch {
+            throw EventDecodingError("\(error)")
+        }
+        return Event(kind: kind, recordedAtMicroseconds: recordedAt, peerUID: peerUID, requestID: requestID)
+    }
+
+    static func tag(of kind: EventKind) -> TypeTag {
+        switch kind {
+        case .clusterRegistered: return .clusterRegistered
+        case .clusterUpdated: return .clusterUpdated
+        case .clusterDissolved: return .clusterDissolved
+        case .companyRegistered: return .companyRegistered
+        case .companyUpdated: return .companyUpdated
+        case .membershipStarted: return .membershipStarted
+        case .membershipEnded: return .membershipEnded
+        case .partnerLinked: return .partnerLinked
+        case .surveyDefined: return .surveyDefined
+        case .surveyClosed: return .surveyClosed
+        case .responseSubmitted: return .responseSubmitted
+        }
+    }
+
+    private static func encodeBody(_ kind: EventKind, into writer: inout BinaryWriter) {
+        switch kind {
+        case .clusterRegistered(let record), .clusterUpdated(let record):
+            writer.writeString(8, record.id.text)
+            writer.writeString(9, record.name)
+            for region in record.regions { writer.writeString(10, region.code) }
+            for department in record.departments { writer.writeString(11, department.code) }
+            if let section = record.nafSection { writer.writeString(12, section.description) }
+            if let founded = record.founded { writer.writeSigned(13, Int64(founded.daysSinceEpoch)) }
+        case .clusterDissolved(let cluster, let date):
+            writer.writeString(8, cluster.text)
+            writer.writeSigned(9, Int64(date.daysSinceEpoch))
+        case .companyRegistered(let record), .companyUpdated(let record):
+            writer.writeUnsigned(8, UInt64(record.siren.value))
+            writer.writeString(9, record.name)
+            writer.writeString(10, record.naf.code)
+            writer.writeString(11, record.department.code)
+            writer.writeUnsigned(12, UInt64(record.employees))
+            if let turnover = record.turnoverEUR { writer.writeSigned(13, turnover) }
+            if let declared = record.declaredCategory { writer.writeString(14, declared.rawValue) }
+        case .membershipStarted(let cluster, let siren, let date):
+            writer.writeString(8, cluster.text)
+            writer.writeUnsigned(9, UInt64(siren.value))
+            writer.writeSigned(10, Int64(date.daysSinceEpoch))
+        case .membershipEnded(let cluster, let siren, let date, let reason):
+            writer.writeString(8, cluster.text)
+            writer.writeUnsigned(9, UInt64(siren.value))
+            writer.writeSigned(10, Int64(date.daysSinceEpoch))
+            if let reason { writer.writeString(11, reason) }
+        case .partnerLinked(let cluster, let partner):
+            writer.writeString(8, cluster.text)
+            writer.writeString(9, partner.id.text)
+            writer.writeString(10, partner.name)
+            writer.writeString(11, partner.kind.rawValue)
+        case .surveyDefined(let survey):
+            writer.writeString(8, survey.id.text)
+            writer.writeString(9, survey.title)
+            writer.writeMessage(10) { encodeTimestamp(survey.opensAt, into: &$0) }
+            writer.writeMessage(11) { encodeTimestamp(survey.closesAt, into: &$0) }
+            for question in survey.questions {
+                writer.writeMessage(12) { nested in
+                    nested.writeString(1, question.id.text)
+                    nested.writeString(2, question.text)
+                    nested.writeString(3, question.kind.rawValue)
+                    for option in question.options { nested.writeString(4, option) }
+                    if let minimum = question.minimum { nested.writeSigned(5, minimum) }
+                    if let maximum = question.maximum { nested.writeSigned(6, maximum) }
+                    nested.writeBool(7, question.required)
+                }
+            }
+        case .surveyClosed(let survey):
+            writer.writeString(8, survey.text)
+        case .responseSubmitted(let survey, let siren, let submittedAt, let answers):
+            writer.writeString(8, survey.text)
+            writer.writeUnsigned(9, UInt64(siren.value))
+            writer.writeMessage(10) { encodeTimestamp(submittedAt, into: &$0) }
+            for question in answers.keys.sorted() {
+                writer.writeMessage(11) { nested in
+                    nested.writeString(1, question.text)
+                    switch answers[question]! {
+                    case .yesNo(let yes):
+                        nested.writeUnsigned(5, 1)
+                        nested.writeBool(2, yes)
+                    case .choice(let option):
+                        nested.writeUnsigned(5, 2)
+                        nested.writeString(3, option)
+                    case .choices(let options):
+                        nested.writeUnsigned(5, 3)
+                        for option in options { nested.writeString(4, option) }
+                    case .integer(let value):
+                        nested.writeUnsigned(5, 4)
+                        nested.writeSigned(6, value)
+                    }
+                }
+            }
+        }
+    }
+
+    private static func encodeTimestamp(_ timestamp: Timestamp, into writer: inout BinaryWriter) {
+        writer.writeSigned(1, timestamp.microsecondsSinceEpoch)
+        writer.writeSigned(2, Int64(timestamp.offsetMinutes))
+    }
+
+    private static func decodeBody(_ tag: TypeTag, _ fields: FieldBag) throws -> EventKind {
+        switch tag {
+        case .clusterRegistered, .clusterUpdated:
+            let record = ClusterRecord(
+                id: try Slug(fields.string(8), field: "id"),
+                name: try fields.string(9),
+                regions: try fields.strings(10).map { try Region($0) },
+                departments: try fields.strings(11).map { try Department($0) },
+                nafSection: try fields.optionalString(12).map { try NAFSection($0) },
+                founded: fields.optionalSigned(13).map { CalendarDate(daysSinceEpoch: Int32(truncatingIfNeeded: $0)) }
+            )
+            return tag == .clusterRegistered ? .clusterRegistered(record) : .clusterUpdated(record)
+        case .clusterDissolved:
+            return .clusterDissolved(cluster: try Slug(fields.string(8), field: "cluster"), date: try fields.date(9))
+        case .companyRegistered, .companyUpdated:
+            let record = CompanyRecord(
+                siren: try fields.siren(8),
+                name: try fields.string(9),
+                naf: try NAFCode(fields.string(10)),
+                department: try Department(fields.string(11)),
+                employees: Int64(try fields.unsigned(12)),
+                turnoverEUR: fields.optionalSigned(13),
+                declaredCategory: try fields.optionalString(14).map { try SizeCategory($0) }
+            )
+            return tag == .companyRegistered ? .companyRegistered(record) : .companyUpdated(record)
+        case .membershipStarted:
+            return .membershipStarted(cluster: try Slug(fields.string(8), field: "cluster"), siren: try fields.siren(9), date: try fields.date(10))
+        case .membershipEnded:
+            return .membershipEnded(
+                cluster: try Slug(fields.string(8), field: "cluster"),
+                siren: try fields.siren(9),
+                date: try fields.date(10),
+                reason: try fields.optionalString(11)
+            )
+        case .partnerLinked:
+            return .partnerLinked(
+                cluster: try Slug(fields.string(8), field: "cluster"),
+                partner: Partner(id: try Slug(fields.string(9), field: "partner_id"), name: try fields.string(10), kind: try PartnerKind(fields.string(11)))
+            )
+        case .surveyDefined:
+            return .surveyDefined(
+                SurveyDefinition(
+                    id: try Slug(fields.string(8), field: "id"),
+                    title: try fields.string(9),
+                    opensAt: try fields.timestamp(10),
+                    closesAt: try fields.timestamp(11),
+                    questions: try fields.messages(12).map(decodeQuestion)
+                )
+            )
+        case .surveyClosed:
+            return .surveyClosed(survey: try Slug(fields.string(8), field: "id"))
+        case .responseSubmitted:
+            var answers: [Slug: Answer] = [:]
+            for message in try fields.messages(11) {
+                let (question, answer) = try decodeAnswer(message)
+                answers[question] = answer
+            }
+            return .responseSubmitted(
+                survey: try Slug(fields.string(8), field: "survey"),
+                siren: try fields.siren(9),
+                submittedAt: try fields.timestamp(10),
+                answers: answers
+            )
+        }
+    }
+
+    private static func decodeQuestion(_ fields: FieldBag) throws -> Question {
+        guard let kind = QuestionKind(rawValue: try fields.string(3)) else { throw EventDecodingError("unknown question kind") }
+        return Question(
+            id: try Slug(fields.string(1), field: "question"),
+            text: try fields.string(2),
+            kind: kind,
+            options: try fields.strings(4),
+            minimum: fields.optionalSigned(5),
+            maximum: fields.optionalSigned(6),
+            required: (fields.optionalUnsigned(7) ?? 0) != 0
+        )
+    }
+
+    private static func decodeAnswer(_ fields: FieldBag) throws -> (Slug, Answer) {
+        let question = try Slug(fields.string(1), field: "question")
+        switch fields.optionalUnsigned(5) {
+        case 1: return (question, .yesNo((fields.optionalUnsigned(2) ?? 0) != 0))
+        case 2: return (question, .choice(try fields.string(3)))
+        case 3: return (question, .choices(try fields.strings(4)))
+        case 4: return (question, .integer(fields.optionalSigned(6) ?? 0))
+        default: throw EventDecodingError("an answer to \(question) has an unknown kind")
+        }
+    }
+}
+
+/// The fields of one message, gathered by number (repeated fields keep their order).
+struct FieldBag {
+    private var varints: [UInt64: [UInt64]] = [:]
+    private var blobs: [UInt64: [[UInt8]]] = [:]
+
+    init() {}
+
+    init(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) {
+        var reader = BinaryReader(bytes)
+        while let (field, wire) = try reader.readKey() {
+            try read(field: field, wire: wire, from: &reader)
+        }
+    }
+
+    mutating func read(field: UInt64, wire: UInt64, from reader: inout BinaryReader) throws(EventDecodingError) {
+        switch wire {
+        case BinaryWriter.varint: varints[field, default: []].append(try reader.readRawVarint())
+        case BinaryWriter.lengthDelimited: blobs[field, default: []].append(Array(try reader.readLengthDelimited()))
+        default: try reader.skip(wire: wire)
+        }
+    }
+
+    func string(_ field: UInt64) throws -> String {
+        guard let value = try optionalString(field) else { throw EventDecodingError("required field \(field) is missing") }
+        return value
+    }
+
+    func optionalString(_ field: UInt64) throws -> String? {
+        guard let bytes = blobs[field]?.last else { return nil }
+        guard let string = String(validating: bytes, as: UTF8.self) else { throw EventDecodingError("field \(field) is not valid UTF-8") }
+        return string
+    }
+
+    func strings(_ field: UInt64) throws -> [String] {
+        try (blobs[field] ?? []).map { bytes in
+            guard let string = String(validating: bytes, as: UTF8.self) else { throw EventDecodingError("field \(field) is not valid UTF-8") }
+            return string
+        }
+    }
+
+    func unsigned(_ field: UInt64) throws -> UInt64 {
+        guard let value = optionalUnsigned(field) else { throw EventDecodingError("required field \(field) is missing") }
+        return value
+    }
+
+    func optionalUnsigned(_ field: UInt64) -> UInt64? { varints[field]?.last }
+    func optionalSigned(_ field: UInt64) -> Int64? { varints[field]?.last.map(BinaryReader.signed) }
+
+    func date(_ field: UInt64) throws -> CalendarDate {
+        guard let days = optionalSigned(field) else { throw EventDecodingError("required date field \(field) is missing") }
+        return CalendarDate(daysSinceEpoch: Int32(truncatingIfNeeded: days))
+    }
+
+    func siren(_ field: UInt64) throws -> SIREN {
+        let value = try unsigned(field)
+        guard value <= 999_999_999 else { throw EventDecodingError("field \(field) is no SIREN") }
+        let digits = String(value)
+        return try SIREN(String(repeating: "0", count: 9 - digits.count) + digits)
+    }
+
+    func messages(_ field: UInt64) throws -> [FieldBag] {
+        try (blobs[field] ?? []).map { bytes in try bytes.withUnsafeBytes { try FieldBag($0) } }
+    }
+
+    func timestamp(_ field: UInt64) throws -> Timestamp {
+        guard let bytes = blobs[field]?.last else { throw EventDecodingError("required time field \(field) is missing") }
+        let nested = try bytes.withUnsafeBytes { try FieldBag($0) }
+        return Timestamp(
+            microsecondsSinceEpoch: nested.optionalSigned(1) ?? 0,
+            offsetMinutes: Int16(truncatingIfNeeded: nested.optionalSigned(2) ?? 0)
+        )
+    }
+}

@@ -1,0 +1,215 @@
+/// Who asks and when: the parts of a decision that come from outside the state.
+public struct DecisionContext: Sendable, Hashable {
+    /// Now, in microseconds since the epoch (the model reads no clock).
+    public var nowMicroseconds: Int64
+    public var peerUID: UInt32
+    public var requestID: String?
+
+    public init(nowMicroseconds: Int64, peerUID: UInt32, requestID: String? = nil) {
+        self.nowMicroseconds = nowMicroseconds
+        self.peerUID = peerUID
+        self.requestID = requestID
+    }
+}
+
+/// Checks `command` against every rule of the registry and returns the events it causes, or
+/// throws the first rule it breaks. Pure: the state is not changed.
+public func decide(_ command: Command, state: RegistryState, context: DecisionContext) throws(DomainError) -> [Event] {
+    let kinds = try decideKinds(command, state: state)
+    return kinds.map { Event(kind: $0, recordedAtMicroseconds: context.nowMicroseconds, peerUID: context.peerUID, requestID: context.requestID) }
+}
+
+/// Decides several commands as one: each sees the events of those before it; any rejection rejects
+/// them all, its error naming the command's position (`commands[3].siren`).
+public func decideAll(_ commands: [Command], state: RegistryState, context: DecisionContext) throws(DomainError) -> [Event] {
+    var working = state
+    var events: [Event] = []
+    var sequence = state.lastSequence
+    for (index, command) in commands.enumerated() {
+        let decided: [Event]
+        do {
+            decided = try decide(command, state: working, context: context)
+        } catch {
+            throw error.prefixingField(with: "commands[\(index)].")
+        }
+        for event in decided {
+            sequence += 1
+            working.apply(event, sequence: sequence)
+        }
+        events += decided
+    }
+    return events
+}
+
+private func decideKinds(_ command: Command, state: RegistryState) throws(DomainError) -> [EventKind] {
+    switch command {
+    case .registerCluster(let record):
+        guard state.clusters[record.id] == nil else { throw .alreadyExists(kind: "cluster", id: record.id.text) }
+        return [.clusterRegistered(record)]
+
+    case .updateCluster(let patch):
+        guard let cluster = state.clusters[patch.id] else { throw .unknownCluster(patch.id.text) }
+        var record = cluster.record
+        if let name = patch.name { record.name = name }
+        if let regions = patch.regions { record.regions = regions }
+        if let departments = patch.departments { record.departments = departments }
+        if let section = patch.nafSection { record.nafSection = section }
+        if let founded = patch.founded { record.founded = founded }
+        try RecordValidation.checkTerritory(regions: record.regions, departments: record.departments)
+        return [.clusterUpdated(record)]
+
+    case .dissolveCluster(let id, let date):
+        guard let cluster = state.clusters[id] else { throw .unknownCluster(id.text) }
+        if let dissolved = cluster.dissolvedOn {
+            throw .invalidArgument(field: "id", reason: "cluster '\(id)' was already dissolved on \(dissolved)")
+        }
+        if let founded = cluster.record.founded, date < founded {
+            throw .invalidArgument(field: "date", reason: "\(date) is before the cluster was founded (\(founded))")
+        }
+        var kinds: [EventKind] = [.clusterDissolved(cluster: id, date: date)]
+        for siren in cluster.members.keys.sorted() {
+            guard let open = cluster.members[siren]?.last(where: { $0.end == nil }) else { continue }
+            guard open.start < date else {
+                throw .invalidArgument(field: "date", reason: "company \(siren) joined on \(open.start), not before \(date)")
+            }
+            kinds.append(.membershipEnded(cluster: id, siren: siren, date: date, reason: "cluster dissolved"))
+        }
+        return kinds
+
+    case .registerCompany(let record):
+        guard state.companies[record.siren] == nil else { throw .alreadyExists(kind: "company", id: record.siren.description) }
+        return [.companyRegistered(record)]
+
+    case .updateCompany(let patch):
+        guard let company = state.companies[patch.siren] else { throw .unknownCompany(patch.siren.description) }
+        var record = company.record
+        if let name = patch.name { record.name = name }
+        if let naf = patch.naf { record.naf = naf }
+        if let department = patch.department { record.department = department }
+        if let employees = patch.employees { record.employees = employees }
+        if let turnover = patch.turnoverEUR { record.turnoverEUR = turnover }
+        if let declared = patch.declaredCategory { record.declaredCategory = declared }
+        return [.companyUpdated(record)]
+
+    case .joinCluster(let clusterID, let siren, let date):
+        guard let cluster = state.clusters[clusterID] else { throw .unknownCluster(clusterID.text) }
+        guard state.companies[siren] != nil else { throw .unknownCompany(siren.description) }
+        if let dissolved = cluster.dissolvedOn, dissolved <= date {
+            throw .invalidArgument(field: "cluster", reason: "cluster '\(clusterID)' was dissolved on \(dissolved) and takes no members")
+        }
+        if let founded = cluster.record.founded, date < founded {
+            throw .invalidArgument(field: "date", reason: "\(date) is before cluster '\(clusterID)' was founded (\(founded))")
+        }
+        if let overlapping = cluster.members[siren]?.first(where: { $0.overlapsOpenPeriod(from: date) }) {
+            throw .alreadyMember(cluster: clusterID.text, siren: siren.description, since: overlapping.start)
+        }
+        return [.membershipStarted(cluster: clusterID, siren: siren, date: date)]
+
+    case .leaveCluster(let clusterID, let siren, let date, let reason):
+        guard let cluster = state.clusters[clusterID] else { throw .unknownCluster(clusterID.text) }
+        guard state.companies[siren] != nil else { throw .unknownCompany(siren.description) }
+        guard let open = cluster.members[siren]?.last(where: { $0.end == nil }), open.start <= date else {
+            throw .notAMember(cluster: clusterID.text, siren: siren.description, date: date)
+        }
+        guard open.start < date else {
+            throw .invalidArgument(field: "date", reason: "must be after the membership began (\(open.start))")
+        }
+        return [.membershipEnded(cluster: clusterID, siren: siren, date: date, reason: reason)]
+
+    case .linkPartner(let clusterID, let partner):
+        guard let cluster = state.clusters[clusterID] else { throw .unknownCluster(clusterID.text) }
+        guard !cluster.partners.contains(where: { $0.id == partner.id }) else {
+            throw .alreadyExists(kind: "partner", id: "\(clusterID)/\(partner.id)")
+        }
+        return [.partnerLinked(cluster: clusterID, partner: partner)]
+
+    case .defineSurvey(let definition):
+        guard state.surveys[definition.id] == nil else { throw .alreadyExists(kind: "survey", id: definition.id.text) }
+        guard definition.opensAt < definition.closesAt else {
+            throw .invalidArgument(field: "closes_at", reason: "\(definition.closesAt) is not after opens_at \(definition.opensAt)")
+        }
+        try RecordValidation.checkQuestions(definition.questions)
+        return [.surveyDefined(definition)]
+
+    case .submitResponse(let surveyID, let siren, let submittedAt, let input):
+        guard let survey = state.surveys[surveyID] else { throw .unknownSurvey(surveyID.text) }
+        if let closed = survey.closedAtMicroseconds {
+            throw .surveyNotOpen(survey: surveyID.text, reason: "it was closed at \(Timestamp.utcString(microseconds: closed))")
+        }
+        let window = survey.definition
+        guard window.opensAt <= submittedAt, submittedAt <= window.closesAt else {
+            throw .surveyNotOpen(survey: surveyID.text, reason: "\(submittedAt) is outside its window \(window.opensAt) to \(window.closesAt)")
+        }
+        guard state.companies[siren] != nil else { throw .unknownCompany(siren.description) }
+        guard state.isMemberOfAnyCluster(siren, on: submittedAt.localDate) else {
+            throw .notAMember(cluster: "any", siren: siren.description, date: submittedAt.localDate)
+        }
+        guard survey.responses[siren] == nil else { throw .duplicateResponse(survey: surveyID.text, siren: siren.description) }
+        let answers = try AnswerValidation.check(input, against: window.questions)
+        return [.responseSubmitted(survey: surveyID, siren: siren, submittedAt: submittedAt, answers: answers)]
+
+    case .closeSurvey(let id):
+        guard let survey = state.surveys[id] else { throw .unknownSurvey(id.text) }
+        guard survey.closedAtMicroseconds == nil else { throw .surveyNotOpen(survey: id.text, reason: "it is already closed") }
+        return [.surveyClosed(survey: id)]
+    }
+}
+
+/// Checks a response's answers against the survey's questions.
+enum AnswerValidation {
+    static func check(_ input: [String: AnswerInput], against questions: [Question]) throws(DomainError) -> [Slug: Answer] {
+        for key in input.keys.sorted() where !questions.contains(where: { $0.id.text == key }) {
+            throw .invalidAnswer(question: key, reason: "the survey has no such question")
+        }
+        var answers: [Slug: Answer] = [:]
+        for question in questions {
+            guard let given = input[question.id.text] else {
+                if question.required { throw .invalidAnswer(question: question.id.text, reason: "an answer is required") }
+                continue
+            }
+            answers[question.id] = try answer(given, to: question)
+        }
+        return answers
+    }
+
+    private static func answer(_ given: AnswerInput, to question: Question) throws(DomainError) -> Answer {
+        let id = question.id.text
+        switch (question.kind, given) {
+        case (.yesNo, .text("yes")), (.yesNo, .boolean(true)): return .yesNo(true)
+        case (.yesNo, .text("no")), (.yesNo, .boolean(false)): return .yesNo(false)
+        case (.yesNo, _): throw .invalidAnswer(question: id, reason: "expected \"yes\" or \"no\", got \(describe(given))")
+        case (.singleChoice, .text(let option)):
+            guard question.options.contains(option) else {
+                throw .invalidAnswer(question: id, reason: "'\(option)' is not one of \(question.options.joined(separator: ", "))")
+            }
+            return .choice(option)
+        case (.singleChoice, _): throw .invalidAnswer(question: id, reason: "expected one option, got \(describe(given))")
+        case (.multipleChoice, .list(let options)):
+            guard Set(options).count == options.count else { throw .invalidAnswer(question: id, reason: "an option is chosen twice") }
+            if let unknown = options.first(where: { !question.options.contains($0) }) {
+                throw .invalidAnswer(question: id, reason: "'\(unknown)' is not one of \(question.options.joined(separator: ", "))")
+            }
+            return .choices(options)
+        case (.multipleChoice, _): throw .invalidAnswer(question: id, reason: "expected a list of options, got \(describe(given))")
+        case (.scale, .integer(let value)), (.number, .integer(let value)):
+            if let minimum = question.minimum, value < minimum {
+                throw .invalidAnswer(question: id, reason: "\(value) is below the minimum \(minimum)")
+            }
+            if let maximum = question.maximum, value > maximum {
+                throw .invalidAnswer(question: id, reason: "\(value) is above the maximum \(maximum)")
+            }
+            return .integer(value)
+        case (.scale, _), (.number, _): throw .invalidAnswer(question: id, reason: "expected an integer, got \(describe(given))")
+        }
+    }
+
+    private static func describe(_ input: AnswerInput) -> String {
+        switch input {
+        case .text(let text): return "\"\(text)\""
+        case .list(let items): return "a list of \(items.count)"
+        case .integer(let value): return "\(value)"
+        case .boolean(let value): return "\(value)"
+        case .other(let description): return description
+        }
+    }
+}

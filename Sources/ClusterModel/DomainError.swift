@@ -1,0 +1,75 @@
+/// Why a command is rejected. Each case becomes the Varlink error `org.clusterd.Registry.<Name>`
+/// with parameters that say what and why; a rejected command changes nothing.
+public enum DomainError: Error, Sendable, Hashable, CustomStringConvertible {
+    case invalidArgument(field: String, reason: String)
+    case unknownCluster(String)
+    case unknownCompany(String)
+    case unknownSurvey(String)
+    case alreadyExists(kind: String, id: String)
+    case alreadyMember(cluster: String, siren: String, since: CalendarDate)
+    case notAMember(cluster: String, siren: String, date: CalendarDate)
+    case surveyNotOpen(survey: String, reason: String)
+    case duplicateResponse(survey: String, siren: String)
+    case invalidAnswer(question: String, reason: String)
+    case concurrencyConflict(expected: UInt64, actual: UInt64)
+
+    /// The error's member name in `org.clusterd.Registry`.
+    public var name: String {
+        switch self {
+        case .invalidArgument: return "InvalidArgument"
+        case .unknownCluster: return "UnknownCluster"
+        case .unknownCompany: return "UnknownCompany"
+        case .unknownSurvey: return "UnknownSurvey"
+        case .alreadyExists: return "AlreadyExists"
+        case .alreadyMember: return "AlreadyMember"
+        case .notAMember: return "NotAMember"
+        case .surveyNotOpen: return "SurveyNotOpen"
+        case .duplicateResponse: return "DuplicateResponse"
+        case .invalidAnswer: return "InvalidAnswer"
+        case .concurrencyConflict: return "ConcurrencyConflict"
+        }
+    }
+
+    /// The error's parameters, as plain strings and integers.
+    public var parameters: [String: DomainValue] {
+        switch self {
+        case .invalidArgument(let field, let reason): return ["field": .string(field), "reason": .string(reason)]
+        case .unknownCluster(let id): return ["cluster": .string(id)]
+        case .unknownCompany(let siren): return ["siren": .string(siren)]
+        case .unknownSurvey(let id): return ["survey": .string(id)]
+        case .alreadyExists(let kind, let id): return ["kind": .string(kind), "id": .string(id)]
+        case .alreadyMember(let cluster, let siren, let since):
+            return ["cluster": .string(cluster), "siren": .string(siren), "since": .string(since.description)]
+        case .notAMember(let cluster, let siren, let date):
+            return ["cluster": .string(cluster), "siren": .string(siren), "date": .string(date.description)]
+        case .surveyNotOpen(let survey, let reason): return ["survey": .string(survey), "reason": .string(reason)]
+        case .duplicateResponse(let survey, let siren): return ["survey": .string(survey), "siren": .string(siren)]
+        case .invalidAnswer(let question, let reason): return ["question": .string(question), "reason": .string(reason)]
+        case .concurrencyConflict(let expected, let actual): return ["expected": .int(Int64(expected)), "actual": .int(Int64(actual))]
+        }
+    }
+
+    public var description: String {
+        let details = parameters.keys.sorted().map { "\($0)=\(parameters[$0]!)" }.joined(separator: ", ")
+        return "\(name)(\(details))"
+    }
+
+    /// Prefixes the field of an `invalidArgument` (e.g. `commands[3].` for a command of an import).
+    public func prefixingField(with prefix: String) -> DomainError {
+        if case .invalidArgument(let field, let reason) = self { return .invalidArgument(field: prefix + field, reason: reason) }
+        return self
+    }
+}
+
+/// A parameter value of a domain error.
+public enum DomainValue: Sendable, Hashable, CustomStringConvertible {
+    case string(String)
+    case int(Int64)
+
+    public var description: String {
+        switch self {
+        case .string(let text): return text
+        case .int(let value): return String(value)
+        }
+    }
+}

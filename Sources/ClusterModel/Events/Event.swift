@@ -1,0 +1,76 @@
+/// Something that happened to the registry: what, when it was recorded, and who caused it.
+public struct Event: Sendable, Hashable {
+    public var kind: EventKind
+    /// When the daemon decided it, in microseconds since the epoch.
+    public var recordedAtMicroseconds: Int64
+    /// The user id of the peer whose request caused it.
+    public var peerUID: UInt32
+    /// The client's request id, for exactly-once retries.
+    public var requestID: String?
+
+    public init(kind: EventKind, recordedAtMicroseconds: Int64, peerUID: UInt32, requestID: String? = nil) {
+        self.kind = kind
+        self.recordedAtMicroseconds = recordedAtMicroseconds
+        self.peerUID = peerUID
+        self.requestID = requestID
+    }
+}
+
+/// The kinds of event, each with what it carries.
+public enum EventKind: Sendable, Hashable {
+    case clusterRegistered(ClusterRecord)
+    case clusterUpdated(ClusterRecord)
+    case clusterDissolved(cluster: Slug, date: CalendarDate)
+    case companyRegistered(CompanyRecord)
+    case companyUpdated(CompanyRecord)
+    case membershipStarted(cluster: Slug, siren: SIREN, date: CalendarDate)
+    case membershipEnded(cluster: Slug, siren: SIREN, date: CalendarDate, reason: String?)
+    case partnerLinked(cluster: Slug, partner: Partner)
+    case surveyDefined(SurveyDefinition)
+    case surveyClosed(survey: Slug)
+    case responseSubmitted(survey: Slug, siren: SIREN, submittedAt: Timestamp, answers: [Slug: Answer])
+
+    /// The name used in dumps, histories and Watch streams.
+    public var typeName: String {
+        switch self {
+        case .clusterRegistered: return "ClusterRegistered"
+        case .clusterUpdated: return "ClusterUpdated"
+        case .clusterDissolved: return "ClusterDissolved"
+        case .companyRegistered: return "CompanyRegistered"
+        case .companyUpdated: return "CompanyUpdated"
+        case .membershipStarted: return "MembershipStarted"
+        case .membershipEnded: return "MembershipEnded"
+        case .partnerLinked: return "PartnerLinked"
+        case .surveyDefined: return "SurveyDefined"
+        case .surveyClosed: return "SurveyClosed"
+        case .responseSubmitted: return "ResponseSubmitted"
+        }
+    }
+
+    /// Every type name, for validating filters.
+    public static let typeNames = [
+        "ClusterRegistered", "ClusterUpdated", "ClusterDissolved", "CompanyRegistered", "CompanyUpdated",
+        "MembershipStarted", "MembershipEnded", "PartnerLinked", "SurveyDefined", "SurveyClosed", "ResponseSubmitted",
+    ]
+
+    /// The cluster this event concerns, if any.
+    public var clusterID: Slug? {
+        switch self {
+        case .clusterRegistered(let record), .clusterUpdated(let record): return record.id
+        case .clusterDissolved(let cluster, _), .membershipStarted(let cluster, _, _), .membershipEnded(let cluster, _, _, _),
+            .partnerLinked(let cluster, _):
+            return cluster
+        default: return nil
+        }
+    }
+
+    /// The company this event concerns, if any.
+    public var siren: SIREN? {
+        switch self {
+        case .companyRegistered(let record), .companyUpdated(let record): return record.siren
+        case .membershipStarted(_, let siren, _), .membershipEnded(_, let siren, _, _), .responseSubmitted(_, let siren, _, _):
+            return siren
+        default: return nil
+        }
+    }
+}
