@@ -1,3 +1,4 @@
+import ClusterModel
 import EventLog
 import Logging
 import ServiceLifecycle
@@ -29,19 +30,38 @@ public struct Daemon: Sendable {
         let replayStart = ContinuousClock.now
         let log = try openLog()
         defer { log.close() }
+        let state: RegistryState
+        do {
+            // Opening has just checked every CRC; replay only decodes and applies.
+            state = try RegistryReplay.replay(log, verifyingChecksums: false)
+        } catch {
+            throw DaemonError.logUnusable(reason: "\(error.description); the log itself is intact, so a newer clusterd may read it")
+        }
         let replayMilliseconds = (ContinuousClock.now - replayStart).milliseconds
         logger.info(
-            "opened the log",
+            "replayed the log",
             metadata: [
                 "log": "\(log.path)", "last_seq": "\(log.head.lastSequence)", "bytes": "\(log.head.byteCount)",
-                "replay_ms": "\(replayMilliseconds)",
+                "replay_ms": "\(replayMilliseconds)", "companies": "\(state.companies.count)", "clusters": "\(state.clusters.count)",
             ]
         )
+        let registry = Registry(state: state, log: log, logger: logger)
+        defer { registry.headSignal.close() }
+        let authorization = WriteAuthorization(writersGroupName: configuration.writersGroup)
+        if authorization.writersGID == nil {
+            logger.notice(
+                "the writers group does not exist: only root and the daemon's user may write",
+                metadata: ["group": "\(configuration.writersGroup)"]
+            )
+        }
 
         let handler = RegistryMethodHandler(
+            registry: registry,
             log: log,
+            authorization: authorization,
             startedAt: startedAt,
-            replayMilliseconds: replayMilliseconds
+            replayMilliseconds: replayMilliseconds,
+            logger: logger
         )
         let service = VarlinkService(
             info: .init(
@@ -57,7 +77,7 @@ public struct Daemon: Sendable {
         let readiness = ReadinessService(
             server: server,
             notifier: ServiceNotifier(),
-            status: { "serving, \(log.head.recordCount) events" },
+            status: { "serving \(log.head.recordCount) events, replayed in \(replayMilliseconds) ms" },
             logger: logger
         )
         let group = ServiceGroup(

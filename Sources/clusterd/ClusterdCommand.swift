@@ -46,6 +46,9 @@ struct ClusterdCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds after which a connection without a call in flight is closed.", valueName: "seconds"))
     var idleTimeout: Int = 300
 
+    @Option(help: ArgumentHelp("Group whose members may write (besides root and the daemon's user).", valueName: "group"))
+    var writersGroup: String = "clusterd-admin"
+
     @Option(
         name: .customLong("repair-truncate-after-seq"),
         help: ArgumentHelp(
@@ -113,6 +116,7 @@ struct ClusterdCommand: AsyncParsableCommand {
         configuration.maximumConnections = maxConnections
         configuration.idleTimeout = .seconds(idleTimeout)
         configuration.repairTruncateAfterSequence = repairTruncateAfterSequence
+        configuration.writersGroup = writersGroup
         return configuration
     }
 }

@@ -26,6 +26,8 @@ public struct DaemonConfiguration: Sendable {
     public var maximumConnections: Int = 1024
     /// Idle connections are closed after this long.
     public var idleTimeout: Duration = .seconds(300)
+    /// Members of this group may write (besides root and the daemon's own user).
+    public var writersGroup = "clusterd-admin"
     /// Keep log records 1 to this sequence number and set the rest aside (an explicit repair).
     public var repairTruncateAfterSequence: UInt64?
 

@@ -3,7 +3,6 @@ import Varlink
 /// The Varlink interface `org.clusterd.Registry`: the contract between clusterd and its clients.
 ///
 /// Written in the Varlink IDL; clients read it back with `org.varlink.service.GetInterfaceDescription`.
-/// It only declares what the daemon implements: methods are added as they are built.
 public enum RegistryInterfaceDefinition {
     public static let name = "org.clusterd.Registry"
 
@@ -11,7 +10,106 @@ public enum RegistryInterfaceDefinition {
         # The member registry of a network of business clusters: who is a member of
         # which cluster, with what size, sector and territory, at any date, and what
         # members answered in surveys. Every change is an event in an append-only log.
+        #
+        # Writes take an optional request_id (a repeated id returns the first result
+        # instead of writing again, also after a restart) and an optional expected_seq
+        # (the write is refused with ConcurrencyConflict unless the log ends there).
+        # Each write returns the sequence number of its last event. Reads take an
+        # optional as_of date (YYYY-MM-DD) and at_seq (the state right after event
+        # at_seq) or at_time (the state of the log as it stood at that commit time).
+        # Dates are YYYY-MM-DD; times are RFC 3339 with an offset.
         interface org.clusterd.Registry
+
+        type Partner (partner_id: string, name: string, kind: string)
+
+        type Cluster (
+          id: string,
+          name: string,
+          regions: []string,
+          departments: []string,
+          naf_section: ?string,
+          founded: ?string,
+          dissolved_on: ?string,
+          members: int,
+          jobs: int,
+          partners: []Partner
+        )
+
+        type Company (
+          siren: string,
+          name: string,
+          naf: string,
+          naf_section: string,
+          department: string,
+          region: string,
+          employees: int,
+          turnover_eur: ?int,
+          declared_category: ?string,
+          category: string
+        )
+
+        type Membership (cluster: string, cluster_name: string, since: string, until: ?string)
+
+        type Member (siren: string, name: string, since: string, employees: int, category: string)
+
+        type Tally (key: string, label: string, clusters: int, companies: int, jobs: int)
+
+        # kind: yes_no, single_choice, multiple_choice, scale (min 1, max 5 or 7) or number.
+        type Question (
+          id: string,
+          text: string,
+          kind: string,
+          options: ?[]string,
+          min: ?int,
+          max: ?int,
+          required: ?bool
+        )
+
+        type OptionResult (value: string, count: int, percent: float, ci95: []float)
+
+        type QuestionResult (
+          id: string,
+          text: string,
+          kind: string,
+          respondents: int,
+          options: []OptionResult,
+          mean: ?float
+        )
+
+        # A group of fewer than 5 respondents is suppressed: no figures are given.
+        type GroupResult (
+          group: string,
+          label: string,
+          respondents: int,
+          suppressed: bool,
+          questions: []QuestionResult
+        )
+
+        type SurveySummary (
+          id: string,
+          title: string,
+          opens_at: string,
+          closes_at: string,
+          closed: bool,
+          respondents: int,
+          questions: int
+        )
+
+        type Breakdown (cluster, region, size, section)
+
+        # One event of the log, as History and Watch return it.
+        type LogEvent (
+          seq: int,
+          commit_time: string,
+          type: string,
+          peer_uid: int,
+          request_id: ?string,
+          chain_hash: string,
+          event: object
+        )
+
+        # One command of an Import: a write method's name and its parameters.
+        type ImportCommand (method: string, parameters: object)
 
         # What the daemon is and how far its log goes. log_writable is false after a
         # failed fdatasync: the daemon then answers reads but refuses writes until it
@@ -30,8 +128,188 @@ public enum RegistryInterfaceDefinition {
           replay_ms: int
         )
 
+        method RegisterCluster(
+          id: string,
+          name: string,
+          regions: []string,
+          departments: []string,
+          naf_section: ?string,
+          founded: ?string,
+          request_id: ?string,
+          expected_seq: ?int
+        ) -> (seq: int)
+
+        method UpdateCluster(
+          id: string,
+          name: ?string,
+          regions: ?[]string,
+          departments: ?[]string,
+          naf_section: ?string,
+          founded: ?string,
+          request_id: ?string,
+          expected_seq: ?int
+        ) -> (seq: int)
+
+        # Ends the memberships open on that date, too.
+        method DissolveCluster(id: string, date: string, request_id: ?string, expected_seq: ?int) -> (seq: int)
+
+        method RegisterCompany(
+          siren: string,
+          name: string,
+          naf: string,
+          department: string,
+          employees: int,
+          turnover_eur: ?int,
+          declared_category: ?string,
+          request_id: ?string,
+          expected_seq: ?int
+        ) -> (seq: int)
+
+        method UpdateCompany(
+          siren: string,
+          name: ?string,
+          naf: ?string,
+          department: ?string,
+          employees: ?int,
+          turnover_eur: ?int,
+          declared_category: ?string,
+          request_id: ?string,
+          expected_seq: ?int
+        ) -> (seq: int)
+
+        method JoinCluster(cluster: string, siren: string, date: string, request_id: ?string, expected_seq: ?int) -> (seq: int)
+
+        method LeaveCluster(
+          cluster: string,
+          siren: string,
+          date: string,
+          reason: ?string,
+          request_id: ?string,
+          expected_seq: ?int
+        ) -> (seq: int)
+
+        # kind: bank, university, local_authority, agency or other.
+        method LinkPartner(
+          cluster: string,
+          partner_id: string,
+          name: string,
+          kind: string,
+          request_id: ?string,
+          expected_seq: ?int
+        ) -> (seq: int)
+
+        method DefineSurvey(
+          id: string,
+          title: string,
+          opens_at: string,
+          closes_at: string,
+          questions: []Question,
+          request_id: ?string,
+          expected_seq: ?int
+        ) -> (seq: int)
+
+        # answers maps question ids to "yes"/"no", an option, a list of options or an integer.
+        method SubmitResponse(
+          survey: string,
+          siren: string,
+          submitted_at: string,
+          answers: object,
+          request_id: ?string,
+          expected_seq: ?int
+        ) -> (seq: int)
+
+        method CloseSurvey(id: string, request_id: ?string, expected_seq: ?int) -> (seq: int)
+
+        # Many commands at once, atomically: all are stored or none.
+        method Import(commands: []ImportCommand, request_id: ?string, expected_seq: ?int) -> (seq: int, first_seq: int, events: int)
+
+        # Clusters active on the date, companies with a membership on it (each once), their jobs.
+        method GetStats(as_of: ?string, at_seq: ?int, at_time: ?string) -> (
+          as_of: string,
+          seq: int,
+          clusters: int,
+          companies: int,
+          jobs: int,
+          by_size: []Tally,
+          by_region: []Tally,
+          by_section: []Tally
+        )
+
+        method GetCluster(id: string, as_of: ?string, at_seq: ?int, at_time: ?string) -> (cluster: Cluster, as_of: string, seq: int)
+
+        method ListClusters(
+          region: ?string,
+          naf_section: ?string,
+          offset: ?int,
+          limit: ?int,
+          as_of: ?string,
+          at_seq: ?int,
+          at_time: ?string
+        ) -> (clusters: []Cluster, total: int, as_of: string, seq: int)
+
+        method GetCompany(siren: string, at_seq: ?int, at_time: ?string) -> (company: Company, memberships: []Membership, seq: int)
+
+        method ListMembers(
+          cluster: string,
+          as_of: ?string,
+          offset: ?int,
+          limit: ?int,
+          at_seq: ?int,
+          at_time: ?string
+        ) -> (members: []Member, total: int, as_of: string, seq: int)
+
+        method ListSurveys(at_seq: ?int, at_time: ?string) -> (surveys: []SurveySummary, seq: int)
+
+        # Per question: respondents, count, percent (one decimal) and Wilson 95 %
+        # interval per option; weighted by employees when asked.
+        method GetSurveyResults(
+          survey: string,
+          breakdown: ?Breakdown,
+          weighted: ?bool,
+          at_seq: ?int,
+          at_time: ?string
+        ) -> (
+          survey: string,
+          title: string,
+          respondents: int,
+          weighted: bool,
+          closed: bool,
+          questions: []QuestionResult,
+          breakdown: ?string,
+          groups: ?[]GroupResult,
+          seq: int
+        )
+
+        # The events that touched a company (siren) or a cluster, in order.
+        method History(siren: ?string, cluster: ?string, at_seq: ?int, at_time: ?string) -> (events: []LogEvent, seq: int)
+
+        # Streams committed events (call with more): those after from_seq first, then
+        # each new one as it is committed.
+        method Watch(from_seq: ?int) -> (event: LogEvent)
+
         # A parameter is missing or malformed, or breaks a rule of the registry.
         error InvalidArgument (field: string, reason: string)
+
+        error UnknownCluster (cluster: string)
+
+        error UnknownCompany (siren: string)
+
+        error UnknownSurvey (survey: string)
+
+        error AlreadyExists (kind: string, id: string)
+
+        error AlreadyMember (cluster: string, siren: string, since: string)
+
+        error NotAMember (cluster: string, siren: string, date: string)
+
+        error SurveyNotOpen (survey: string, reason: string)
+
+        error DuplicateResponse (survey: string, siren: string)
+
+        error InvalidAnswer (question: string, reason: string)
+
+        # expected_seq did not match the end of the log.
+        error ConcurrencyConflict (expected: int, actual: int)
 
         # The caller may read but not write.
         error PermissionDenied (reason: string)

@@ -1,23 +1,101 @@
+import ClusterModel
 import EventLog
+import Logging
 import Varlink
 
-/// Answers the calls of `org.clusterd.Registry`.
+/// Answers the calls of `org.clusterd.Registry`: writes through the `Registry` actor after checking
+/// the caller may write, reads through `RegistryReader`, Watch from the log.
 struct RegistryMethodHandler: VarlinkMethodHandler {
+    let registry: Registry
     let log: EventLog
+    let authorization: WriteAuthorization
     let startedAt: String
     let replayMilliseconds: Int64
+    let logger: Logger
 
-    func handle(
-        method: String,
-        parameters: [String: JSONValue],
-        context: VarlinkCallContext
-    ) async throws -> [String: JSONValue] {
-        switch method {
-        case "GetStatus":
-            return status().parameters
-        default:
+    func handle(method: String, parameters: [String: JSONValue], context: VarlinkCallContext) async throws -> [String: JSONValue] {
+        do {
+            if method == "GetStatus" { return status().parameters }
+            if method == "Watch" { return try await watch(parameters, context: context) }
+            if method == "Import" || CommandParsing.writeMethods.contains(method) {
+                return try await write(method, parameters, peer: context.peer)
+            }
+            if RegistryReader.readMethods.contains(method) {
+                let reader = RegistryReader(log: log, today: Registry.today())
+                return try await registry.read { state in try reader.answer(method, parameters, state: state) }
+            }
             throw VarlinkError.methodNotImplemented("\(RegistryInterfaceDefinition.name).\(method)")
+        } catch let error as DomainError {
+            throw ReplyEncoding.error(error)
+        } catch let error as RegistryReplay.Failure {
+            throw VarlinkError("\(RegistryInterfaceDefinition.name).StorageFailure", parameters: ["reason": .string(error.description)])
+        } catch let error as EventLogError {
+            throw Registry.storageError(error)
         }
+    }
+
+    private func write(_ method: String, _ parameters: [String: JSONValue], peer: VarlinkPeer?) async throws -> [String: JSONValue] {
+        if let refusal = authorization.refusal(for: peer) {
+            throw VarlinkError("\(RegistryInterfaceDefinition.name).PermissionDenied", parameters: ["reason": .string(refusal)])
+        }
+        let p = Parameters(parameters)
+        let requestID = try p.optionalString("request_id")
+        if let requestID, requestID.isEmpty || requestID.utf8.count > 200 {
+            throw DomainError.invalidArgument(field: "request_id", reason: "must be 1 to 200 bytes")
+        }
+        let expected = try p.sequence("expected_seq")
+        var commands: [Command] = []
+        if method == "Import" {
+            let list = parameters["commands"]?.arrayValue ?? []
+            guard !list.isEmpty else { throw DomainError.invalidArgument(field: "commands", reason: "an import needs at least one command") }
+            for (index, item) in list.enumerated() {
+                let prefix = "commands[\(index)]."
+                guard let name = item["method"]?.stringValue else {
+                    throw DomainError.invalidArgument(field: prefix + "method", reason: "is required")
+                }
+                let itemParameters = item["parameters"]?.objectValue ?? [:]
+                for forbidden in ["request_id", "expected_seq"] where itemParameters[forbidden] != nil {
+                    throw DomainError.invalidArgument(field: prefix + "parameters." + forbidden, reason: "belongs to the Import call, not to its commands")
+                }
+                commands.append(try CommandParsing.command(name, itemParameters, prefix: prefix + "parameters."))
+            }
+        } else {
+            var own = parameters
+            own.removeValue(forKey: "request_id")
+            own.removeValue(forKey: "expected_seq")
+            commands = [try CommandParsing.command(method, own)]
+        }
+        let result = try await registry.write(commands, requestID: requestID, expectedSequence: expected, peerUID: peer?.uid ?? 0)
+        if method == "Import" {
+            return ["seq": .int(Int64(result.lastSequence)), "first_seq": .int(Int64(result.firstSequence)), "events": .int(Int64(result.eventCount))]
+        }
+        return ["seq": .int(Int64(result.lastSequence))]
+    }
+
+    /// Streams events after `from_seq` from the log, then each new one as it becomes durable. It
+    /// reads from the log, not from memory: a slow watcher costs nothing but its own connection.
+    private func watch(_ parameters: [String: JSONValue], context: VarlinkCallContext) async throws -> [String: JSONValue] {
+        guard context.call.more else { throw VarlinkError.expectedMore }
+        var next = (try Parameters(parameters).sequence("from_seq") ?? log.head.lastSequence) + 1
+        let signal = registry.headSignal
+        while !Task.isCancelled {
+            let head = log.head.lastSequence
+            if next <= head {
+                var batch: [JSONValue] = []
+                try log.forEachRecord(from: next, through: min(head, next + 999), verifyingChecksums: true) { record in
+                    let event = try EventCodec.decode(record.payload)
+                    batch.append(ReplyEncoding.logEvent(event, sequence: record.sequence, commitTimeMicroseconds: record.commitTimeMicroseconds, chainHash: record.chainHash))
+                }
+                for event in batch {
+                    try await context.yield(["event": event])
+                    next += 1
+                }
+                continue
+            }
+            _ = await signal.wait(after: head)
+            if signal.isClosed { break }
+        }
+        throw VarlinkError("\(RegistryInterfaceDefinition.name).Cancelled")
     }
 
     private func status() -> DaemonStatus {

@@ -1,0 +1,53 @@
+import Synchronization
+
+/// Wakes Watch streams when the durable end of the log moves.
+final class HeadSignal: Sendable {
+    private struct State {
+        var head: UInt64
+        var waiters: [(after: UInt64, continuation: CheckedContinuation<UInt64, Never>)] = []
+        var closed = false
+    }
+
+    private let state: Mutex<State>
+
+    init(head: UInt64) {
+        state = Mutex(State(head: head))
+    }
+
+    /// The log is durable through `sequence`.
+    func advance(to sequence: UInt64) {
+        let ready = state.withLock { state -> [(CheckedContinuation<UInt64, Never>, UInt64)] in
+            guard sequence > state.head else { return [] }
+            state.head = sequence
+            let ready = state.waiters.filter { $0.after < sequence }
+            state.waiters.removeAll { $0.after < sequence }
+            return ready.map { ($0.continuation, sequence) }
+        }
+        for (continuation, head) in ready { continuation.resume(returning: head) }
+    }
+
+    /// Waits until the head passes `sequence`; returns the head, or `sequence` itself once closed.
+    func wait(after sequence: UInt64) async -> UInt64 {
+        await withCheckedContinuation { continuation in
+            let immediate = state.withLock { state -> UInt64? in
+                if state.closed { return sequence }
+                if state.head > sequence { return state.head }
+                state.waiters.append((sequence, continuation))
+                return nil
+            }
+            if let immediate { continuation.resume(returning: immediate) }
+        }
+    }
+
+    /// Releases every waiter (shutdown).
+    func close() {
+        let waiters = state.withLock { state in
+            state.closed = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.continuation.resume(returning: waiter.after) }
+    }
+
+    var isClosed: Bool { state.withLock { $0.closed } }
+}
