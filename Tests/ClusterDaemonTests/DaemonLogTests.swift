@@ -1,3 +1,4 @@
+import ClusterModel
 import ClusterdTestSupport
 import EventLog
 import Foundation
@@ -17,10 +18,28 @@ struct DaemonLogTests {
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         let log = try EventLog.open(path: state + "/events.log", logger: logger)
         for batch in 0..<batches {
-            _ = try await log.append([Array("a\(batch)".utf8), Array("b\(batch)".utf8)])
+            let events = (0..<2).map { index in
+                let siren = SIREN.withCheckDigit(prefix: UInt32(10_000_000 + batch * 2 + index))!
+                let record = CompanyRecord(siren: siren, name: "Company \(batch)-\(index)", naf: try! NAFCode("25.62B"), department: try! Department("31"), employees: 12)
+                return EventCodec.encode(Event(kind: .companyRegistered(record), recordedAtMicroseconds: 1, peerUID: 0))
+            }
+            _ = try await log.append(events)
         }
         log.close()
         return (directory, state + "/events.log")
+    }
+
+    /// The byte offset of every record, walking the length fields.
+    func recordOffsets(_ path: String) throws -> [Int] {
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        var offsets: [Int] = []
+        var offset = 64
+        while offset + 8 <= bytes.count {
+            offsets.append(offset)
+            let length = Int(bytes[offset]) | Int(bytes[offset + 1]) << 8 | Int(bytes[offset + 2]) << 16 | Int(bytes[offset + 3]) << 24
+            offset += 8 + length
+        }
+        return offsets
     }
 
     func startDaemon(_ directory: TemporaryDirectory, extra: [String] = []) async throws -> RunningDaemon {
@@ -47,8 +66,7 @@ struct DaemonLogTests {
     @Test func aDamagedLogStopsTheDaemonWithExitCode65AndSaysWhatToDo() async throws {
         let (directory, path) = try await stateWithLog(batches: 4)
         var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
-        let recordSize = 72  // 8 + (56 + 2 payload bytes, rounded up to a multiple of 8)
-        let thirdRecord = 64 + 2 * recordSize
+        let thirdRecord = try recordOffsets(path)[2]
         bytes[thirdRecord + 33] ^= 0x40
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let result = try await runToCompletion(
@@ -78,8 +96,8 @@ struct DaemonLogTests {
 
     @Test func theRepairFlagKeepsTheIntactHistory() async throws {
         let (directory, path) = try await stateWithLog(batches: 4)
+        let fifthRecord = try recordOffsets(path)[4]
         var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
-        let fifthRecord = 64 + 4 * 72
         bytes[fifthRecord + 33] ^= 0x40
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let daemon = try await startDaemon(directory, extra: ["--repair-truncate-after-seq", "4"])
@@ -93,6 +111,7 @@ struct DaemonLogTests {
 
     @Test func aTornTailIsCutAsideWithAWarningAndTheDaemonStarts() async throws {
         let (directory, path) = try await stateWithLog(batches: 3)
+        let torn = try recordOffsets(path)[4]
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         try Data(bytes.dropLast(20)).write(to: URL(fileURLWithPath: path))
         let daemon = try await startDaemon(directory)
@@ -100,7 +119,6 @@ struct DaemonLogTests {
         #expect(try await client.call("org.clusterd.Registry.GetStatus")["last_seq"] == 4)
         await client.close()
         #expect(try await daemon.stop() == 0)
-        let torn = 64 + 4 * 72
         #expect(daemon.process.standardError.contains("cut an incomplete write off the end of the log"))
         #expect(daemon.process.standardError.contains("first_lost_seq=5"))
         #expect(FileManager.default.fileExists(atPath: path + ".broken-\(torn)"))
