@@ -11,11 +11,19 @@ struct ClusterctlCommand: AsyncParsableCommand {
             Every command prints a table for people, or with --json exactly the parameters of the
             daemon's Varlink reply.
 
-            Exit codes: 0 success; 1 the daemon refused the request (the error says why);
-            64 bad arguments; 69 the daemon cannot be reached; 70 unexpected reply.
+            With --log FILE, read commands answer from a log file, opened read-only and replayed
+            with the daemon's own code: no daemon needed (audits). --at-seq N and --as-of DATE or
+            TIME travel in time.
+
+            Exit codes: 0 success; 1 the daemon refused the request, or verify found damage (the
+            message says why); 64 bad arguments; 65 bad input data (an import file's rows, an
+            unusable log file); 69 the daemon cannot be reached; 70 unexpected reply.
             """,
         version: ClusterdVersion.current,
-        subcommands: [Status.self, Verify.self]
+        subcommands: [
+            Status.self, Stats.self, Clusters.self, Companies.self, Members.self, Join.self, Leave.self, PartnerCommand.self,
+            Surveys.self, History.self, Watch.self, Import.self, Demo.self, Verify.self,
+        ]
     )
 
     @OptionGroup var connection: ConnectionOptions

@@ -1,14 +1,22 @@
 import ArgumentParser
 import ClusterDaemon
+import Varlink
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Where to find the daemon.
+/// Where to find the registry: the daemon's socket, or a log file to replay offline.
 struct ConnectionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The daemon's socket (default: $CLUSTERD_SOCKET, else /run/clusterd.sock).", valueName: "path"))
     var socket: String?
+
+    @Option(help: ArgumentHelp("Answer from this log file, read-only, without the daemon (audits).", valueName: "path"))
+    var log: String?
+
+    func validate() throws {
+        if socket != nil && log != nil { throw ValidationError("--socket and --log exclude each other: ask the daemon, or read a log file") }
+    }
 
     /// The socket path to connect to.
     var socketPath: String {
@@ -17,5 +25,57 @@ struct ConnectionOptions: ParsableArguments {
             return String(cString: fromEnvironment)
         }
         return DaemonConfiguration.defaultSocketPath
+    }
+
+    /// Runs `body` against the daemon or the log file, turning failures into messages and exit codes.
+    func with<Result>(_ body: (any RegistryEndpoint) async throws -> Result) async throws -> Result {
+        if let log {
+            let endpoint: OfflineEndpoint
+            do {
+                endpoint = try OfflineEndpoint.open(path: log)
+            } catch OfflineEndpoint.OfflineFailure.unusable(let code) {
+                throw ExitCode(code)
+            }
+            return try await DaemonConnection.reportingErrors(place: log) { try await body(endpoint) }
+        }
+        return try await DaemonConnection.with(self) { client in try await body(DaemonEndpoint(client: client)) }
+    }
+}
+
+/// Time travel for read commands.
+struct PointInTimeOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The state right after event N of the log.", valueName: "n"))
+    var atSeq: UInt64?
+
+    @Option(
+        help: ArgumentHelp(
+            "A date (YYYY-MM-DD): memberships as of that day. A time (RFC 3339, e.g. 2021-01-01T00:00:00Z): the log as it stood then, memberships as of that day.",
+            valueName: "date-or-time"
+        )
+    )
+    var asOf: String?
+
+    func validate() throws {
+        if let asOf, asOf.count != 10, !asOf.contains("T") && !asOf.contains("t") {
+            throw ValidationError("--as-of: '\(asOf)' is neither a date (YYYY-MM-DD) nor an RFC 3339 time")
+        }
+        if atSeq != nil, let asOf, asOf.count > 10 {
+            throw ValidationError("--at-seq and an --as-of time exclude each other")
+        }
+    }
+
+    /// The parameters that select the point in time; `withDate` when the method takes as_of.
+    func parameters(withDate: Bool = true) -> [String: JSONValue] {
+        var result: [String: JSONValue] = [:]
+        if let atSeq { result["at_seq"] = .int(Int64(atSeq)) }
+        if let asOf {
+            if asOf.count == 10 {
+                if withDate { result["as_of"] = .string(asOf) }
+            } else {
+                result["at_time"] = .string(asOf)
+                if withDate { result["as_of"] = .string(String(asOf.prefix(10))) }
+            }
+        }
+        return result
     }
 }

@@ -22,13 +22,18 @@ enum DaemonConnection {
             throw ExitCode(69)
         }
         defer { Task { await client.close() } }
+        return try await reportingErrors(place: "socket \(path)") { try await body(client) }
+    }
+
+    /// Turns the daemon's errors into one line each and the documented exit codes.
+    static func reportingErrors<Result>(place: String, _ body: () async throws -> Result) async throws -> Result {
         do {
-            return try await body(client)
+            return try await body()
         } catch let error as VarlinkError {
             Terminal.printError(describe(error))
             throw ExitCode(1)
         } catch let error as VarlinkClientError {
-            Terminal.printError("\(error) (socket \(path))")
+            Terminal.printError("\(error) (\(place))")
             throw ExitCode(error == .connectionClosed ? 69 : 70)
         }
     }

@@ -12,25 +12,24 @@ struct Status: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let reply = try await DaemonConnection.with(connection) { client in
-            try await client.call("org.clusterd.Registry.GetStatus")
-        }
+        let reply = try await connection.with { try await $0.call("GetStatus", [:]) }
         if json {
             Terminal.printJSON(reply)
             return
         }
-        func text(_ key: String) -> String {
-            guard let value = reply[key] else { return "?" }
-            return value.stringValue ?? value.description
+        var rows: [(String, String)] = [
+            ("version", reply.cell("version")),
+            (connection.log == nil ? "socket" : "log file", connection.log ?? connection.socketPath),
+            ("started", reply.cell("started_at")),
+            ("log", "\(reply.cell("log_path")) (\(reply.cell("log_bytes")) bytes)"),
+            ("events", reply.cell("events")),
+            ("last seq", reply.cell("last_seq")),
+            ("head", reply.cell("head_hash")),
+            ("replay", "\(reply.cell("replay_ms")) ms"),
+        ]
+        if reply["log_writable"] == false {
+            rows.append(("writes", "REFUSED: \(reply.cell("log_failure"))"))
         }
-        Terminal.printKeyValues([
-            ("version", text("version")),
-            ("socket", connection.socketPath),
-            ("started", text("started_at")),
-            ("log", "\(text("log_path")) (\(text("log_bytes")) bytes)"),
-            ("events", text("events")),
-            ("last seq", text("last_seq")),
-            ("replay", "\(text("replay_ms")) ms"),
-        ])
+        Terminal.printKeyValues(rows)
     }
 }

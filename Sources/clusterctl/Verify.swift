@@ -8,8 +8,13 @@ struct Verify: ParsableCommand {
         discussion: "Exit 0 when the log is intact; 1 with the first bad byte offset and sequence number otherwise. Never modifies the file."
     )
 
-    @Option(help: ArgumentHelp("The log file to check.", valueName: "path"))
-    var log: String
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        if connection.log == nil { throw ValidationError("--log PATH names the log file to check") }
+    }
+
+    var log: String { connection.log ?? "" }
 
     @Flag(help: "Print the result as JSON.")
     var json = false

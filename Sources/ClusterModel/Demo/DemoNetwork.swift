@@ -82,7 +82,7 @@ public enum DemoNetwork {
         var index = 1
         while clusters.count < clusterCount {
             let region = regions[index % regions.count]
-            let theme = themes[(index * 7) % themes.count]
+            let theme = themes[(index * 7 + index / regions.count) % themes.count]
             let candidates = departmentsByRegion[region]!.sorted()
             let department = candidates[random.below(candidates.count)]
             let id = "\(slugText(theme.name))-\(department.code.lowercased())-\(index)"

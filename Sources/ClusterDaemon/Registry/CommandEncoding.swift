@@ -1,0 +1,84 @@
+import ClusterModel
+import Varlink
+
+/// Commands as the write methods' parameters: what `clusterctl demo load` sends through `Import`.
+public enum CommandEncoding {
+    /// The write method and parameters that express `command`.
+    public static func call(_ command: Command) -> (method: String, parameters: [String: JSONValue]) {
+        switch command {
+        case .registerCluster(let record):
+            var parameters: [String: JSONValue] = [
+                "id": .string(record.id.text), "name": .string(record.name),
+                "regions": .array(record.regions.map { .string($0.code) }), "departments": .array(record.departments.map { .string($0.code) }),
+            ]
+            if let section = record.nafSection { parameters["naf_section"] = .string(section.description) }
+            if let founded = record.founded { parameters["founded"] = .string(founded.description) }
+            return ("RegisterCluster", parameters)
+        case .updateCluster(let patch):
+            var parameters: [String: JSONValue] = ["id": .string(patch.id.text)]
+            if let name = patch.name { parameters["name"] = .string(name) }
+            if let regions = patch.regions { parameters["regions"] = .array(regions.map { .string($0.code) }) }
+            if let departments = patch.departments { parameters["departments"] = .array(departments.map { .string($0.code) }) }
+            if let section = patch.nafSection { parameters["naf_section"] = .string(section.description) }
+            if let founded = patch.founded { parameters["founded"] = .string(founded.description) }
+            return ("UpdateCluster", parameters)
+        case .dissolveCluster(let id, let date):
+            return ("DissolveCluster", ["id": .string(id.text), "date": .string(date.description)])
+        case .registerCompany(let record):
+            return ("RegisterCompany", ReplyEncoding.eventBody(.companyRegistered(record)))
+        case .updateCompany(let patch):
+            var parameters: [String: JSONValue] = ["siren": .string(patch.siren.description)]
+            if let name = patch.name { parameters["name"] = .string(name) }
+            if let naf = patch.naf { parameters["naf"] = .string(naf.code) }
+            if let department = patch.department { parameters["department"] = .string(department.code) }
+            if let employees = patch.employees { parameters["employees"] = .int(employees) }
+            if let turnover = patch.turnoverEUR { parameters["turnover_eur"] = .int(turnover) }
+            if let declared = patch.declaredCategory { parameters["declared_category"] = .string(declared.rawValue) }
+            return ("UpdateCompany", parameters)
+        case .joinCluster(let cluster, let siren, let date):
+            return ("JoinCluster", ["cluster": .string(cluster.text), "siren": .string(siren.description), "date": .string(date.description)])
+        case .leaveCluster(let cluster, let siren, let date, let reason):
+            var parameters: [String: JSONValue] = ["cluster": .string(cluster.text), "siren": .string(siren.description), "date": .string(date.description)]
+            if let reason { parameters["reason"] = .string(reason) }
+            return ("LeaveCluster", parameters)
+        case .linkPartner(let cluster, let partner):
+            return ("LinkPartner", ReplyEncoding.eventBody(.partnerLinked(cluster: cluster, partner: partner)))
+        case .defineSurvey(let definition):
+            return ("DefineSurvey", ReplyEncoding.eventBody(.surveyDefined(definition)))
+        case .submitResponse(let survey, let siren, let submittedAt, let answers):
+            var encoded: [String: JSONValue] = [:]
+            for (question, answer) in answers {
+                switch answer {
+                case .text(let text): encoded[question] = .string(text)
+                case .list(let items): encoded[question] = .array(items.map { .string($0) })
+                case .integer(let value): encoded[question] = .int(value)
+                case .boolean(let value): encoded[question] = .bool(value)
+                case .other(let description): encoded[question] = .string(description)
+                }
+            }
+            return (
+                "SubmitResponse",
+                ["survey": .string(survey.text), "siren": .string(siren.description), "submitted_at": .string(submittedAt.description), "answers": .object(encoded)]
+            )
+        case .closeSurvey(let id):
+            return ("CloseSurvey", ["id": .string(id.text)])
+        }
+    }
+
+    /// Checks a write method's parameters as the daemon will, without a daemon: the errors that do
+    /// not depend on the registry's state (formats, Luhn, NAF codes, territories, questions).
+    public static func check(_ method: String, _ parameters: [String: JSONValue]) throws(DomainError) {
+        do {
+            try RegistryInterfaceDefinition.interface.validateInput(of: method, parameters)
+        } catch {
+            throw .invalidArgument(
+                field: error.parameters["parameter"]?.stringValue ?? "parameters",
+                reason: error.parameters["reason"]?.stringValue ?? error.name
+            )
+        }
+        _ = try CommandParsing.command(method, parameters)
+    }
+
+    /// The write methods an import may hold.
+    public static var writeMethods: Set<String> { CommandParsing.writeMethods }
+}

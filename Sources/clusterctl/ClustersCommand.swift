@@ -1,0 +1,154 @@
+import ArgumentParser
+import Varlink
+
+struct Clusters: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clusters",
+        abstract: "List, show, add, update and dissolve clusters.",
+        subcommands: [List.self, Show.self, Add.self, Update.self, Dissolve.self],
+        aliases: ["cluster"]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Clusters with their members and jobs (ListClusters).")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var time: PointInTimeOptions
+        @Option(help: "Only clusters in this region (INSEE code).") var region: String?
+        @Option(help: "Only clusters of this NAF section (A to U).") var section: String?
+        @Option(help: "Skip this many clusters.") var offset: Int = 0
+        @Option(help: "Show at most this many (1 to 10000).") var limit: Int = 100
+        @Flag(help: "Print the ListClusters reply as JSON.") var json = false
+
+        func run() async throws {
+            var parameters = time.parameters()
+            if let region { parameters["region"] = .string(region) }
+            if let section { parameters["naf_section"] = .string(section) }
+            parameters["offset"] = .int(Int64(offset))
+            parameters["limit"] = .int(Int64(limit))
+            let reply = try await connection.with { try await $0.call("ListClusters", parameters) }
+            if json { return Terminal.printJSON(reply) }
+            var table = Table("id", "name", "regions", "section", "members", "jobs")
+            table.rightAligned = [4, 5]
+            for cluster in reply["clusters"]?.arrayValue ?? [] {
+                let row = cluster.objectValue ?? [:]
+                table.add(row.cell("id"), row.cell("name"), row.cell("regions"), row.cell("naf_section"), grouped(row.cell("members")), grouped(row.cell("jobs")))
+            }
+            print(table.render())
+            print("\n\(reply["clusters"]?.arrayValue?.count ?? 0) of \(reply.cell("total")) clusters, as of \(reply.cell("as_of"))")
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One cluster: territory, sector, partners, members and jobs (GetCluster).")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var time: PointInTimeOptions
+        @Argument(help: "The cluster id.") var id: String
+        @Flag(help: "Print the GetCluster reply as JSON.") var json = false
+
+        func run() async throws {
+            var parameters = time.parameters()
+            parameters["id"] = .string(id)
+            let reply = try await connection.with { try await $0.call("GetCluster", parameters) }
+            if json { return Terminal.printJSON(reply) }
+            let cluster = reply["cluster"]?.objectValue ?? [:]
+            var rows: [(String, String)] = [
+                ("id", cluster.cell("id")), ("name", cluster.cell("name")), ("regions", cluster.cell("regions")),
+                ("departments", cluster.cell("departments")), ("NAF section", cluster.cell("naf_section")), ("founded", cluster.cell("founded")),
+            ]
+            if cluster["dissolved_on"] != nil { rows.append(("dissolved", cluster.cell("dissolved_on"))) }
+            rows.append(("members", "\(grouped(cluster.cell("members"))) as of \(reply.cell("as_of"))"))
+            rows.append(("jobs", grouped(cluster.cell("jobs"))))
+            for partner in cluster["partners"]?.arrayValue ?? [] {
+                let row = partner.objectValue ?? [:]
+                rows.append(("partner", "\(row.cell("name")) (\(row.cell("kind")), \(row.cell("partner_id")))"))
+            }
+            Terminal.printKeyValues(rows)
+        }
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register a cluster (RegisterCluster).")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var write: WriteOptions
+        @Argument(help: "The new cluster's id (a-z, 0-9, '-').") var id: String
+        @Option(help: "Its name.") var name: String
+        @Option(help: "A region it covers (INSEE code); repeat for several.") var region: [String] = []
+        @Option(help: "A department it covers; repeat for several.") var department: [String] = []
+        @Option(help: "Its NAF section (A to U).") var section: String?
+        @Option(help: "When it was founded (YYYY-MM-DD).") var founded: String?
+
+        func validate() throws {
+            if region.isEmpty { throw ValidationError("--region: a cluster needs at least one region") }
+        }
+
+        func run() async throws {
+            var parameters: [String: JSONValue] = [
+                "id": .string(id), "name": .string(name), "regions": .array(region.map { .string($0) }),
+                "departments": .array(department.map { .string($0) }),
+            ]
+            if let section { parameters["naf_section"] = .string(section) }
+            if let founded { parameters["founded"] = .string(founded) }
+            try await performWrite("RegisterCluster", parameters, connection: connection, options: write, done: "registered cluster \(id)")
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change a cluster's name, territory or sector (UpdateCluster).")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var write: WriteOptions
+        @Argument(help: "The cluster id.") var id: String
+        @Option(help: "A new name.") var name: String?
+        @Option(help: "The regions it covers, replacing the old list; repeat for several.") var region: [String] = []
+        @Option(help: "The departments it covers, replacing the old list; repeat for several.") var department: [String] = []
+        @Option(help: "Its NAF section.") var section: String?
+        @Option(help: "When it was founded.") var founded: String?
+
+        func run() async throws {
+            var parameters: [String: JSONValue] = ["id": .string(id)]
+            if let name { parameters["name"] = .string(name) }
+            if !region.isEmpty { parameters["regions"] = .array(region.map { .string($0) }) }
+            if !department.isEmpty { parameters["departments"] = .array(department.map { .string($0) }) }
+            if let section { parameters["naf_section"] = .string(section) }
+            if let founded { parameters["founded"] = .string(founded) }
+            try await performWrite("UpdateCluster", parameters, connection: connection, options: write, done: "updated cluster \(id)")
+        }
+    }
+
+    struct Dissolve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Dissolve a cluster on a date, ending its memberships (DissolveCluster).")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var write: WriteOptions
+        @Argument(help: "The cluster id.") var id: String
+        @Option(help: "The date (YYYY-MM-DD).") var date: String
+
+        func run() async throws {
+            try await performWrite("DissolveCluster", ["id": .string(id), "date": .string(date)], connection: connection, options: write, done: "dissolved cluster \(id)")
+        }
+    }
+}
+
+struct PartnerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "partner", abstract: "Partners of clusters.", subcommands: [Link.self])
+
+    struct Link: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Link a partner to a cluster (LinkPartner).")
+        @OptionGroup var inner: LinkPartnerOptions
+
+        func run() async throws {
+            try await performWrite(
+                "LinkPartner",
+                ["cluster": .string(inner.cluster), "partner_id": .string(inner.partnerID), "name": .string(inner.name), "kind": .string(inner.kind)],
+                connection: inner.connection, options: inner.write, done: "linked \(inner.name) to \(inner.cluster)"
+            )
+        }
+    }
+}
+
+struct LinkPartnerOptions: ParsableArguments {
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var write: WriteOptions
+    @Argument(help: "The cluster id.") var cluster: String
+    @Argument(help: "The partner's id within the cluster.") var partnerID: String
+    @Option(help: "The partner's name.") var name: String
+    @Option(help: "bank, university, local_authority, agency or other.") var kind: String
+}

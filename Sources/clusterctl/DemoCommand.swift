@@ -1,0 +1,36 @@
+import ArgumentParser
+import ClusterDaemon
+import ClusterModel
+import Varlink
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The demo network of 70 clusters and 20,000 companies.", subcommands: [Load.self])
+
+    struct Load: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load the demo network into a running daemon through Import, atomically.",
+            discussion: "70 clusters, 20,000 companies, 1,000,000 jobs, partners, and the survey crisis-2020-11 with 300 respondents. Deterministic: the same seed gives the same network."
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @Option(help: "The generator's seed.") var seed: UInt64 = DemoNetwork.defaultSeed
+        @Flag(help: "Print the Import reply as JSON.") var json = false
+
+        func run() async throws {
+            guard connection.log == nil else { throw ValidationError("--log opens a file read-only; the demo is loaded into the daemon (--socket)") }
+            let commands = DemoNetwork.commands(seed: seed).map { command -> JSONValue in
+                let (method, parameters) = CommandEncoding.call(command)
+                return ["method": .string(method), "parameters": .object(parameters)]
+            }
+            if Progress.isTerminal { Terminal.printError("loading \(commands.count) commands…") }
+            let reply = try await connection.with {
+                try await $0.call("Import", ["commands": .array(commands), "request_id": .string("demo-load-\(seed)")])
+            }
+            if json { return Terminal.printJSON(reply) }
+            if reply["events"] == 0 {
+                print("the demo network (seed \(seed)) was already loaded (seq \(reply.cell("seq")))")
+            } else {
+                print("loaded the demo network: \(reply.cell("events")) events, seq \(reply.cell("first_seq")) to \(reply.cell("seq"))")
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import ArgumentParser
+import Varlink
+
+struct Stats: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Clusters, member companies and jobs, by size, region and NAF section (GetStats).")
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var time: PointInTimeOptions
+    @Flag(help: "Print the GetStats reply as JSON.") var json = false
+
+    func run() async throws {
+        let reply = try await connection.with { try await $0.call("GetStats", time.parameters()) }
+        if json { return Terminal.printJSON(reply) }
+        Terminal.printKeyValues([
+            ("as of", "\(reply.cell("as_of")) (log at seq \(reply.cell("seq")))"),
+            ("clusters", grouped(reply.cell("clusters"))),
+            ("companies", grouped(reply.cell("companies"))),
+            ("jobs", grouped(reply.cell("jobs"))),
+        ])
+        for (title, key) in [("size category", "by_size"), ("region", "by_region"), ("NAF section", "by_section")] {
+            var table = Table(title, "", "clusters", "companies", "jobs")
+            table.rightAligned = [2, 3, 4]
+            for tally in reply[key]?.arrayValue ?? [] {
+                let row = tally.objectValue ?? [:]
+                table.add(row.cell("key"), row.cell("label") == row.cell("key") ? "" : row.cell("label"), row.cell("clusters"), grouped(row.cell("companies")), grouped(row.cell("jobs")))
+            }
+            print("\n" + table.render())
+        }
+    }
+}
+
+struct Members: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The members of a cluster on a date (ListMembers).")
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var time: PointInTimeOptions
+    @Argument(help: "The cluster id.") var cluster: String
+    @Option(help: "Skip this many members.") var offset: Int = 0
+    @Option(help: "Show at most this many members (1 to 10000).") var limit: Int = 100
+    @Flag(help: "Print the ListMembers reply as JSON.") var json = false
+
+    func run() async throws {
+        var parameters = time.parameters()
+        parameters["cluster"] = .string(cluster)
+        parameters["offset"] = .int(Int64(offset))
+        parameters["limit"] = .int(Int64(limit))
+        let reply = try await connection.with { try await $0.call("ListMembers", parameters) }
+        if json { return Terminal.printJSON(reply) }
+        var table = Table("siren", "name", "since", "employees", "category")
+        table.rightAligned = [3]
+        for member in reply["members"]?.arrayValue ?? [] {
+            let row = member.objectValue ?? [:]
+            table.add(row.cell("siren"), row.cell("name"), row.cell("since"), row.cell("employees"), row.cell("category"))
+        }
+        print(table.render())
+        let shown = reply["members"]?.arrayValue?.count ?? 0
+        print("\n\(shown) of \(reply.cell("total")) members of \(cluster) as of \(reply.cell("as_of"))" + (shown < Int(reply.cell("total")) ?? 0 ? " (use --offset and --limit for more)" : ""))
+    }
+}
+
+struct History: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The whole story of a company (SIREN) or a cluster, in order (History).")
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var time: PointInTimeOptions
+    @Argument(help: "A SIREN (9 digits) or a cluster id.") var subject: String
+    @Flag(help: "Print the History reply as JSON.") var json = false
+
+    func run() async throws {
+        var parameters = time.parameters(withDate: false)
+        let digits = subject.filter { $0 != " " }
+        if digits.count == 9 && digits.allSatisfy(\.isNumber) {
+            parameters["siren"] = .string(digits)
+        } else {
+            parameters["cluster"] = .string(subject)
+        }
+        let reply = try await connection.with { try await $0.call("History", parameters) }
+        if json { return Terminal.printJSON(reply) }
+        var table = Table("seq", "committed", "event", "details", "uid")
+        table.rightAligned = [0, 4]
+        for event in reply["events"]?.arrayValue ?? [] {
+            let row = event.objectValue ?? [:]
+            table.add(row.cell("seq"), row.cell("commit_time"), row.cell("type"), EventText.summary(row), row.cell("peer_uid"))
+        }
+        print(table.render())
+    }
+}
+
+struct Watch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Stream committed events as they happen (Watch); with --log, print the log's events.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "Start after this sequence number (default: only new events).") var fromSeq: UInt64?
+    @Flag(help: "Print each event as one line of JSON.") var json = false
+
+    func run() async throws {
+        var parameters: [String: JSONValue] = [:]
+        if let fromSeq { parameters["from_seq"] = .int(Int64(fromSeq)) }
+        try await connection.with { endpoint in
+            for try await reply in endpoint.stream("Watch", parameters) {
+                let event = reply["event"]?.objectValue ?? [:]
+                if json {
+                    Terminal.printJSON(event)
+                } else {
+                    print("\(event.cell("seq"))  \(event.cell("commit_time"))  \(event.cell("type"))  \(EventText.summary(event))")
+                }
+            }
+        }
+    }
+}
+
+/// One line that says what an event did.
+enum EventText {
+    static func summary(_ event: [String: JSONValue]) -> String {
+        let body = event["event"]?.objectValue ?? [:]
+        switch event.cell("type") {
+        case "ClusterRegistered", "ClusterUpdated": return "\(body.cell("id")): \(body.cell("name")) (regions \(body.cell("regions")))"
+        case "ClusterDissolved": return "\(body.cell("id")) dissolved on \(body.cell("date"))"
+        case "CompanyRegistered", "CompanyUpdated":
+            return "\(body.cell("siren")) \(body.cell("name")), NAF \(body.cell("naf")), dept \(body.cell("department")), \(body.cell("employees")) employees"
+        case "MembershipStarted": return "\(body.cell("siren")) joined \(body.cell("cluster")) on \(body.cell("date"))"
+        case "MembershipEnded":
+            let reason = body["reason"].map { " (\($0.cell))" } ?? ""
+            return "\(body.cell("siren")) left \(body.cell("cluster")) on \(body.cell("date"))\(reason)"
+        case "PartnerLinked": return "\(body.cell("cluster")) ↔ \(body.cell("name")) (\(body.cell("kind")))"
+        case "SurveyDefined": return "\(body.cell("id")): \(body.cell("title"))"
+        case "SurveyClosed": return "\(body.cell("id")) closed"
+        case "ResponseSubmitted": return "\(body.cell("siren")) answered \(body.cell("survey")) at \(body.cell("submitted_at"))"
+        default: return JSONValue.object(body).description
+        }
+    }
+}

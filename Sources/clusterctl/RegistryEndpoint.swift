@@ -1,0 +1,105 @@
+import ClusterDaemon
+import ClusterModel
+import EventLog
+import Logging
+import Varlink
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where clusterctl's calls go: the daemon over its socket, or a log file replayed right here
+/// with the daemon's own projection code (`--log`), for audits without the daemon.
+protocol RegistryEndpoint: Sendable {
+    func call(_ method: String, _ parameters: [String: JSONValue]) async throws -> [String: JSONValue]
+    func stream(_ method: String, _ parameters: [String: JSONValue]) -> AsyncThrowingStream<[String: JSONValue], any Error>
+}
+
+struct DaemonEndpoint: RegistryEndpoint {
+    let client: VarlinkClient
+
+    func call(_ method: String, _ parameters: [String: JSONValue]) async throws -> [String: JSONValue] {
+        try await client.call("\(RegistryInterfaceDefinition.name).\(method)", parameters)
+    }
+
+    func stream(_ method: String, _ parameters: [String: JSONValue]) -> AsyncThrowingStream<[String: JSONValue], any Error> {
+        client.stream("\(RegistryInterfaceDefinition.name).\(method)", parameters)
+    }
+}
+
+/// A log file opened read-only and replayed: never modified, also when its tail is torn.
+struct OfflineEndpoint: RegistryEndpoint {
+    let log: EventLog
+    let state: RegistryState
+
+    static func open(path: String) throws -> OfflineEndpoint {
+        var options = EventLog.Options()
+        options.readOnly = true
+        let log: EventLog
+        do {
+            log = try EventLog.open(path: path, options: options, logger: Logger(label: "clusterctl", factory: { _ in SwiftLogNoOpLogHandler() }))
+        } catch {
+            Terminal.printError("\(error)")
+            throw OfflineFailure.unusable(65)
+        }
+        if let tail = log.openReport.tornTail {
+            Terminal.printError(
+                "note: \(path) ends with an incomplete write at byte offset \(tail.offset) (\(tail.byteCount) bytes, from record \(tail.firstLostSequence) on); reading up to record \(log.head.lastSequence), the last complete batch"
+            )
+        }
+        do {
+            return OfflineEndpoint(log: log, state: try RegistryReplay.replay(log, verifyingChecksums: false))
+        } catch {
+            Terminal.printError("\(error)")
+            throw OfflineFailure.unusable(65)
+        }
+    }
+
+    enum OfflineFailure: Error { case unusable(Int32) }
+
+    func call(_ method: String, _ parameters: [String: JSONValue]) async throws -> [String: JSONValue] {
+        if method == "GetStatus" {
+            let head = log.head
+            return [
+                "version": .string(ClusterdVersion.current), "last_seq": .int(Int64(head.lastSequence)),
+                "events": .int(Int64(head.recordCount)), "log_path": .string(log.path), "log_bytes": .int(Int64(head.byteCount)),
+                "log_id": .string(log.header.logIDHex), "head_hash": .string("\(head.lastSequence):\(head.chainHash.hex)"),
+                "log_writable": .bool(false), "log_failure": .string("opened read-only by clusterctl --log"),
+                "started_at": .string(Timestamp.utcString(microseconds: log.header.createdAtMicroseconds)), "replay_ms": .int(0),
+            ]
+        }
+        guard RegistryReader.readMethods.contains(method) else {
+            throw VarlinkError(
+                "\(RegistryInterfaceDefinition.name).PermissionDenied",
+                parameters: ["reason": .string("--log opens the file read-only: \(method) needs the daemon")]
+            )
+        }
+        do {
+            try RegistryInterfaceDefinition.interface.validateInput(of: method, parameters)
+            return try RegistryReader(log: log, today: Self.today()).answer(method, parameters, state: state)
+        } catch let error as DomainError {
+            throw ReplyEncoding.error(error)
+        }
+    }
+
+    func stream(_ method: String, _ parameters: [String: JSONValue]) -> AsyncThrowingStream<[String: JSONValue], any Error> {
+        AsyncThrowingStream { continuation in
+            do {
+                let from = (parameters["from_seq"]?.intValue ?? 0) + 1
+                try log.forEachRecord(from: UInt64(max(from, 1))) { record in
+                    let event = try EventCodec.decode(record.payload)
+                    continuation.yield(["event": ReplyEncoding.logEvent(event, sequence: record.sequence, commitTimeMicroseconds: record.commitTimeMicroseconds, chainHash: record.chainHash)])
+                }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+    }
+
+    static func today() -> CalendarDate {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Timestamp(microsecondsSinceEpoch: Int64(spec.tv_sec) * 1_000_000).localDate
+    }
+}
