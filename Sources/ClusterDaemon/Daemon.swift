@@ -83,7 +83,7 @@ public struct Daemon: Sendable {
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: VarlinkServerService(server: server)),
+                    .init(service: VarlinkServerService(server: server, onShutdown: { registry.headSignal.close() })),
                     .init(service: readiness),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

@@ -16,9 +16,13 @@ enum DaemonConnection {
         do {
             client = try await VarlinkClient.connect(to: path)
         } catch let error as VarlinkClientError {
-            Terminal.printError(
-                "\(error): is clusterd running? Start it (systemctl start clusterd.socket, or clusterd --socket \(path)) or pass --socket PATH"
-            )
+            if case .cannotConnect(_, let reason) = error, reason == "Permission denied" {
+                Terminal.printError("\(error): your user may not use this socket; the daemon's socket is for root, the clusterd user and the clusterd-admin group")
+            } else {
+                Terminal.printError(
+                    "\(error): is clusterd running? Start it (systemctl start clusterd.socket, or clusterd --socket \(path)) or pass --socket PATH"
+                )
+            }
             throw ExitCode(69)
         }
         defer { Task { await client.close() } }

@@ -4,7 +4,8 @@ import Synchronization
 final class HeadSignal: Sendable {
     private struct State {
         var head: UInt64
-        var waiters: [(after: UInt64, continuation: CheckedContinuation<UInt64, Never>)] = []
+        var waiters: [(id: Int, after: UInt64, continuation: CheckedContinuation<UInt64, Never>)] = []
+        var nextID = 0
         var closed = false
     }
 
@@ -26,16 +27,29 @@ final class HeadSignal: Sendable {
         for (continuation, head) in ready { continuation.resume(returning: head) }
     }
 
-    /// Waits until the head passes `sequence`; returns the head, or `sequence` itself once closed.
+    /// Waits until the head passes `sequence`; returns the head, or `sequence` itself once closed
+    /// or when the waiting task is cancelled.
     func wait(after sequence: UInt64) async -> UInt64 {
-        await withCheckedContinuation { continuation in
-            let immediate = state.withLock { state -> UInt64? in
-                if state.closed { return sequence }
-                if state.head > sequence { return state.head }
-                state.waiters.append((sequence, continuation))
-                return nil
+        let id = state.withLock { state in
+            defer { state.nextID += 1 }
+            return state.nextID
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let immediate = state.withLock { state -> UInt64? in
+                    if state.closed || Task.isCancelled { return sequence }
+                    if state.head > sequence { return state.head }
+                    state.waiters.append((id, sequence, continuation))
+                    return nil
+                }
+                if let immediate { continuation.resume(returning: immediate) }
             }
-            if let immediate { continuation.resume(returning: immediate) }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<UInt64, Never>? in
+                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiters.remove(at: index).continuation
+            }
+            waiter?.resume(returning: sequence)
         }
     }
 

@@ -93,7 +93,7 @@ struct RegistryMethodHandler: VarlinkMethodHandler {
                 continue
             }
             _ = await signal.wait(after: head)
-            if signal.isClosed { break }
+            if signal.isClosed || Task.isCancelled { break }
         }
         throw VarlinkError("\(RegistryInterfaceDefinition.name).Cancelled")
     }

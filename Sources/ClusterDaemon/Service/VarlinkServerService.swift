@@ -5,11 +5,14 @@ import Varlink
 /// calls in flight finish.
 struct VarlinkServerService: Service {
     let server: VarlinkServer
+    /// Called when shutdown begins, to end what would otherwise wait for ever (Watch streams).
+    var onShutdown: @Sendable () -> Void = {}
 
     func run() async throws {
         try await withGracefulShutdownHandler {
             try await server.run()
         } onGracefulShutdown: {
+            onShutdown()
             server.shutdown()
         }
     }

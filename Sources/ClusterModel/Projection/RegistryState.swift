@@ -52,7 +52,7 @@ public struct SurveyResponse: Sendable, Hashable {
 
 /// The registry's state, built by applying events in order: what every query reads and what
 /// `decide` checks commands against. Pure: no I/O.
-public struct RegistryState: Sendable {
+public struct RegistryState: Sendable, Equatable {
     public private(set) var clusters: [Slug: ClusterState] = [:]
     public private(set) var companies: [SIREN: CompanyState] = [:]
     public private(set) var surveys: [Slug: SurveyState] = [:]

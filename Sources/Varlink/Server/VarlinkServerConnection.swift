@@ -66,8 +66,20 @@ struct VarlinkServerConnection: Sendable {
             return true
         }
         registry.markBusy(id, streaming: call.more)
-        let reply = await service.answer(call, peer: peer) { parameters in
-            try await write(VarlinkReply(parameters: parameters, continues: true))
+        let reply: VarlinkReply?
+        if call.more {
+            // A streaming call may wait for a long time: cancel it when its connection goes away.
+            let handler = Task { [service, peer] in
+                await service.answer(call, peer: peer) { parameters in
+                    try await write(VarlinkReply(parameters: parameters, continues: true))
+                }
+            }
+            channel.closeFuture.whenComplete { _ in handler.cancel() }
+            reply = await handler.value
+        } else {
+            reply = await service.answer(call, peer: peer) { parameters in
+                try await write(VarlinkReply(parameters: parameters, continues: true))
+            }
         }
         if let reply {
             try await write(reply)

@@ -1,0 +1,103 @@
+import ClusterdTestSupport
+import Foundation
+import Testing
+import Varlink
+
+/// clusterctl against the registry: the demo, imports, and offline answers from the log file.
+@Suite(.timeLimit(.minutes(5)))
+struct ClusterctlRegistryTests {
+    func clusterctl(_ arguments: [String]) async throws -> ProcessResult {
+        try await runToCompletion(try BuiltProducts.executable("clusterctl"), arguments, timeout: .seconds(120))
+    }
+
+    func json(_ result: ProcessResult) throws -> JSONValue {
+        try JSONParser.parse(result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    @Test func theDemoNetworkReadsAsDesignedOnlineAndOffline() async throws {
+        let daemon = try await RunningDaemon()
+        let socket = ["--socket", daemon.socketPath]
+        let load = try await clusterctl(socket + ["demo", "load"])
+        #expect(load.status == 0, "\(load.standardError)")
+        let stats = try json(try await clusterctl(socket + ["stats", "--json", "--as-of", "2021-01-01"]))
+        #expect(stats["clusters"] == 70)
+        #expect(stats["companies"] == 20_000)
+        #expect(stats["jobs"] == 1_000_000)
+        let results = try json(try await clusterctl(socket + ["survey", "results", "crisis-2020-11", "--json"]))
+        #expect(results["respondents"] == 300)
+        let yes = results["questions"]?.arrayValue?.map { $0["options"]?.arrayValue?.first { $0["value"] == "yes" }?["percent"] }
+        #expect(yes == [97.0, 90.0, 73.7, 65.0, 36.0])
+        // Loading twice writes nothing: the load carries a request id.
+        #expect(try await clusterctl(socket + ["demo", "load"]).standardOutput.contains("already loaded"))
+
+        // The same answers from the log file alone, without the daemon.
+        let logPath = daemon.stateDirectory + "/events.log"
+        let online = try await clusterctl(socket + ["stats", "--json", "--as-of", "2021-01-01"])
+        #expect(try await daemon.stop() == 0)
+        let offline = try await clusterctl(["--log", logPath, "stats", "--json", "--as-of", "2021-01-01"])
+        #expect(offline.status == 0, "\(offline.standardError)")
+        #expect(offline.standardOutput == online.standardOutput)
+        let members = try json(try await clusterctl(["--log", logPath, "members", "glass-valley", "--json", "--limit", "5"]))
+        #expect(members["total"] == 286)
+    }
+
+    @Test func anImportReportsEveryBadRowAndWritesNothing() async throws {
+        let daemon = try await RunningDaemon()
+        let directory = try TemporaryDirectory()
+        let file = directory.file("companies.csv")
+        try """
+            siren,name,naf,department,employees
+            732829320,ACME,25.62B,31,42
+            732829321,Broken Luhn,25.62B,31,3
+            552100554,"Quoted, Name",62.01Z,20,7
+            443061841,Fine,62.01Z,75,many
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try await clusterctl(["--socket", daemon.socketPath, "import", file, "--method", "RegisterCompany"])
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("companies.csv:5: field employees: 'many' is not an integer"))
+        let client = try await VarlinkClient.connect(to: daemon.socketPath)
+        #expect(try await client.call("org.clusterd.Registry.GetStatus")["last_seq"] == 0)
+
+        try """
+            siren,name,naf,department,employees
+            732829320,ACME,25.62B,31,42
+            732829321,Broken Luhn,25.62B,31,3
+            552100554,"Quoted, Name",62.01Z,20,7
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let checked = try await clusterctl(["--socket", daemon.socketPath, "import", file, "--method", "RegisterCompany"])
+        #expect(checked.status == 65)
+        #expect(checked.standardError.contains("companies.csv:3: field siren:"))
+        #expect(checked.standardError.contains("companies.csv:4: field department:"))
+        #expect(checked.standardError.contains("2 of 3 rows are bad; nothing was written"))
+        #expect(try await client.call("org.clusterd.Registry.GetStatus")["last_seq"] == 0)
+
+        let lines = directory.file("writes.jsonl")
+        try """
+            {"method": "RegisterCluster", "parameters": {"id": "aero", "name": "Aero", "regions": ["76"], "departments": ["31"]}}
+            {"method": "RegisterCompany", "parameters": {"siren": "732829320", "name": "ACME", "naf": "25.62B", "department": "31", "employees": 42}}
+            {"method": "JoinCluster", "parameters": {"cluster": "aero", "siren": "732829320", "date": "2020-01-01"}}
+            """.write(toFile: lines, atomically: true, encoding: .utf8)
+        let imported = try await clusterctl(["--socket", daemon.socketPath, "import", lines])
+        #expect(imported.status == 0, "\(imported.standardError)")
+        #expect(try await client.call("org.clusterd.Registry.GetStatus")["last_seq"] == 3)
+        await client.close()
+        #expect(try await daemon.stop() == 0)
+    }
+
+    @Test func writeCommandsAndTheirErrors() async throws {
+        let daemon = try await RunningDaemon()
+        let socket = ["--socket", daemon.socketPath]
+        #expect(try await clusterctl(socket + ["cluster", "add", "aero", "--name", "Aero", "--region", "76", "--department", "31"]).status == 0)
+        #expect(try await clusterctl(socket + ["company", "add", "732829320", "--name", "ACME", "--naf", "25.62B", "--department", "31", "--employees", "42"]).status == 0)
+        #expect(try await clusterctl(socket + ["join", "aero", "732829320", "--date", "2020-01-01"]).status == 0)
+        let again = try await clusterctl(socket + ["join", "aero", "732829320", "--date", "2021-01-01"])
+        #expect(again.status == 1)
+        #expect(again.standardError.contains("AlreadyMember"))
+        let history = try await clusterctl(socket + ["history", "732829320"])
+        #expect(history.standardOutput.contains("CompanyRegistered"))
+        #expect(history.standardOutput.contains("732829320 joined aero on 2020-01-01"))
+        let offlineWrite = try await clusterctl(["--log", daemon.stateDirectory + "/events.log", "cluster", "add", "x", "--name", "X", "--region", "11"])
+        #expect(offlineWrite.status == 64)
+        #expect(try await daemon.stop() == 0)
+    }
+}

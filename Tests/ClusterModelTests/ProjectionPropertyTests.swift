@@ -1,0 +1,84 @@
+import ClusterModel
+import Testing
+
+/// Properties that hold for any history: the log rebuilds the same state, jobs add up, and the
+/// present is the past seen from today.
+struct ProjectionPropertyTests {
+    /// A random but valid history: commands drawn from the seed, kept when `decide` accepts them.
+    static func history(seed: UInt64, steps: Int) -> (RegistryState, [(Event, UInt64)]) {
+        var random = SplitMix64(seed: seed)
+        var state = RegistryState()
+        var log: [(Event, UInt64)] = []
+        let context = DecisionContext(nowMicroseconds: 1_600_000_000_000_000, peerUID: 0)
+        let clusters = (0..<5).map { try! Slug("c\($0)", field: "id") }
+        let sirens = (0..<40).map { SIREN.withCheckDigit(prefix: UInt32(20_000_000 + $0 * 13))! }
+        let departments = Department.all
+        for _ in 0..<steps {
+            let roll = Int(random.next() % 100)
+            let date = CalendarDate(daysSinceEpoch: 15000 + Int32(random.next() % 3000))
+            let command: Command
+            switch roll {
+            case 0..<8:
+                let department = departments[Int(random.next() % UInt64(departments.count))]
+                command = .registerCluster(ClusterRecord(id: clusters[Int(random.next() % 5)], name: "C", regions: [department.region], departments: [department], nafSection: nil, founded: nil))
+            case 8..<30:
+                command = .registerCompany(CompanyRecord(siren: sirens[Int(random.next() % 40)], name: "Co", naf: NAFCode.all[Int(random.next() % 732)], department: departments[Int(random.next() % 101)], employees: Int64(random.next() % 600)))
+            case 30..<40:
+                command = .updateCompany(CompanyPatch(siren: sirens[Int(random.next() % 40)], employees: Int64(random.next() % 900)))
+            case 40..<75:
+                command = .joinCluster(cluster: clusters[Int(random.next() % 5)], siren: sirens[Int(random.next() % 40)], date: date)
+            case 75..<95:
+                command = .leaveCluster(cluster: clusters[Int(random.next() % 5)], siren: sirens[Int(random.next() % 40)], date: date, reason: nil)
+            default:
+                command = .dissolveCluster(id: clusters[Int(random.next() % 5)], date: date)
+            }
+            guard let events = try? decide(command, state: state, context: context) else { continue }
+            for event in events {
+                let sequence = state.lastSequence + 1
+                state.apply(event, sequence: sequence)
+                log.append((event, sequence))
+            }
+        }
+        return (state, log)
+    }
+
+    @Test(arguments: [1, 2, 3, 42, 2020] as [UInt64])
+    func rebuildingFromTheEncodedLogEqualsTheIncrementalState(seed: UInt64) throws {
+        let (incremental, log) = Self.history(seed: seed, steps: 600)
+        var rebuilt = RegistryState()
+        for (event, sequence) in log {
+            rebuilt.apply(try EventCodec.decode(EventCodec.encode(event)), sequence: sequence)
+        }
+        #expect(log.count > 100)
+        #expect(rebuilt == incremental)
+    }
+
+    @Test(arguments: [5, 6, 7] as [UInt64])
+    func networkJobsAreTheSumOverDistinctCompanies(seed: UInt64) {
+        let (state, _) = Self.history(seed: seed, steps: 600)
+        for day in stride(from: 15000, to: 18000, by: 250) {
+            let date = CalendarDate(daysSinceEpoch: Int32(day))
+            let stats = state.statistics(on: date)
+            var members = Set<SIREN>()
+            for cluster in state.clusters.values where cluster.isActive(on: date) {
+                for (siren, periods) in cluster.members where periods.contains(where: { $0.contains(date) }) { members.insert(siren) }
+            }
+            #expect(stats.total.companies == members.count)
+            #expect(stats.total.jobs == members.reduce(0) { $0 + state.companies[$1]!.record.employees })
+            #expect(stats.bySize.values.reduce(0) { $0 + $1.jobs } == stats.total.jobs)
+        }
+    }
+
+    @Test(arguments: [8, 9] as [UInt64])
+    func asOfTheEndIsTheCurrentState(seed: UInt64) throws {
+        let (state, _) = Self.history(seed: seed, steps: 600)
+        let future = CalendarDate(daysSinceEpoch: 40000)
+        let lastDay = CalendarDate(daysSinceEpoch: 18000)
+        #expect(state.statistics(on: future).total.companies == state.statistics(on: lastDay).total.companies)
+        for id in state.clusters.keys {
+            let current = try state.members(of: id, on: future, offset: 0, limit: 1000).items.map(\.company.siren)
+            let open = state.clusters[id]!.members.filter { $0.value.contains { $0.end == nil } }.keys.sorted()
+            if state.clusters[id]!.dissolvedOn == nil { #expect(current == open) }
+        }
+    }
+}
