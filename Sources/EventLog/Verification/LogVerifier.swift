@@ -53,6 +53,7 @@ public enum LogVerifier {
         var scanner = RecordScanner(bytes: bytes, expectedSequence: header.firstSequence)
         var lastEndedBatch = true
         var lastRecordOffset = LogHeader.size
+        var lastCommitTime = Int64.min
         while true {
             switch scanner.next() {
             case .record(let record):
@@ -63,6 +64,11 @@ public enum LogVerifier {
                     report.problem = Problem(offset: record.offset, sequence: record.sequence, reason: "\(RecordProblem.chainMismatch)")
                     return report
                 }
+                guard record.commitTimeMicroseconds >= lastCommitTime else {
+                    report.problem = Problem(offset: record.offset, sequence: record.sequence, reason: "its commit time is earlier than the record before it")
+                    return report
+                }
+                lastCommitTime = record.commitTimeMicroseconds
                 report.intactRecords += 1
                 report.lastIntactSequence = record.sequence
                 report.headHash = chain
