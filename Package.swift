@@ -85,6 +85,12 @@ let package = Package(
             ]
         ),
 
+        // Benchmarks, run by Scripts/bench in release mode; kept out of the tests.
+        .executableTarget(
+            name: "clusterd-bench",
+            dependencies: ["ClusterModel", "EventLog", "ClusterDaemon", "Varlink", .product(name: "Logging", package: "swift-log")]
+        ),
+
         // Helpers shared by the test targets: temporary directories, the real daemon as a child process.
         .target(name: "ClusterdTestSupport", path: "Tests/ClusterdTestSupport"),
 

@@ -70,6 +70,7 @@ public final class EventLog: Sendable {
         var index: SparseIndex
         var health: Health = .writable
         var closing = false
+        var batchesWritten = 0
     }
 
     public let path: String
@@ -188,6 +189,9 @@ public final class EventLog: Sendable {
 
     /// Whether the log takes writes.
     public var health: Health { state.withLock { $0.health } }
+
+    /// How many batches (one pwrite and one fdatasync each) this process has written.
+    public var batchesWritten: Int { state.withLock { $0.batchesWritten } }
 
     /// Hands `payloads` to the writer as one atomic batch: all are stored, or none.
     ///
@@ -368,6 +372,7 @@ public final class EventLog: Sendable {
                 lastCommitTimeMicroseconds: commitTime
             )
             for (sequence, offset) in indexEntries { state.index.add(sequence: sequence, offset: offset) }
+            state.batchesWritten += 1
         }
         for (ticket, result) in zip(batch, results) {
             ticket.complete(.success(result))

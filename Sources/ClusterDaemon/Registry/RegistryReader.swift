@@ -100,7 +100,7 @@ public struct RegistryReader: Sendable {
         case (true, false):
             let siren = try p.siren()
             guard state.companies[siren] != nil else { throw DomainError.unknownCompany(siren.description) }
-            sequences = state.companyHistory[siren] ?? []
+            sequences = Array(state.companyHistory[siren] ?? [])
         case (false, true):
             let cluster = try p.slug("cluster")
             guard state.clusters[cluster] != nil else { throw DomainError.unknownCluster(cluster.text) }

@@ -16,7 +16,11 @@ public struct DecisionContext: Sendable, Hashable {
 /// throws the first rule it breaks. Pure: the state is not changed.
 public func decide(_ command: Command, state: RegistryState, context: DecisionContext) throws(DomainError) -> [Event] {
     let kinds = try decideKinds(command, state: state)
-    return kinds.map { Event(kind: $0, recordedAtMicroseconds: context.nowMicroseconds, peerUID: context.peerUID, requestID: context.requestID) }
+    // The request id rides on the last event only: it is what a retry must find, and the log
+    // need not repeat it on every event of a large import.
+    return kinds.enumerated().map { index, kind in
+        Event(kind: kind, recordedAtMicroseconds: context.nowMicroseconds, peerUID: context.peerUID, requestID: index == kinds.count - 1 ? context.requestID : nil)
+    }
 }
 
 /// Decides several commands as one: each sees the events of those before it; any rejection rejects
@@ -25,10 +29,12 @@ public func decideAll(_ commands: [Command], state: RegistryState, context: Deci
     var working = state
     var events: [Event] = []
     var sequence = state.lastSequence
+    var withoutRequest = context
+    withoutRequest.requestID = nil
     for (index, command) in commands.enumerated() {
         let decided: [Event]
         do {
-            decided = try decide(command, state: working, context: context)
+            decided = try decide(command, state: working, context: index == commands.count - 1 ? context : withoutRequest)
         } catch {
             throw error.prefixingField(with: "commands[\(index)].")
         }

@@ -20,7 +20,7 @@ public struct ClusterState: Sendable, Hashable {
     public var dissolvedOn: CalendarDate?
     public var partners: [Partner] = []
     /// Membership periods by company.
-    public var members: [SIREN: [MembershipPeriod]] = [:]
+    public var members: [SIREN: InlineList<MembershipPeriod>] = [:]
 
     /// Whether the cluster exists and is not dissolved on `date`.
     public func isActive(on date: CalendarDate) -> Bool {
@@ -34,7 +34,7 @@ public struct ClusterState: Sendable, Hashable {
 public struct CompanyState: Sendable, Hashable {
     public var record: CompanyRecord
     /// The clusters it has ever joined.
-    public var clusters: [Slug] = []
+    public var clusters: InlineList<Slug> = []
 }
 
 /// A survey with its responses.
@@ -58,7 +58,7 @@ public struct RegistryState: Sendable, Equatable {
     public private(set) var surveys: [Slug: SurveyState] = [:]
     /// Sequence numbers of the events that touched each cluster and each company.
     public private(set) var clusterHistory: [Slug: [UInt64]] = [:]
-    public private(set) var companyHistory: [SIREN: [UInt64]] = [:]
+    public private(set) var companyHistory: [SIREN: InlineList<UInt64>] = [:]
     /// The last sequence number of the events of each request id.
     public private(set) var requests: [String: UInt64] = [:]
     public private(set) var lastSequence: UInt64 = 0

@@ -1,0 +1,45 @@
+import Foundation
+
+/// clusterd-bench BENCHMARK [--dir DIR] [--events N] [--socket PATH] [--count N]
+///
+/// Prints one JSON line per figure. Scripts/bench runs it in release mode, adds the baselines
+/// measured outside Swift (SQLite), and writes docs/benchmarks.md.
+@main
+struct BenchCommand {
+    static func main() async throws {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        guard let benchmark = arguments.first else {
+            FileHandle.standardError.write(Data("usage: clusterd-bench throughput|latency|replay|apply|memory|queries [--dir DIR] [--events N] [--count N] [--socket PATH]\n".utf8))
+            exit(64)
+        }
+        arguments.removeFirst()
+        var options: [String: String] = [:]
+        while arguments.count >= 2, arguments[0].hasPrefix("--") {
+            options[String(arguments[0].dropFirst(2))] = arguments[1]
+            arguments.removeFirst(2)
+        }
+        let directory = options["dir"] ?? NSTemporaryDirectory()
+        let events = Int(options["events"] ?? "") ?? 1_000_000
+        let count = Int(options["count"] ?? "") ?? 20_000
+        switch benchmark {
+        case "throughput":
+            try await LogBenchmarks.throughput(directory: directory, events: events, appenders: Int(options["appenders"] ?? "") ?? 64)
+        case "latency":
+            try await LogBenchmarks.latency(directory: directory, count: count)
+        case "replay":
+            let path = try await LogBenchmarks.buildLog(directory: directory, events: events)
+            try LogBenchmarks.replay(path: path, events: events)
+            unlink(path)
+        case "apply":
+            ModelBenchmarks.apply(rounds: Int(options["rounds"] ?? "") ?? 10)
+        case "memory":
+            ModelBenchmarks.memory(companies: events)
+        case "queries":
+            guard let socket = options["socket"] else { fatalError("--socket PATH of a daemon holding the demo network") }
+            QueryBenchmarks.pointQueries(socket: socket, directory: directory, count: count)
+        default:
+            FileHandle.standardError.write(Data("unknown benchmark \(benchmark)\n".utf8))
+            exit(64)
+        }
+    }
+}
