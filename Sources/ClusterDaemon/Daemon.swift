@@ -47,8 +47,8 @@ public struct Daemon: Sendable {
         )
         let registry = Registry(state: state, log: log, logger: logger)
         defer { registry.headSignal.close() }
-        let authorization = WriteAuthorization(writersGroupName: configuration.writersGroup)
-        if authorization.writersGID == nil {
+        let authorization = AuthorizationBox(WriteAuthorization(writersGroupName: configuration.writersGroup))
+        if authorization.current.writersGID == nil {
             logger.notice(
                 "the writers group does not exist: only root and the daemon's user may write",
                 metadata: ["group": "\(configuration.writersGroup)"]
@@ -74,28 +74,35 @@ public struct Daemon: Sendable {
             logger: logger
         )
         let server = VarlinkServer(configuration: serverConfiguration(), service: service, logger: logger)
-        let readiness = ReadinessService(
-            server: server,
-            notifier: ServiceNotifier(),
-            status: { "serving \(log.head.recordCount) events, replayed in \(replayMilliseconds) ms" },
-            logger: logger
-        )
+        let notifier = ServiceNotifier()
+        let status: @Sendable () async -> String = {
+            let summary = await registry.summary
+            return "serving \(summary.events) events: \(summary.companies) companies in \(summary.clusters) clusters; replayed in \(replayMilliseconds) ms"
+        }
+        let readiness = ReadinessService(server: server, notifier: notifier, status: status, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: VarlinkServerService(server: server, onShutdown: { registry.headSignal.close() })),
+            .init(service: readiness),
+            .init(service: StatusService(notifier: notifier, status: status)),
+            .init(service: ReloadService(notifier: notifier, reload: { authorization.reload() }, logger: logger)),
+        ]
+        if let interval = notifier.watchdogInterval {
+            logger.info("watchdog enabled", metadata: ["interval": "\(interval)"])
+            services.append(.init(service: WatchdogService(interval: interval, registry: registry, log: log, notifier: notifier, logger: logger)))
+        }
+        if ProcessEnvironment.current["CLUSTERD_TEST_FAULTS"] == "1" {
+            logger.warning("test faults are enabled (CLUSTERD_TEST_FAULTS=1): SIGUSR2 freezes the registry")
+            services.append(.init(service: FaultInjectionService(registry: registry, logger: logger)))
+        }
         let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: VarlinkServerService(server: server, onShutdown: { registry.headSignal.close() })),
-                    .init(service: readiness),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         do {
             try await group.run()
         } catch let error as UnixSocketPathError {
             throw DaemonError.cannotListen(endpoint: error.path, reason: error.reason)
         }
-        logger.info("stopped")
+        logger.info("stopped", metadata: ["message_id": "\(MessageID.stopped)"])
     }
 
     private func openLog() throws(DaemonError) -> EventLog {

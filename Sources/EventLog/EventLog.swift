@@ -71,6 +71,8 @@ public final class EventLog: Sendable {
         var health: Health = .writable
         var closing = false
         var batchesWritten = 0
+        /// When the writer last finished a batch, or the queue was last empty.
+        var lastProgress = ContinuousClock.now
     }
 
     public let path: String
@@ -126,6 +128,7 @@ public final class EventLog: Sendable {
                     metadata: [
                         "log": "\(path)", "offset": "\(tail.offset)", "first_lost_seq": "\(tail.firstLostSequence)",
                         "bytes": "\(tail.byteCount)", "kept_at": "\(keptAt ?? "")", "reason": "\(reason)",
+                        "message_id": "\(LogMessageID.tornTailRecovered)",
                     ]
                 )
             }
@@ -190,6 +193,15 @@ public final class EventLog: Sendable {
     /// Whether the log takes writes.
     public var health: Health { state.withLock { $0.health } }
 
+    /// Why the writer seems stuck, if appends have waited longer than `limit` while no batch
+    /// completed; nil when it keeps up (or has nothing to do).
+    public func writerStallDescription(after limit: Duration) -> String? {
+        let (queued, lastProgress) = state.withLock { ($0.queue.count, $0.lastProgress) }
+        guard queued > 0 else { return nil }
+        let waited = ContinuousClock.now - lastProgress
+        return waited > limit ? "\(queued) appends have waited \(waited) for the log writer" : nil
+    }
+
     /// How many batches (one pwrite and one fdatasync each) this process has written.
     public var batchesWritten: Int { state.withLock { $0.batchesWritten } }
 
@@ -211,6 +223,7 @@ public final class EventLog: Sendable {
             let first = state.nextSequence
             state.nextSequence += UInt64(payloads.count)
             let ticket = AppendTicket(sequences: first...(first + UInt64(payloads.count) - 1), payloads: payloads)
+            if state.queue.isEmpty { state.lastProgress = ContinuousClock.now }
             state.queue.append(ticket)
             return ticket
         }
@@ -373,6 +386,7 @@ public final class EventLog: Sendable {
             )
             for (sequence, offset) in indexEntries { state.index.add(sequence: sequence, offset: offset) }
             state.batchesWritten += 1
+            state.lastProgress = ContinuousClock.now
         }
         for (ticket, result) in zip(batch, results) {
             ticket.complete(.success(result))
@@ -400,12 +414,12 @@ public final class EventLog: Sendable {
         if disable {
             logger.critical(
                 "the log takes no more writes until restart: fdatasync failed, so the page cache cannot be trusted",
-                metadata: ["log": "\(path)", "reason": "\(fullReason)", "last_durable_seq": "\(head.lastSequence)"]
+                metadata: ["log": "\(path)", "reason": "\(fullReason)", "last_durable_seq": "\(head.lastSequence)", "message_id": "\(LogMessageID.storageFailure)"]
             )
         } else {
             logger.error(
                 "a batch could not be written and was cut back; its requests failed",
-                metadata: ["log": "\(path)", "reason": "\(fullReason)", "last_durable_seq": "\(head.lastSequence)"]
+                metadata: ["log": "\(path)", "reason": "\(fullReason)", "last_durable_seq": "\(head.lastSequence)", "message_id": "\(LogMessageID.storageFailure)"]
             )
         }
         let error: EventLogError = disable ? .writesDisabled(reason: fullReason) : .storageFailure(reason: fullReason)
@@ -413,4 +427,10 @@ public final class EventLog: Sendable {
             ticket.complete(.failure(error))
         }
     }
+}
+
+/// journald MESSAGE_IDs of the log's key events (the daemon's are in ClusterDaemon.MessageID).
+public enum LogMessageID {
+    public static let tornTailRecovered = "a3e9c2b1d4f5467a8b9c0d1e2f3a4b5c"
+    public static let storageFailure = "e1f2a3b4c5d6478e9f0a1b2c3d4e5f60"
 }

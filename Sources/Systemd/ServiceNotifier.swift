@@ -35,4 +35,26 @@ public struct ServiceNotifier: Sendable {
     public func stopping() -> Bool {
         notify("STOPPING=1")
     }
+
+    /// The daemon reloads its configuration (SIGHUP); `ready()` must follow.
+    @discardableResult
+    public func reloading() -> Bool {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let microseconds = UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1000
+        return notify("RELOADING=1\nMONOTONIC_USEC=\(microseconds)")
+    }
+
+    /// Tells the watchdog the daemon is alive. Send it only from a path that proves it.
+    @discardableResult
+    public func watchdog() -> Bool {
+        notify("WATCHDOG=1")
+    }
+
+    /// The watchdog interval systemd expects pings within (`WATCHDOG_USEC`), if it is enabled for us.
+    public var watchdogInterval: Duration? {
+        var microseconds: UInt64 = 0
+        guard sd_watchdog_enabled(0, &microseconds) > 0, microseconds > 0 else { return nil }
+        return .microseconds(Int64(microseconds))
+    }
 }

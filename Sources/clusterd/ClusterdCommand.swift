@@ -71,7 +71,14 @@ struct ClusterdCommand: AsyncParsableCommand {
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel)!
+        // Under systemd, straight to the journal with structured fields; elsewhere readable lines.
+        let useJournal = JournalLogHandler.standardErrorIsJournal
         LoggingSystem.bootstrap { label in
+            if useJournal {
+                var handler = JournalLogHandler(label: label, identifier: "clusterd")
+                handler.logLevel = level
+                return handler
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
@@ -81,7 +88,9 @@ struct ClusterdCommand: AsyncParsableCommand {
             let configuration = try makeConfiguration(logger: logger)
             try await Daemon(configuration: configuration, logger: logger).run()
         } catch let error as DaemonError {
-            logger.critical("\(error.description)")
+            var metadata: Logger.Metadata = ["exit_code": "\(error.exitCode)"]
+            if case .logUnusable = error { metadata["message_id"] = "\(MessageID.damagedLogRefused)" }
+            logger.critical("\(error.description)", metadata: metadata)
             throw ExitCode(error.exitCode)
         }
     }

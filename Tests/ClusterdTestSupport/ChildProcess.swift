@@ -17,7 +17,12 @@ public final class ChildProcess: @unchecked Sendable {
         process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        if let environment { process.environment = environment }
+        // Never hand down the systemd variables that a test of this process may have set.
+        var inherited = environment ?? ProcessInfo.processInfo.environment
+        for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"] {
+            inherited.removeValue(forKey: name)
+        }
+        process.environment = inherited
         standardOutputPath = directory.file("\(label).\(UUID().uuidString.prefix(8)).out")
         standardErrorPath = directory.file("\(label).\(UUID().uuidString.prefix(8)).err")
         _ = FileManager.default.createFile(atPath: standardOutputPath, contents: nil)

@@ -91,7 +91,10 @@ public actor Registry {
 
     /// Runs `body` on the projection once everything it holds is durable.
     public func read<Result: Sendable>(_ body: @Sendable (RegistryState) throws -> Result) async throws -> Result {
-        if let lastTicket { _ = try? await lastTicket.wait() }
+        if let lastTicket {
+            if lastTicket.outcome == nil { _ = try? await lastTicket.wait() }
+            if lastTicket.outcome != nil, self.lastTicket === lastTicket { self.lastTicket = nil }
+        }
         try rebuildIfNeeded()
         return try body(state)
     }
@@ -99,6 +102,11 @@ public actor Registry {
     /// Counts for the service status line.
     public var summary: (events: Int, companies: Int, clusters: Int) {
         (state.eventCount, state.companies.count, state.clusters.count)
+    }
+
+    /// Blocks the actor's thread for ever: a hung daemon, for the watchdog tests only.
+    func freezeForTesting() {
+        while true { sleep(3600) }
     }
 
     private func rebuildIfNeeded() throws {

@@ -8,7 +8,7 @@ import Varlink
 struct RegistryMethodHandler: VarlinkMethodHandler {
     let registry: Registry
     let log: EventLog
-    let authorization: WriteAuthorization
+    let authorization: AuthorizationBox
     let startedAt: String
     let replayMilliseconds: Int64
     let logger: Logger
@@ -35,7 +35,7 @@ struct RegistryMethodHandler: VarlinkMethodHandler {
     }
 
     private func write(_ method: String, _ parameters: [String: JSONValue], peer: VarlinkPeer?) async throws -> [String: JSONValue] {
-        if let refusal = authorization.refusal(for: peer) {
+        if let refusal = authorization.current.refusal(for: peer) {
             throw VarlinkError("\(RegistryInterfaceDefinition.name).PermissionDenied", parameters: ["reason": .string(refusal)])
         }
         let p = Parameters(parameters)

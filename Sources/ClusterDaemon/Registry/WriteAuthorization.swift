@@ -1,3 +1,4 @@
+import Synchronization
 import Varlink
 
 #if canImport(Glibc)
@@ -31,5 +32,25 @@ public struct WriteAuthorization: Sendable {
         if peer.uid == 0 || peer.uid == daemonUID { return nil }
         if let writersGID, peer.isMember(ofGroup: writersGID) { return nil }
         return "uid \(peer.uid) may read but not write: writes need root, the daemon's user or membership of the group '\(writersGroupName)'"
+    }
+}
+
+/// The authorization in force; SIGHUP re-reads the writers group.
+final class AuthorizationBox: Sendable {
+    private let value: Mutex<WriteAuthorization>
+
+    init(_ authorization: WriteAuthorization) {
+        value = Mutex(authorization)
+    }
+
+    var current: WriteAuthorization { value.withLock { $0 } }
+
+    /// Looks the writers group up again; returns what it found.
+    func reload() -> String {
+        value.withLock { authorization in
+            authorization = WriteAuthorization(writersGroupName: authorization.writersGroupName)
+            return authorization.writersGID.map { "writers group \(authorization.writersGroupName) is gid \($0)" }
+                ?? "writers group \(authorization.writersGroupName) does not exist"
+        }
     }
 }

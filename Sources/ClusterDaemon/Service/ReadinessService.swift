@@ -7,13 +7,14 @@ import Varlink
 struct ReadinessService: Service {
     let server: VarlinkServer
     let notifier: ServiceNotifier
-    let status: @Sendable () -> String
+    let status: @Sendable () async -> String
     let logger: Logger
 
     func run() async throws {
         try await server.waitUntilListening()
-        notifier.ready(status: status())
-        logger.info("ready", metadata: ["status": "\(status())"])
+        let text = await status()
+        notifier.ready(status: text)
+        logger.info("ready", metadata: ["status": "\(text)", "message_id": "\(MessageID.started)"])
         try? await gracefulShutdown()
         notifier.stopping()
         logger.info("stopping")

@@ -25,8 +25,17 @@ public final class AppendTicket: Sendable {
         self.payloads = payloads
     }
 
+    /// The outcome, if the writer has already decided it.
+    public var outcome: Result<AppendResult, EventLogError>? {
+        state.withLock { state in
+            if case .done(let result) = state { return result }
+            return nil
+        }
+    }
+
     /// Waits until the records are durable.
     public func wait() async throws(EventLogError) -> AppendResult {
+        if let outcome { return try outcome.get() }
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<AppendResult, EventLogError>, Never>) in
             let ready = state.withLock { state -> Result<AppendResult, EventLogError>? in
                 switch state {
