@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 import Systemd
 
 /// Pings systemd's watchdog only after proving the daemon alive: the registry actor answers, the
@@ -31,23 +32,40 @@ struct WatchdogService: Service {
         }
     }
 
-    /// Nil when alive, else what failed to make progress.
+    /// Nil when alive, else what failed to make progress. A hung probe is abandoned after the
+    /// timeout (a task group would wait for it for ever).
     private func probe(timeout: Duration) async -> String? {
         if let stuck = log.writerStallDescription(after: timeout) { return stuck }
-        return await withTaskGroup(of: String?.self) { group in
-            group.addTask {
+        let outcome = FirstOutcome()
+        return await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
+            outcome.set(continuation)
+            Task { [registry, outcome] in
                 _ = try? await registry.read { _ in true }
                 let loop = MultiThreadedEventLoopGroup.singleton.any()
                 _ = try? await loop.submit { true }.get()
-                return nil
+                outcome.finish(nil)
             }
-            group.addTask {
+            Task { [outcome] in
                 try? await Task.sleep(for: timeout)
-                return "the registry or the request loop did not answer within \(timeout)"
+                outcome.finish("the registry or the request loop did not answer within \(timeout)")
             }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
         }
+    }
+}
+
+/// Resumes a continuation with whichever outcome comes first.
+private final class FirstOutcome: Sendable {
+    private let continuation = Mutex<CheckedContinuation<String?, Never>?>(nil)
+
+    func set(_ continuation: CheckedContinuation<String?, Never>) {
+        self.continuation.withLock { $0 = continuation }
+    }
+
+    func finish(_ outcome: String?) {
+        let pending = continuation.withLock { stored in
+            defer { stored = nil }
+            return stored
+        }
+        pending?.resume(returning: outcome)
     }
 }

@@ -1,0 +1,65 @@
+#!/bin/bash
+# Runs inside the systemd-nspawn container of Scripts/systemd-test, as the unit ci-test.service,
+# with systemd 252 as PID 1. Installs clusterd from /opt/clusterd and checks it as a service.
+# Writes TAP-like lines to stdout and "result: N passed, M failed" at the end.
+set -u
+export PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
+passed=0
+failed=0
+ok() { echo "ok - $*"; passed=$((passed + 1)); }
+fail() { echo "not ok - $*"; failed=$((failed + 1)); }
+check() { local description="$1"; shift; if "$@"; then ok "$description"; else fail "$description"; fi; }
+wait_for() { local seconds="$1"; shift; for _ in $(seq 1 $((seconds * 10))); do "$@" && return 0; sleep 0.1; done; return 1; }
+main_pid() { systemctl show -p MainPID --value clusterd.service; }
+
+/opt/clusterd/Scripts/install --prebuilt /opt/clusterd/bin || { echo "not ok - install"; echo "result: 0 passed, 1 failed"; exit 1; }
+# Test-only settings: a short watchdog and the fault switch that freezes the registry.
+mkdir -p /etc/systemd/system/clusterd.service.d
+printf '[Service]\nEnvironment=CLUSTERD_TEST_FAULTS=1\nWatchdogSec=3s\n' >/etc/systemd/system/clusterd.service.d/test.conf
+# A reader (group clusterd) and a writer (also clusterd-admin).
+printf 'u reader - "reader"\nm reader clusterd\nu writer - "writer"\nm writer clusterd\nm writer clusterd-admin\n' >/etc/sysusers.d/clusterd-test.conf
+systemd-sysusers /etc/sysusers.d/clusterd-test.conf
+systemctl daemon-reload
+
+check "clusterd.socket is listening" test "$(systemctl is-active clusterd.socket)" = active
+check "starting the socket does not start the service" test "$(systemctl is-active clusterd.service)" = inactive
+check "the first connection starts the service" clusterctl status
+check "the service is active after it" test "$(systemctl is-active clusterd.service)" = active
+check "systemctl status shows our STATUS=" wait_for 5 bash -c 'systemctl status clusterd.service | grep -q "Status: \"serving"'
+check "the service runs as the user clusterd" test "$(ps -o user= -p "$(main_pid)")" = clusterd
+
+as() { local user="$1"; shift; setpriv --reuid="$user" --regid="$user" --init-groups clusterctl "$@"; }
+check "a reader may read" as reader stats
+as reader clusters add refused --name Refused --region 11 2>/tmp/refused.err
+check "a reader's write is refused" test $? -eq 1
+check "with PermissionDenied" grep -q PermissionDenied /tmp/refused.err
+check "a writer's write is accepted" as writer clusters add aero --name "Aerospace Valley" --region 76 --department 31
+check "root writes too" clusterctl company add 732829320 --name ACME --naf 25.62B --department 31 --employees 42
+check "and joins" clusterctl join aero 732829320 --date 2020-01-01
+
+pid="$(main_pid)"
+check "systemctl reload succeeds" systemctl reload clusterd.service
+check "the service survives the reload" test "$(systemctl is-active clusterd.service)" = active
+check "with the same main process" test "$(main_pid)" = "$pid"
+check "and still answers" clusterctl status
+
+check "systemctl stop stops it" systemctl stop clusterd.service
+check "the socket stays" test "$(systemctl is-active clusterd.socket)" = active
+check "nothing is lost: the next connection finds the data" bash -c 'clusterctl companies show 732829320 | grep -q ACME'
+
+pid="$(main_pid)"
+restarts="$(systemctl show -p NRestarts --value clusterd.service)"
+kill -USR2 "$pid"
+check "a hung daemon is killed by the watchdog and restarted" wait_for 30 bash -c "test \"\$(systemctl show -p NRestarts --value clusterd.service)\" -gt $restarts"
+check "the watchdog was the reason" bash -c 'journalctl -u clusterd.service --no-pager | grep -qi "watchdog timeout"'
+check "it serves again" wait_for 20 clusterctl stats
+check "with its data" bash -c 'clusterctl members aero --json | grep -q 732829320'
+
+journal="$(journalctl -u clusterd.service -o json --no-pager)"
+check "journald has our MESSAGE_ID for start" grep -q '"MESSAGE_ID":"6b1f0a3c2d8e4f5a9b7c1d2e3f4a5b6c"' <<<"$journal"
+check "journald has SYSLOG_IDENTIFIER and CODE_FILE" bash -c 'grep -q "\"SYSLOG_IDENTIFIER\":\"clusterd\"" <<<"$1" && grep -q "\"CODE_FILE\":" <<<"$1"' _ "$journal"
+check "journald has metadata as upper-case fields" grep -q '"REPLAY_MS":' <<<"$journal"
+check "journald has the watchdog warning's MESSAGE_ID" grep -q '"MESSAGE_ID":"f0e1d2c3b4a5469788796a5b4c3d2e1f"' <<<"$journal"
+
+echo "result: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
