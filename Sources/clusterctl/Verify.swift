@@ -12,15 +12,21 @@ struct Verify: ParsableCommand {
 
     func validate() throws {
         if connection.log == nil { throw ValidationError("--log PATH names the log file to check") }
+        if let checkpoint, LogVerifier.parseCheckpoint(checkpoint) == nil {
+            throw ValidationError("--checkpoint: '\(checkpoint)' is not SEQ:HASH (a sequence number, a colon, 64 hexadecimal digits)")
+        }
     }
 
     var log: String { connection.log ?? "" }
+
+    @Option(help: ArgumentHelp("Also prove the log still extends the history noted as SEQ:HASH (see clusterctl checkpoint).", valueName: "seq:hash"))
+    var checkpoint: String?
 
     @Flag(help: "Print the result as JSON.")
     var json = false
 
     func run() throws {
-        let report = LogVerifier.verify(path: log)
+        let report = LogVerifier.verify(path: log, checkpoint: checkpoint.flatMap(LogVerifier.parseCheckpoint).map { (sequence: $0.0, hash: $0.1) })
         if json {
             var result: [String: JSONValue] = [
                 "log_path": .string(log),
@@ -30,6 +36,10 @@ struct Verify: ParsableCommand {
             ]
             if let header = report.header { result["log_id"] = .string(header.logIDHex) }
             if let hash = report.headHash { result["head_hash"] = .string("\(report.lastIntactSequence):\(hash.hex)") }
+            if let outcome = report.checkpoint {
+                result["checkpoint_holds"] = .bool(outcome.holds)
+                result["checkpoint"] = .string(outcome.description)
+            }
             if let problem = report.problem {
                 result["problem"] = [
                     "offset": .int(Int64(problem.offset)), "seq": .int(Int64(problem.sequence)), "reason": .string(problem.reason),
@@ -46,7 +56,12 @@ struct Verify: ParsableCommand {
             } else {
                 rows.append(("result", "intact"))
             }
+            if let outcome = report.checkpoint { rows.append(("checkpoint", outcome.description)) }
             Terminal.printKeyValues(rows)
+        }
+        if let outcome = report.checkpoint, !outcome.holds {
+            Terminal.printError("\(log): \(outcome)")
+            throw ExitCode(1)
         }
         if let problem = report.problem {
             if !json { Terminal.printError("\(log): first bad record at byte offset \(problem.offset), sequence \(problem.sequence): \(problem.reason)") }

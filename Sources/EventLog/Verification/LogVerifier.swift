@@ -13,8 +13,58 @@ public enum LogVerifier {
         public var headHash: ChainHash?
         /// The first problem, if any.
         public var problem: Problem?
+        /// The outcome of the checkpoint check, when one was given.
+        public var checkpoint: CheckpointOutcome?
+        /// chain(n) at the checkpoint's sequence number, when the log reached it intact.
+        var checkpointHash: ChainHash?
 
         public var isIntact: Bool { problem == nil }
+    }
+
+    /// Whether the log still extends the history an auditor noted as `SEQ:HASH`.
+    public enum CheckpointOutcome: Sendable, Hashable, CustomStringConvertible {
+        /// Record `sequence` has exactly the noted chain hash: nothing before it changed.
+        case holds(sequence: UInt64)
+        /// The history differs from record `from` on. When every stored hash is consistent but
+        /// the chain no longer reaches the noted hash, the whole chain was rewritten, and record 1
+        /// is the first that can be proven different.
+        case differs(sequence: UInt64, from: UInt64)
+        /// The log ends before the noted record.
+        case notReached(sequence: UInt64, lastIntact: UInt64)
+
+        public var description: String {
+            switch self {
+            case .holds(let sequence): return "checkpoint \(sequence) holds"
+            case .differs(let sequence, let from): return "checkpoint \(sequence) does not hold: the history differs from record \(from) on"
+            case .notReached(let sequence, let last): return "checkpoint \(sequence) does not hold: the log does not reach record \(sequence) (its last intact record is \(last))"
+            }
+        }
+
+        public var holds: Bool {
+            if case .holds = self { return true }
+            return false
+        }
+    }
+
+    /// Parses `SEQ:HASH` as `clusterctl checkpoint` prints it.
+    public static func parseCheckpoint(_ text: String) -> (UInt64, ChainHash)? {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let sequence = UInt64(parts[0]), sequence >= 1, let hash = ChainHash(hex: parts[1]) else { return nil }
+        return (sequence, hash)
+    }
+
+    /// Verifies the log and, given a checkpoint, whether it still extends that history.
+    public static func verify(path: String, checkpoint: (sequence: UInt64, hash: ChainHash)?) -> Report {
+        var report = verify(path: path, hashAt: checkpoint?.sequence)
+        guard let checkpoint else { return report }
+        if let recorded = report.checkpointHash {
+            report.checkpoint = recorded == checkpoint.hash ? .holds(sequence: checkpoint.sequence) : .differs(sequence: checkpoint.sequence, from: 1)
+        } else if let problem = report.problem, problem.sequence <= checkpoint.sequence, problem.reason.contains("torn tail") == false {
+            report.checkpoint = .differs(sequence: checkpoint.sequence, from: problem.sequence)
+        } else {
+            report.checkpoint = .notReached(sequence: checkpoint.sequence, lastIntact: report.lastIntactSequence)
+        }
+        return report
     }
 
     /// The first thing wrong with the file.
@@ -30,6 +80,10 @@ public enum LogVerifier {
 
     /// Verifies the log at `path`.
     public static func verify(path: String) -> Report {
+        verify(path: path, hashAt: nil)
+    }
+
+    private static func verify(path: String, hashAt checkpointSequence: UInt64?) -> Report {
         var report = Report(path: path, header: nil, intactRecords: 0, lastIntactSequence: 0, headHash: nil, problem: nil)
         let mapped: MappedFile
         do {
@@ -72,6 +126,7 @@ public enum LogVerifier {
                 report.intactRecords += 1
                 report.lastIntactSequence = record.sequence
                 report.headHash = chain
+                if record.sequence == checkpointSequence { report.checkpointHash = chain }
                 lastEndedBatch = record.endsBatch
                 lastRecordOffset = record.offset
             case .end(let offset):

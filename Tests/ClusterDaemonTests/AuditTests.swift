@@ -1,0 +1,192 @@
+import ClusterdTestSupport
+import EventLog
+import Foundation
+import Testing
+import Varlink
+
+/// Audits from the log file alone: the same answers as the daemon, at any point of its history,
+/// and any tampering found and located.
+@Suite(.timeLimit(.minutes(5)))
+struct AuditTests {
+    static let registry = "org.clusterd.Registry."
+
+    func clusterctl(_ arguments: [String]) async throws -> ProcessResult {
+        try await runToCompletion(try BuiltProducts.executable("clusterctl"), arguments, timeout: .seconds(120))
+    }
+
+    /// A scripted history of a few hundred commands; returns what the daemon answered to a set of
+    /// reads after some events, keyed by sequence number.
+    func scriptedHistory(_ client: VarlinkClient) async throws -> [UInt64: [String: JSONValue]] {
+        var recorded: [UInt64: [String: JSONValue]] = [:]
+        func call(_ method: String, _ parameters: [String: JSONValue]) async throws -> UInt64 {
+            UInt64(try await client.call(Self.registry + method, parameters)["seq"]!.intValue!)
+        }
+        _ = try await call("RegisterCluster", ["id": "aero", "name": "Aero", "regions": ["76", "75"], "departments": ["31", "33"], "naf_section": "C"])
+        _ = try await call("RegisterCluster", ["id": "verre", "name": "Glass", "regions": ["28", "32"], "departments": ["76", "80"]])
+        _ = try await call("DefineSurvey", [
+            "id": "s", "title": "Survey", "opens_at": "2020-11-09T00:00:00+01:00", "closes_at": "2020-11-15T23:59:59+01:00",
+            "questions": [["id": "ok", "text": "OK?", "kind": "yes_no"], ["id": "size", "text": "Scale", "kind": "scale", "max": 7]],
+        ])
+        for index in 0..<120 {
+            let siren = String(format: "%08d", 20_000_000 + index * 7)
+            let luhn = (0...9).first { digit in
+                let digits = (siren + String(digit)).compactMap { Int(String($0)) }
+                let sum = digits.reversed().enumerated().reduce(0) { total, pair in
+                    let doubled = pair.offset % 2 == 1 ? pair.element * 2 : pair.element
+                    return total + (doubled > 9 ? doubled - 9 : doubled)
+                }
+                return sum % 10 == 0
+            }!
+            let full = siren + String(luhn)
+            var sequence = try await call("RegisterCompany", ["siren": .string(full), "name": .string("Company \(index)"), "naf": "62.01Z", "department": index % 2 == 0 ? "31" : "76", "employees": .int(Int64(3 + index * 5))])
+            sequence = try await call("JoinCluster", ["cluster": index % 2 == 0 ? "aero" : "verre", "siren": .string(full), "date": .string("20\(10 + index % 10)-03-01")])
+            if index % 5 == 0 {
+                sequence = try await call("SubmitResponse", ["survey": "s", "siren": .string(full), "submitted_at": "2020-11-10T10:00:00+01:00", "answers": ["ok": index % 3 == 0 ? "yes" : "no", "size": .int(Int64(1 + index % 7))]])
+            }
+            if index % 7 == 3 {
+                sequence = try await call("LeaveCluster", ["cluster": index % 2 == 0 ? "aero" : "verre", "siren": .string(full), "date": "2021-06-01", "reason": "moved"])
+            }
+            if index % 20 == 19 {
+                recorded[sequence] = try await client.call(Self.registry + "GetStats", ["as_of": "2021-01-01"])
+            }
+        }
+        return recorded
+    }
+
+    @Test func offlineAnswersEqualTheDaemonsNowAndAtEverySequenceNumber() async throws {
+        let daemon = try await RunningDaemon()
+        let client = try await VarlinkClient.connect(to: daemon.socketPath)
+        let recorded = try await scriptedHistory(client)
+        let reads: [(String, [String: JSONValue])] = [
+            ("GetStats", ["as_of": "2021-01-01"]), ("GetStats", [:]), ("GetCluster", ["id": "aero", "as_of": "2015-01-01"]),
+            ("ListClusters", [:]), ("ListMembers", ["cluster": "verre", "as_of": "2018-06-01"]), ("ListSurveys", [:]),
+            ("GetSurveyResults", ["survey": "s", "breakdown": "cluster"]), ("GetSurveyResults", ["survey": "s", "weighted": true]),
+            ("History", ["cluster": "aero"]), ("GetCompany", ["siren": "200000008"]),
+        ]
+        var online: [[String: JSONValue]] = []
+        for (method, parameters) in reads { online.append(try await client.call(Self.registry + method, parameters)) }
+        await client.close()
+        #expect(try await daemon.stop() == 0)
+
+        let logPath = daemon.stateDirectory + "/events.log"
+        let before = try Data(contentsOf: URL(fileURLWithPath: logPath))
+        for ((method, parameters), answer) in zip(reads, online) {
+            let offline = try await offlineCall(logPath, method, parameters)
+            #expect(offline == answer, "\(method) \(parameters)")
+        }
+        for (sequence, answer) in recorded {
+            var parameters: [String: JSONValue] = ["as_of": "2021-01-01", "at_seq": .int(Int64(sequence))]
+            #expect(try await offlineCall(logPath, "GetStats", parameters) == answer, "at_seq \(sequence)")
+            parameters["at_seq"] = nil
+        }
+        #expect(recorded.count >= 5)
+        // Reading changed nothing.
+        #expect(try Data(contentsOf: URL(fileURLWithPath: logPath)) == before)
+    }
+
+    /// A read through `clusterctl --log` (its JSON output is the reply's parameters).
+    func offlineCall(_ log: String, _ method: String, _ parameters: [String: JSONValue]) async throws -> [String: JSONValue] {
+        var arguments = ["--log", log]
+        func flag(_ name: String, _ key: String) { if let value = parameters[key] { arguments += [name, value.stringValue ?? value.description] } }
+        switch method {
+        case "GetStats": arguments += ["stats"]
+        case "GetCluster": arguments += ["clusters", "show", parameters["id"]!.stringValue!]
+        case "ListClusters": arguments += ["clusters", "list"]
+        case "ListMembers": arguments += ["members", parameters["cluster"]!.stringValue!]
+        case "ListSurveys": arguments += ["surveys", "list"]
+        case "GetSurveyResults":
+            arguments += ["survey", "results", parameters["survey"]!.stringValue!]
+            flag("--by", "breakdown")
+            if parameters["weighted"] == true { arguments.append("--weighted") }
+        case "History": arguments += ["history", parameters["cluster"]?.stringValue ?? parameters["siren"]!.stringValue!]
+        case "GetCompany": arguments += ["companies", "show", parameters["siren"]!.stringValue!]
+        default: Issue.record("no command for \(method)")
+        }
+        flag("--as-of", "as_of")
+        flag("--at-seq", "at_seq")
+        let result = try await clusterctl(arguments + ["--json"])
+        #expect(result.status == 0, "\(arguments): \(result.standardError)")
+        return try JSONParser.parse(result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue ?? [:]
+    }
+
+    /// Offsets and lengths of every record, walking the length fields.
+    func records(_ bytes: [UInt8]) -> [(offset: Int, size: Int)] {
+        var result: [(Int, Int)] = []
+        var offset = 64
+        while offset + 8 <= bytes.count {
+            let length = Int(bytes[offset]) | Int(bytes[offset + 1]) << 8 | Int(bytes[offset + 2]) << 16 | Int(bytes[offset + 3]) << 24
+            result.append((offset, 8 + length))
+            offset += 8 + length
+        }
+        return result
+    }
+
+    func recomputeCRC(_ bytes: inout [UInt8], record: (offset: Int, size: Int)) {
+        let crc = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[(record.offset + 8)..<(record.offset + record.size)])) }
+        for index in 0..<4 { bytes[record.offset + 4 + index] = UInt8(truncatingIfNeeded: crc >> (8 * index)) }
+    }
+
+    @Test func tamperingIsFoundAndLocatedByVerifyAndByTheCheckpoint() async throws {
+        let daemon = try await RunningDaemon()
+        let client = try await VarlinkClient.connect(to: daemon.socketPath)
+        _ = try await scriptedHistory(client)
+        await client.close()
+        let checkpoint = try await clusterctl(["--socket", daemon.socketPath, "checkpoint"]).standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try await daemon.stop() == 0)
+        let original = Array(try Data(contentsOf: URL(fileURLWithPath: daemon.stateDirectory + "/events.log")))
+        let all = records(original)
+        let path = daemon.directory.file("tampered.log")
+
+        // One byte of a payload changed and its CRC recomputed.
+        var changed = original
+        let target = all[40]
+        changed[target.offset + 40] ^= 0x01
+        recomputeCRC(&changed, record: target)
+        // An event removed (the records after it keep their numbers, so the sequence breaks).
+        let removed = Array(original[0..<all[60].offset] + original[(all[60].offset + all[60].size)...])
+        // Two events swapped.
+        var swapped = Array(original[0..<all[80].offset])
+        swapped += original[all[81].offset..<(all[81].offset + all[81].size)]
+        swapped += original[all[80].offset..<(all[80].offset + all[80].size)]
+        swapped += original[(all[81].offset + all[81].size)...]
+
+        for (name, bytes, firstBad) in [("changed", changed, UInt64(41)), ("removed", removed, 61), ("swapped", swapped, 81)] {
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let verify = try await clusterctl(["verify", "--log", path, "--checkpoint", checkpoint, "--json"])
+            #expect(verify.status == 1, "\(name)")
+            let report = try JSONParser.parse(verify.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines))
+            #expect(report["problem"]?["seq"] == .int(Int64(firstBad)), "\(name): \(verify.standardOutput)")
+            #expect(report["checkpoint_holds"] == false, "\(name)")
+            let python = try await runToCompletion("/usr/bin/env", ["python3", LogtoolPath.path, "verify", path, "--checkpoint", checkpoint])
+            #expect(python.status == 1, "\(name)")
+            #expect(python.standardOutput.contains("record \(firstBad)"), "\(name): \(python.standardOutput)")
+        }
+        // The untouched log passes both.
+        try Data(original).write(to: URL(fileURLWithPath: path))
+        #expect(try await clusterctl(["verify", "--log", path, "--checkpoint", checkpoint]).status == 0)
+        #expect(try await runToCompletion("/usr/bin/env", ["python3", LogtoolPath.path, "verify", path, "--checkpoint", checkpoint]).status == 0)
+    }
+
+    @Test func aTornTailIsReadUpToTheLastCompleteBatchAndTheFileIsLeftAlone() async throws {
+        let daemon = try await RunningDaemon()
+        let client = try await VarlinkClient.connect(to: daemon.socketPath)
+        _ = try await scriptedHistory(client)
+        let full = try await client.call(Self.registry + "GetStatus")["last_seq"]!.intValue!
+        await client.close()
+        #expect(try await daemon.stop() == 0)
+        let path = daemon.stateDirectory + "/events.log"
+        let torn = Array(try Data(contentsOf: URL(fileURLWithPath: path)).dropLast(25))
+        try Data(torn).write(to: URL(fileURLWithPath: path))
+        let result = try await clusterctl(["--log", path, "status", "--json"])
+        #expect(result.status == 0)
+        #expect(result.standardError.contains("ends with an incomplete write"))
+        #expect(try JSONParser.parse(result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines))["last_seq"] == .int(full - 1))
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: path))) == torn)
+    }
+}
+
+enum LogtoolPath {
+    static let path = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Scripts/logtool.py").path
+}
