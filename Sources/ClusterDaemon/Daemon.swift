@@ -30,10 +30,21 @@ public struct Daemon: Sendable {
         let replayStart = ContinuousClock.now
         let log = try openLog()
         defer { log.close() }
+        let snapshots = SnapshotStore(directory: configuration.stateDirectory)
+        var start = RegistryState()
+        if let snapshot = snapshots.newestUsable(for: log, logger: logger) {
+            do {
+                start = try RegistryState(snapshot: snapshot.payload)
+                logger.info("loaded a snapshot", metadata: ["snapshot_seq": "\(snapshot.sequence)"])
+            } catch {
+                logger.warning("ignoring a snapshot this build cannot read; replaying the whole log", metadata: ["snapshot_seq": "\(snapshot.sequence)", "reason": "\(error)"])
+                start = RegistryState()
+            }
+        }
         let state: RegistryState
         do {
-            // Opening has just checked every CRC; replay only decodes and applies.
-            state = try RegistryReplay.replay(log, verifyingChecksums: false)
+            // Opening has just checked every CRC; replay only decodes and applies the tail.
+            state = try RegistryReplay.replay(log, onto: start, verifyingChecksums: false)
         } catch {
             throw DaemonError.logUnusable(reason: "\(error.description); the log itself is intact, so a newer clusterd may read it")
         }
@@ -43,6 +54,7 @@ public struct Daemon: Sendable {
             metadata: [
                 "log": "\(log.path)", "last_seq": "\(log.head.lastSequence)", "bytes": "\(log.head.byteCount)",
                 "replay_ms": "\(replayMilliseconds)", "companies": "\(state.companies.count)", "clusters": "\(state.clusters.count)",
+                "from_snapshot_seq": "\(start.lastSequence)", "replayed_events": "\(state.lastSequence - start.lastSequence)",
             ]
         )
         let registry = Registry(state: state, log: log, logger: logger)
@@ -86,6 +98,10 @@ public struct Daemon: Sendable {
             .init(service: StatusService(notifier: notifier, status: status)),
             .init(service: ReloadService(notifier: notifier, reload: { authorization.reload() }, logger: logger)),
         ]
+        let snapshotter = SnapshotService(
+            registry: registry, log: log, store: snapshots, every: configuration.snapshotEvery, lastSnapshot: start.lastSequence, logger: logger
+        )
+        services.append(.init(service: snapshotter))
         if let interval = notifier.watchdogInterval {
             logger.info("watchdog enabled", metadata: ["interval": "\(interval)"])
             services.append(.init(service: WatchdogService(interval: interval, registry: registry, log: log, notifier: notifier, logger: logger)))

@@ -43,6 +43,9 @@ struct ClusterdCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Most client connections served at once.", valueName: "count"))
     var maxConnections: Int = 1024
 
+    @Option(help: ArgumentHelp("Write a snapshot of the projection after this many new events (and at shutdown).", valueName: "events"))
+    var snapshotEvery: UInt64 = 100_000
+
     @Option(help: ArgumentHelp("Seconds after which a connection without a call in flight is closed.", valueName: "seconds"))
     var idleTimeout: Int = 300
 
@@ -126,6 +129,7 @@ struct ClusterdCommand: AsyncParsableCommand {
         configuration.idleTimeout = .seconds(idleTimeout)
         configuration.repairTruncateAfterSequence = repairTruncateAfterSequence
         configuration.writersGroup = writersGroup
+        configuration.snapshotEvery = max(snapshotEvery, 1)
         return configuration
     }
 }

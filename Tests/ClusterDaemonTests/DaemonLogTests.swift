@@ -135,3 +135,46 @@ struct DaemonLogTests {
         #expect(reply["head_hash"] == .string("4:\(LogVerifier.verify(path: path).headHash!.hex)"))
     }
 }
+
+/// Snapshots: written at shutdown, loaded at start with only the tail replayed, ignored when they
+/// do not match the log.
+@Suite(.timeLimit(.minutes(2)))
+struct DaemonSnapshotTests {
+    @Test func aRestartLoadsTheSnapshotAndReplaysOnlyTheTail() async throws {
+        let directory = try TemporaryDirectory()
+        var daemon = try await RunningDaemon(directory: directory)
+        var client = try await VarlinkClient.connect(to: daemon.socketPath)
+        _ = try await client.call("org.clusterd.Registry.RegisterCluster", ["id": "aero", "name": "Aero", "regions": ["76"], "departments": ["31"]])
+        _ = try await client.call("org.clusterd.Registry.RegisterCompany", ["siren": "732829320", "name": "ACME", "naf": "25.62B", "department": "31", "employees": 42])
+        _ = try await client.call("org.clusterd.Registry.JoinCluster", ["cluster": "aero", "siren": "732829320", "date": "2020-01-01"])
+        let before = try await client.call("org.clusterd.Registry.GetStats", ["as_of": "2021-01-01"])
+        await client.close()
+        #expect(try await daemon.stop() == 0)
+        let snapshot = daemon.stateDirectory + "/snapshot-00000000000000000003.bin"
+        #expect(FileManager.default.fileExists(atPath: snapshot), "\(daemon.process.standardError)")
+
+        daemon = try await RunningDaemon(directory: directory)
+        client = try await VarlinkClient.connect(to: daemon.socketPath)
+        #expect(try await client.call("org.clusterd.Registry.GetStats", ["as_of": "2021-01-01"]) == before)
+        _ = try await client.call("org.clusterd.Registry.LeaveCluster", ["cluster": "aero", "siren": "732829320", "date": "2020-06-01"])
+        await client.close()
+        #expect(try await daemon.stop() == 0)
+        #expect(daemon.process.standardError.contains("loaded a snapshot"))
+        #expect(daemon.process.standardError.contains("replayed_events=0"))
+
+        // A snapshot that does not match the log is ignored, with a warning, and the log replayed.
+        let newest = daemon.stateDirectory + "/snapshot-00000000000000000004.bin"
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: newest)))
+        bytes[50] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: newest))
+        try FileManager.default.removeItem(atPath: snapshot)
+        daemon = try await RunningDaemon(directory: directory)
+        client = try await VarlinkClient.connect(to: daemon.socketPath)
+        let members = try await client.call("org.clusterd.Registry.ListMembers", ["cluster": "aero", "as_of": "2020-07-01"])
+        #expect(members["total"] == 0)
+        await client.close()
+        #expect(try await daemon.stop() == 0)
+        #expect(daemon.process.standardError.contains("ignoring a snapshot"))
+        #expect(daemon.process.standardError.contains("replayed_events=4"))
+    }
+}

@@ -82,3 +82,24 @@ struct ProjectionPropertyTests {
         }
     }
 }
+
+/// A snapshot rebuilds exactly the projection it was taken of.
+struct RegistrySnapshotTests {
+    @Test(arguments: [11, 12, 13] as [UInt64])
+    func aSnapshotRoundTripsAnyHistory(seed: UInt64) throws {
+        let (state, _) = ProjectionPropertyTests.history(seed: seed, steps: 800)
+        #expect(try RegistryState(snapshot: state.snapshotBytes()) == state)
+    }
+
+    @Test func aSnapshotOfTheDemoRoundTrips() throws {
+        let state = DemoNetworkTests.built
+        let restored = try RegistryState(snapshot: state.snapshotBytes())
+        #expect(restored == state)
+        #expect(restored.statistics(on: CalendarDate(year: 2021, month: 1, day: 1)).total.jobs == 1_000_000)
+    }
+
+    @Test func garbageIsRefused() {
+        #expect(throws: EventDecodingError.self) { try RegistryState(snapshot: [9, 1, 2]) }
+        #expect(throws: EventDecodingError.self) { try RegistryState(snapshot: [1, 0x22, 0x10]) }
+    }
+}

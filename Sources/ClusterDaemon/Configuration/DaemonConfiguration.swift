@@ -26,6 +26,9 @@ public struct DaemonConfiguration: Sendable {
     public var maximumConnections: Int = 1024
     /// Idle connections are closed after this long.
     public var idleTimeout: Duration = .seconds(300)
+    /// A snapshot of the projection is written after this many new events (and at shutdown), so
+    /// that a restart replays only the log's tail.
+    public var snapshotEvery: UInt64 = 100_000
     /// Members of this group may write (besides root and the daemon's own user).
     public var writersGroup = "clusterd-admin"
     /// Keep log records 1 to this sequence number and set the rest aside (an explicit repair).

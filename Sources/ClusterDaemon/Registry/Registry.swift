@@ -99,6 +99,12 @@ public actor Registry {
         return try body(state)
     }
 
+    /// The projection, once everything it holds is durable (for snapshots).
+    public func durableState() async -> RegistryState {
+        if let lastTicket, lastTicket.outcome == nil { _ = try? await lastTicket.wait() }
+        return state
+    }
+
     /// Counts for the service status line.
     public var summary: (events: Int, companies: Int, clusters: Int) {
         (state.eventCount, state.companies.count, state.clusters.count)

@@ -34,7 +34,7 @@ struct StatusService: Service {
                 notifier.status(current)
                 last = current
             }
-            try? await Task.sleep(for: .seconds(2))
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
         }
     }
 }

@@ -20,7 +20,7 @@ struct WatchdogService: Service {
         let period = interval / 2
         var missed = 0
         while !Task.isCancelled {
-            try? await Task.sleep(for: period)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: period) }
             if Task.isCancelled || Task.isShuttingDownGracefully { return }
             if let problem = await probe(timeout: period) {
                 missed += 1

@@ -53,18 +53,18 @@ public struct SurveyResponse: Sendable, Hashable {
 /// The registry's state, built by applying events in order: what every query reads and what
 /// `decide` checks commands against. Pure: no I/O.
 public struct RegistryState: Sendable, Equatable {
-    public private(set) var clusters: [Slug: ClusterState] = [:]
-    public private(set) var companies: [SIREN: CompanyState] = [:]
-    public private(set) var surveys: [Slug: SurveyState] = [:]
+    public internal(set) var clusters: [Slug: ClusterState] = [:]
+    public internal(set) var companies: [SIREN: CompanyState] = [:]
+    public internal(set) var surveys: [Slug: SurveyState] = [:]
     /// Sequence numbers of the events that touched each cluster and each company.
-    public private(set) var clusterHistory: [Slug: [UInt64]] = [:]
-    public private(set) var companyHistory: [SIREN: InlineList<UInt64>] = [:]
+    public internal(set) var clusterHistory: [Slug: [UInt64]] = [:]
+    public internal(set) var companyHistory: [SIREN: InlineList<UInt64>] = [:]
     /// The last sequence number of the events of each request id.
-    public private(set) var requests: [String: UInt64] = [:]
-    public private(set) var lastSequence: UInt64 = 0
-    public private(set) var eventCount: Int = 0
+    public internal(set) var requests: [String: UInt64] = [:]
+    public internal(set) var lastSequence: UInt64 = 0
+    public internal(set) var eventCount: Int = 0
     /// Commit time of the last event applied (microseconds), 0 before any.
-    public private(set) var lastCommitTimeMicroseconds: Int64 = 0
+    public internal(set) var lastCommitTimeMicroseconds: Int64 = 0
 
     public init() {}
 

@@ -1,0 +1,192 @@
+/// The projection as bytes, for snapshots: records in the event encoding, plus what the events
+/// alone do not rebuild cheaply (membership periods, histories, request ids).
+extension RegistryState {
+    static let snapshotVersion: UInt8 = 1
+
+    /// The projection's bytes; `RegistryState(snapshot:)` rebuilds an equal projection from them.
+    public func snapshotBytes() -> [UInt8] {
+        var writer = BinaryWriter(capacity: 1 << 20)
+        writer.bytes.append(Self.snapshotVersion)
+        writer.writeUnsigned(1, lastSequence)
+        writer.writeUnsigned(2, UInt64(eventCount))
+        writer.writeSigned(3, lastCommitTimeMicroseconds)
+        for id in clusters.keys.sorted() {
+            let cluster = clusters[id]!
+            writer.writeMessage(4) { message in
+                message.writeMessage(1) { $0.bytes += EventCodec.encode(Event(kind: .clusterRegistered(cluster.record), recordedAtMicroseconds: 0, peerUID: 0)) }
+                if let dissolved = cluster.dissolvedOn { message.writeSigned(2, Int64(dissolved.daysSinceEpoch)) }
+                for partner in cluster.partners {
+                    message.writeMessage(3) { $0.bytes += EventCodec.encode(Event(kind: .partnerLinked(cluster: id, partner: partner), recordedAtMicroseconds: 0, peerUID: 0)) }
+                }
+                for (siren, periods) in cluster.members {
+                    message.writeMessage(4) { member in
+                        member.writeUnsigned(1, UInt64(siren.value))
+                        for period in periods {
+                            member.writeSigned(2, Int64(period.start.daysSinceEpoch))
+                            member.writeSigned(3, period.end.map { Int64($0.daysSinceEpoch) } ?? Int64.min)
+                        }
+                    }
+                }
+                for sequence in clusterHistory[id] ?? [] { message.writeUnsigned(5, sequence) }
+            }
+        }
+        for (siren, company) in companies {
+            writer.writeMessage(5) { message in
+                message.writeMessage(1) { $0.bytes += EventCodec.encode(Event(kind: .companyRegistered(company.record), recordedAtMicroseconds: 0, peerUID: 0)) }
+                for cluster in company.clusters { message.writeString(2, cluster.text) }
+                for sequence in companyHistory[siren] ?? [] { message.writeUnsigned(3, sequence) }
+            }
+        }
+        for id in surveys.keys.sorted() {
+            let survey = surveys[id]!
+            writer.writeMessage(6) { message in
+                message.writeMessage(1) { $0.bytes += EventCodec.encode(Event(kind: .surveyDefined(survey.definition), recordedAtMicroseconds: 0, peerUID: 0)) }
+                if let closed = survey.closedAtMicroseconds { message.writeSigned(2, closed) }
+                for (siren, response) in survey.responses {
+                    message.writeMessage(3) {
+                        $0.bytes += EventCodec.encode(Event(kind: .responseSubmitted(survey: id, siren: siren, submittedAt: response.submittedAt, answers: response.answers), recordedAtMicroseconds: 0, peerUID: 0))
+                    }
+                }
+            }
+        }
+        for (request, sequence) in requests {
+            writer.writeMessage(7) { message in
+                message.writeString(1, request)
+                message.writeUnsigned(2, sequence)
+            }
+        }
+        return writer.bytes
+    }
+
+    /// Rebuilds the projection that `snapshotBytes()` wrote.
+    public init(snapshot bytes: [UInt8]) throws(EventDecodingError) {
+        self.init()
+        let result: Result<RegistryState, EventDecodingError> = bytes.withUnsafeBytes { raw in
+            Result { () throws(EventDecodingError) -> RegistryState in try Self.decodeSnapshot(raw) }
+        }
+        self = try result.get()
+    }
+
+    private static func decodeSnapshot(_ raw: UnsafeRawBufferPointer) throws(EventDecodingError) -> RegistryState {
+        var reader = BinaryReader(raw)
+        let version = try reader.readByte()
+        guard version == snapshotVersion else { throw EventDecodingError("snapshot version \(version) is not supported") }
+        var state = RegistryState()
+        while let (field, wire) = try reader.readKey() {
+            switch (field, wire) {
+            case (1, BinaryWriter.varint): state.lastSequence = try reader.readRawVarint()
+            case (2, BinaryWriter.varint): state.eventCount = Int(try reader.readRawVarint())
+            case (3, BinaryWriter.varint): state.lastCommitTimeMicroseconds = BinaryReader.signed(try reader.readRawVarint())
+            case (4, BinaryWriter.lengthDelimited): try state.decodeCluster(try reader.readLengthDelimited())
+            case (5, BinaryWriter.lengthDelimited): try state.decodeCompany(try reader.readLengthDelimited())
+            case (6, BinaryWriter.lengthDelimited): try state.decodeSurvey(try reader.readLengthDelimited())
+            case (7, BinaryWriter.lengthDelimited):
+                var message = BinaryReader(try reader.readLengthDelimited())
+                var request = ""
+                var sequence: UInt64 = 0
+                while let (inner, innerWire) = try message.readKey() {
+                    switch inner {
+                    case 1: request = try message.readString()
+                    case 2: sequence = try message.readRawVarint()
+                    default: try message.skip(wire: innerWire)
+                    }
+                }
+                state.requests[request] = sequence
+            default: try reader.skip(wire: wire)
+            }
+        }
+        return state
+    }
+
+    private mutating func decodeCluster(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) {
+        var reader = BinaryReader(bytes)
+        var cluster: ClusterState?
+        var history: [UInt64] = []
+        while let (field, wire) = try reader.readKey() {
+            switch field {
+            case 1:
+                guard case .clusterRegistered(let record) = try EventCodec.decode(try reader.readLengthDelimited()).kind else {
+                    throw EventDecodingError("a snapshot's cluster is not a cluster")
+                }
+                cluster = ClusterState(record: record)
+            case 2: cluster?.dissolvedOn = CalendarDate(daysSinceEpoch: Int32(truncatingIfNeeded: BinaryReader.signed(try reader.readRawVarint())))
+            case 3:
+                guard case .partnerLinked(_, let partner) = try EventCodec.decode(try reader.readLengthDelimited()).kind else {
+                    throw EventDecodingError("a snapshot's partner is not a partner")
+                }
+                cluster?.partners.append(partner)
+            case 4:
+                var member = BinaryReader(try reader.readLengthDelimited())
+                var siren: SIREN?
+                var starts: [Int64] = []
+                var ends: [Int64] = []
+                while let (inner, innerWire) = try member.readKey() {
+                    switch inner {
+                    case 1: siren = FastLookup.siren(try member.readRawVarint())
+                    case 2: starts.append(BinaryReader.signed(try member.readRawVarint()))
+                    case 3: ends.append(BinaryReader.signed(try member.readRawVarint()))
+                    default: try member.skip(wire: innerWire)
+                    }
+                }
+                guard let siren, starts.count == ends.count else { throw EventDecodingError("a snapshot's membership is malformed") }
+                var periods = InlineList<MembershipPeriod>()
+                for (start, end) in zip(starts, ends) {
+                    periods.append(MembershipPeriod(
+                        start: CalendarDate(daysSinceEpoch: Int32(truncatingIfNeeded: start)),
+                        end: end == Int64.min ? nil : CalendarDate(daysSinceEpoch: Int32(truncatingIfNeeded: end))
+                    ))
+                }
+                cluster?.members[siren] = periods
+            case 5: history.append(try reader.readRawVarint())
+            default: try reader.skip(wire: wire)
+            }
+        }
+        guard let cluster else { throw EventDecodingError("a snapshot's cluster has no record") }
+        clusters[cluster.record.id] = cluster
+        if !history.isEmpty { clusterHistory[cluster.record.id] = history }
+    }
+
+    private mutating func decodeCompany(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) {
+        var reader = BinaryReader(bytes)
+        var company: CompanyState?
+        var history = InlineList<UInt64>()
+        while let (field, wire) = try reader.readKey() {
+            switch field {
+            case 1:
+                guard case .companyRegistered(let record) = try EventCodec.decode(try reader.readLengthDelimited()).kind else {
+                    throw EventDecodingError("a snapshot's company is not a company")
+                }
+                company = CompanyState(record: record)
+            case 2: company?.clusters.append(Slug(trusted: try reader.readString()))
+            case 3: history.append(try reader.readRawVarint())
+            default: try reader.skip(wire: wire)
+            }
+        }
+        guard let company else { throw EventDecodingError("a snapshot's company has no record") }
+        companies[company.record.siren] = company
+        if !history.isEmpty { companyHistory[company.record.siren] = history }
+    }
+
+    private mutating func decodeSurvey(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) {
+        var reader = BinaryReader(bytes)
+        var survey: SurveyState?
+        while let (field, wire) = try reader.readKey() {
+            switch field {
+            case 1:
+                guard case .surveyDefined(let definition) = try EventCodec.decode(try reader.readLengthDelimited()).kind else {
+                    throw EventDecodingError("a snapshot's survey is not a survey")
+                }
+                survey = SurveyState(definition: definition)
+            case 2: survey?.closedAtMicroseconds = BinaryReader.signed(try reader.readRawVarint())
+            case 3:
+                guard case .responseSubmitted(_, let siren, let submittedAt, let answers) = try EventCodec.decode(try reader.readLengthDelimited()).kind else {
+                    throw EventDecodingError("a snapshot's response is not a response")
+                }
+                survey?.responses[siren] = SurveyResponse(submittedAt: submittedAt, answers: answers)
+            default: try reader.skip(wire: wire)
+            }
+        }
+        guard let survey else { throw EventDecodingError("a snapshot's survey has no definition") }
+        surveys[survey.definition.id] = survey
+    }
+}
