@@ -37,6 +37,7 @@ ensure_test_dependencies() {
     local missing=()
     command -v systemd-socket-activate >/dev/null || missing+=(systemd)
     command -v python3 >/dev/null || missing+=(python3)
+    command -v chromium >/dev/null || missing+=(chromium)
     if [ "${#missing[@]}" -gt 0 ]; then apt_install "${missing[@]}"; fi
     if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import varlink' 2>/dev/null; then
         say "creating the Python venv for test peers in .build/venv"

@@ -185,6 +185,44 @@ struct AuditTests {
     }
 }
 
+/// The audit report, checked in a real browser.
+@Suite(.timeLimit(.minutes(3)))
+struct AuditReportTests {
+    @Test func theHTMLReportIsOneSelfContainedPageWhoseFiguresABrowserShows() async throws {
+        let chromium = try #require(
+            ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) },
+            "chromium is missing (Scripts/test installs Debian's chromium)"
+        )
+        let daemon = try await RunningDaemon()
+        let socket = ["--socket", daemon.socketPath]
+        let load = try await runToCompletion(try BuiltProducts.executable("clusterctl"), socket + ["demo", "load"], timeout: .seconds(120))
+        #expect(load.status == 0)
+        #expect(try await daemon.stop() == 0)
+        let log = daemon.stateDirectory + "/events.log"
+
+        let json = try await runToCompletion(try BuiltProducts.executable("clusterctl"), ["--log", log, "audit", "report", "--from", "2020-11-01", "--to", "2020-11-30", "--format", "json"])
+        #expect(json.status == 0, "\(json.standardError)")
+        let report = try JSONParser.parse(json.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(report["totals"]?["responses"] == 300)
+        #expect(report["surveys"]?.arrayValue?.count == 1)
+
+        let html = try await runToCompletion(try BuiltProducts.executable("clusterctl"), ["--log", log, "audit", "report", "--from", "2020-11-01", "--to", "2020-11-30", "--format", "html"])
+        #expect(html.status == 0)
+        let page = daemon.directory.file("report.html")
+        try html.standardOutput.write(toFile: page, atomically: true, encoding: .utf8)
+        // Self-contained: nothing is fetched from anywhere.
+        #expect(html.standardOutput.range(of: "src=") == nil)
+        #expect(html.standardOutput.range(of: "<link") == nil)
+        #expect(html.standardOutput.range(of: "url(") == nil)
+
+        let rendered = try await runToCompletion(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + page], timeout: .seconds(90))
+        #expect(rendered.status == 0, "\(rendered.standardError)")
+        for figure in ["97.0 %", "90.0 %", "73.7 %", "65.0 %", "36.0 %", "300 respondents"] {
+            #expect(rendered.standardOutput.contains(figure), "\(figure) is not on the rendered page")
+        }
+    }
+}
+
 enum LogtoolPath {
     static let path = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
