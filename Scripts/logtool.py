@@ -15,6 +15,17 @@ Commands:
   logtool.py dump PATH [--from-seq N] [--to-seq M]
       Print the records as JSON lines. Does not verify the hash chain.
 
+  logtool.py dump PATH --events [--from-seq N] [--to-seq M] [--type NAME] [--siren S]
+                                [--cluster C]
+      Decode the payloads (written from docs/event-codec.md alone) and print one JSON line per
+      event: seq, commit_time, type, peer_uid, request_id (only when the event has one),
+      chain_hash and event (the type's fields). The filters combine (all must match): --type
+      an event type name, --siren the events about that company (Company*, Membership*,
+      ResponseSubmitted), --cluster the events about that cluster (Cluster*, Membership*,
+      PartnerLinked). At an event that cannot be decoded (unknown encoding version or event
+      type, malformed field) the events before it are printed, then 'error: record SEQ: REASON'
+      on stderr, exit 1.
+
   logtool.py selftest
       Check the CRC-32C implementation and the timestamp formatting, exit 0 if they are right.
 
@@ -26,7 +37,8 @@ holds', 'checkpoint SEQ does not hold: ...' or 'checkpoint SEQ cannot be checked
 Exit status: 0 all right, 1 the log is damaged (or a checkpoint does not hold), 2 usage error or
 a file that cannot be read.
 
-Decisions taken where docs/log-format.md is ambiguous are marked "SPEC:" in the comments below.
+Decisions taken where docs/log-format.md is ambiguous are marked "SPEC:" in the comments below,
+those where docs/event-codec.md is, "EVENT-CODEC:".
 """
 
 from __future__ import annotations
@@ -630,6 +642,483 @@ def run_verify(log: LogFile, checkpoint: Optional[Checkpoint]) -> int:
     return EXIT_OK if intact and holds else EXIT_DAMAGED
 
 
+# --- Event payloads (docs/event-codec.md) --------------------------------------------------
+#
+# Written from docs/event-codec.md alone. A payload is a version byte (1), the event type (a
+# varint) and fields (key = field number << 3 | wire type, then a varint for wire type 0 or a
+# length and that many bytes for wire type 2).
+#
+# EVENT-CODEC: decisions where docs/event-codec.md is silent (this reader refuses rather than
+# guesses; every refusal is 'error: record SEQ: REASON' and exit 1):
+#   * every field of an event's row, the envelope's recorded at (1) and peer uid (2), and both
+#     fields of a time are required; optional are only the request id, NAF section, founded,
+#     turnover, declared size category, reason, min and max (and the repeated fields);
+#   * a known field number with another wire type than the documented one is refused, not
+#     skipped as unknown;
+#   * a 0/1 field (required, yes) holding anything else is refused; a varint above 2^64 - 1 is;
+#   * min, max and integer answers are signed (zigzag), like every integer a user gives;
+#   * a date or local time outside the years 0000-9999, or an offset of 24 hours or more,
+#     cannot be written as YYYY-MM-DD / RFC 3339 and is refused;
+#   * of two answers to one question, the last counts; fields that do not belong to an
+#     answer's kind are ignored;
+#   * values are not checked against domain rules the document does not state (NAF codes,
+#     departments, regions, size categories, question kinds, identifiers, SIREN check digit);
+#     the partner kind and the answer kind, whose values the document lists, are.
+
+EVENT_CODEC_VERSION = 1
+WIRE_VARINT = 0
+WIRE_LENGTH_DELIMITED = 2
+_WIRE_NAMES = {WIRE_VARINT: "varint", WIRE_LENGTH_DELIMITED: "length-delimited"}
+_UINT64_LIMIT = 1 << 64
+
+# Event type numbers and names, in the order of the table in docs/event-codec.md.
+EVENT_TYPES: dict[int, str] = {
+    1: "ClusterRegistered",
+    2: "ClusterUpdated",
+    3: "ClusterDissolved",
+    4: "CompanyRegistered",
+    5: "CompanyUpdated",
+    6: "MembershipStarted",
+    7: "MembershipEnded",
+    8: "PartnerLinked",
+    9: "SurveyDefined",
+    10: "SurveyClosed",
+    11: "ResponseSubmitted",
+}
+EVENT_TYPE_NUMBERS: dict[str, int] = {name: number for number, name in EVENT_TYPES.items()}
+
+# The kinds of partner the table lists for PartnerLinked (field 11): a closed set.
+PARTNER_KINDS = ("bank", "university", "local_authority", "agency", "other")
+
+# Answer kinds of ResponseSubmitted (answer field 5).
+ANSWER_YES_NO, ANSWER_CHOICE, ANSWER_CHOICES, ANSWER_INTEGER = 1, 2, 3, 4
+
+
+class EventDecodeError(Exception):
+    """A payload that this reader cannot decode: the message says why."""
+
+
+def read_varint(buf: bytes, pos: int) -> tuple[int, int]:
+    """An unsigned LEB128 varint of at most 64 bits at pos, and the position after it."""
+    result = 0
+    shift = 0
+    while True:
+        if pos >= len(buf):
+            raise EventDecodeError("a varint is cut short by the end of its message")
+        byte = buf[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            if result >= _UINT64_LIMIT:
+                raise EventDecodeError("a varint does not fit in 64 bits")
+            return result, pos
+        shift += 7
+        if shift > 63:
+            raise EventDecodeError("a varint is longer than 10 bytes")
+
+
+def zigzag_decode(value: int) -> int:
+    """The signed integer of a zigzag-encoded one: 0, -1, 1, -2, ... from 0, 1, 2, 3, ..."""
+    return (value >> 1) ^ -(value & 1)
+
+
+class Fields:
+    """The fields of one message: number -> list of (wire type, value) in the order written.
+
+    Every accessor takes the field's name for error messages. A known field with another wire
+    type than the one documented is an error; a non-repeated field that appears more than once
+    takes its last value; fields that no accessor asks for are skipped (unknown fields).
+    """
+
+    def __init__(self, buf: bytes, what: str) -> None:
+        self.what = what
+        self.fields: dict[int, list[tuple[int, Union[int, bytes]]]] = {}
+        pos = 0
+        while pos < len(buf):
+            key, pos = read_varint(buf, pos)
+            number, wire = key >> 3, key & 7
+            if wire == WIRE_VARINT:
+                value, pos = read_varint(buf, pos)
+            elif wire == WIRE_LENGTH_DELIMITED:
+                length, pos = read_varint(buf, pos)
+                if length > len(buf) - pos:
+                    raise EventDecodeError(
+                        f"{what}: field {number} claims {length} bytes, "
+                        f"{len(buf) - pos} remain"
+                    )
+                value = bytes(buf[pos : pos + length])
+                pos += length
+            else:
+                raise EventDecodeError(f"{what}: field {number} has unknown wire type {wire}")
+            self.fields.setdefault(number, []).append((wire, value))
+
+    def _values(self, number: int, wire: int, name: str) -> list:
+        entries = self.fields.get(number, [])
+        for entry_wire, _ in entries:
+            if entry_wire != wire:
+                raise EventDecodeError(
+                    f"{self.what}: field {number} ({name}) has wire type {entry_wire}, "
+                    f"expected {wire} ({_WIRE_NAMES[wire]})"
+                )
+        return [value for _, value in entries]
+
+    def _last(self, number: int, wire: int, name: str, required: bool):
+        values = self._values(number, wire, name)
+        if not values:
+            if required:
+                raise EventDecodeError(f"{self.what}: field {number} ({name}) is missing")
+            return None
+        return values[-1]
+
+    def _text(self, raw: bytes, number: int, name: str) -> str:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise EventDecodeError(
+                f"{self.what}: field {number} ({name}) is not valid UTF-8: {error.reason}"
+            ) from None
+
+    def text(self, number: int, name: str, required: bool = True) -> Optional[str]:
+        raw = self._last(number, WIRE_LENGTH_DELIMITED, name, required)
+        return None if raw is None else self._text(raw, number, name)
+
+    def texts(self, number: int, name: str) -> list[str]:
+        return [
+            self._text(raw, number, name)
+            for raw in self._values(number, WIRE_LENGTH_DELIMITED, name)
+        ]
+
+    def uint(self, number: int, name: str, required: bool = True) -> Optional[int]:
+        return self._last(number, WIRE_VARINT, name, required)
+
+    def sint(self, number: int, name: str, required: bool = True) -> Optional[int]:
+        value = self._last(number, WIRE_VARINT, name, required)
+        return None if value is None else zigzag_decode(value)
+
+    def flag(self, number: int, name: str) -> bool:
+        """A 0/1 varint (required / yes)."""
+        value = self._last(number, WIRE_VARINT, name, True)
+        if value not in (0, 1):
+            raise EventDecodeError(f"{self.what}: field {number} ({name}) is {value}, not 0 or 1")
+        return value == 1
+
+    def message(self, number: int, name: str, required: bool = True) -> Optional["Fields"]:
+        raw = self._last(number, WIRE_LENGTH_DELIMITED, name, required)
+        return None if raw is None else Fields(raw, f"{self.what}, {name}")
+
+    def messages(self, number: int, name: str) -> list["Fields"]:
+        raws = self._values(number, WIRE_LENGTH_DELIMITED, name)
+        return [Fields(raw, f"{self.what}, {name} {index + 1}") for index, raw in enumerate(raws)]
+
+    def siren(self, number: int, name: str = "SIREN") -> str:
+        """'SIRENs are varints of the nine-digit number': written back with nine digits."""
+        value = self.uint(number, name)
+        if value > 999_999_999:
+            raise EventDecodeError(
+                f"{self.what}: field {number} ({name}) is {value}, more than nine digits"
+            )
+        return f"{value:09d}"
+
+    def date(self, number: int, name: str, required: bool = True) -> Optional[str]:
+        days = self.sint(number, name, required)
+        return None if days is None else self._format_or_fail(format_date, days, number, name)
+
+    def time(self, number: int, name: str) -> str:
+        nested = self.message(number, name)
+        microseconds = nested.sint(1, "microseconds since the epoch")
+        offset_minutes = nested.sint(2, "offset in minutes")
+        return self._format_or_fail(
+            lambda value: format_offset_time(*value), (microseconds, offset_minutes), number, name
+        )
+
+    def _format_or_fail(self, formatter, value, number: int, name: str) -> str:
+        try:
+            return formatter(value)
+        except ValueError as error:
+            raise EventDecodeError(f"{self.what}: field {number} ({name}): {error}") from None
+
+
+def format_date(days: int) -> str:
+    """YYYY-MM-DD of a signed day count since 1970-01-01 (proleptic Gregorian).
+
+    EVENT-CODEC: the document does not bound dates; years outside 0000-9999 cannot be written
+    with the four digits of YYYY-MM-DD, so they are refused as malformed.
+    """
+    year, month, day = _civil_from_days(days)
+    if not 0 <= year <= 9999:
+        raise ValueError(f"day {days} is in year {year}, outside 0000-9999")
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def format_offset_time(microseconds: int, offset_minutes: int) -> str:
+    """RFC 3339 in the offset the time was given with: local date and time, '.ffffff' only
+    when the microseconds are not zero, then 'Z' for offset 0 or '+HH:MM' / '-HH:MM'.
+
+    EVENT-CODEC: the document does not bound offsets or years; an offset of 24 hours or more
+    (not writable as HH:MM) or a local year outside 0000-9999 is refused as malformed.
+    """
+    if abs(offset_minutes) >= 24 * 60:
+        raise ValueError(f"offset {offset_minutes} minutes is 24 hours or more")
+    local = microseconds + offset_minutes * 60_000_000
+    seconds, fraction = divmod(local, 1_000_000)
+    days, second_of_day = divmod(seconds, 86_400)
+    year, month, day = _civil_from_days(days)
+    if not 0 <= year <= 9999:
+        raise ValueError(f"local year {year} is outside 0000-9999")
+    hour, rest = divmod(second_of_day, 3600)
+    minute, second = divmod(rest, 60)
+    text = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
+    if fraction:
+        text += f".{fraction:06d}"
+    if offset_minutes == 0:
+        return text + "Z"
+    sign = "+" if offset_minutes > 0 else "-"
+    offset_hours, offset_rest = divmod(abs(offset_minutes), 60)
+    return f"{text}{sign}{offset_hours:02d}:{offset_rest:02d}"
+
+
+def _decode_cluster(f: Fields) -> dict:
+    event = {
+        "id": f.text(8, "id"),
+        "name": f.text(9, "name"),
+        "regions": f.texts(10, "region"),
+        "departments": f.texts(11, "department"),
+    }
+    naf_section = f.text(12, "NAF section", required=False)
+    if naf_section is not None:
+        event["naf_section"] = naf_section
+    founded = f.date(13, "founded", required=False)
+    if founded is not None:
+        event["founded"] = founded
+    return event
+
+
+def _decode_cluster_dissolved(f: Fields) -> dict:
+    return {"id": f.text(8, "id"), "date": f.date(9, "date")}
+
+
+def _decode_company(f: Fields) -> dict:
+    event = {
+        "siren": f.siren(8),
+        "name": f.text(9, "name"),
+        "naf": f.text(10, "NAF code"),
+        "department": f.text(11, "department"),
+        "employees": f.uint(12, "employees"),
+    }
+    turnover = f.sint(13, "turnover in euros", required=False)
+    if turnover is not None:
+        event["turnover_eur"] = turnover
+    category = f.text(14, "declared size category", required=False)
+    if category is not None:
+        event["declared_category"] = category
+    return event
+
+
+def _decode_membership_started(f: Fields) -> dict:
+    return {"cluster": f.text(8, "cluster"), "siren": f.siren(9), "date": f.date(10, "date")}
+
+
+def _decode_membership_ended(f: Fields) -> dict:
+    event = _decode_membership_started(f)
+    reason = f.text(11, "reason", required=False)
+    if reason is not None:
+        event["reason"] = reason
+    return event
+
+
+def _decode_partner_linked(f: Fields) -> dict:
+    kind = f.text(11, "kind")
+    if kind not in PARTNER_KINDS:
+        raise EventDecodeError(
+            f"{f.what}: field 11 (kind) is {kind!r}, not one of {', '.join(PARTNER_KINDS)}"
+        )
+    return {
+        "cluster": f.text(8, "cluster"),
+        "partner_id": f.text(9, "partner id"),
+        "name": f.text(10, "name"),
+        "kind": kind,
+    }
+
+
+def _decode_question(q: Fields) -> dict:
+    question = {
+        "id": q.text(1, "id"),
+        "text": q.text(2, "text"),
+        "kind": q.text(3, "kind"),
+        "required": q.flag(7, "required"),
+    }
+    options = q.texts(4, "option")
+    if options:
+        question["options"] = options
+    # EVENT-CODEC: the document does not say whether min and max are signed: read as zigzag.
+    for number, key in ((5, "min"), (6, "max")):
+        value = q.sint(number, key, required=False)
+        if value is not None:
+            question[key] = value
+    return question
+
+
+def _decode_survey_defined(f: Fields) -> dict:
+    return {
+        "id": f.text(8, "id"),
+        "title": f.text(9, "title"),
+        "opens_at": f.time(10, "opens at"),
+        "closes_at": f.time(11, "closes at"),
+        "questions": [_decode_question(q) for q in f.messages(12, "question")],
+    }
+
+
+def _decode_survey_closed(f: Fields) -> dict:
+    return {"id": f.text(8, "id")}
+
+
+def _decode_answer(a: Fields) -> tuple[str, Union[str, list, int]]:
+    question_id = a.text(1, "question id")
+    kind = a.uint(5, "answer kind")
+    if kind == ANSWER_YES_NO:
+        value: Union[str, list, int] = "yes" if a.flag(2, "yes") else "no"
+    elif kind == ANSWER_CHOICE:
+        value = a.text(3, "option")
+    elif kind == ANSWER_CHOICES:
+        value = a.texts(4, "option")
+    elif kind == ANSWER_INTEGER:
+        # EVENT-CODEC: signedness not stated either: read as zigzag.
+        value = a.sint(6, "integer")
+    else:
+        raise EventDecodeError(f"{a.what}: unknown answer kind {kind}")
+    return question_id, value
+
+
+def _decode_response_submitted(f: Fields) -> dict:
+    answers: dict[str, Union[str, list, int]] = {}
+    for a in f.messages(11, "answer"):
+        question_id, value = _decode_answer(a)
+        # EVENT-CODEC: two answers to one question are not addressed; the last one counts.
+        answers[question_id] = value
+    return {
+        "survey": f.text(8, "survey"),
+        "siren": f.siren(9),
+        "submitted_at": f.time(10, "submitted at"),
+        "answers": answers,
+    }
+
+
+_EVENT_DECODERS = {
+    1: _decode_cluster,
+    2: _decode_cluster,
+    3: _decode_cluster_dissolved,
+    4: _decode_company,
+    5: _decode_company,
+    6: _decode_membership_started,
+    7: _decode_membership_ended,
+    8: _decode_partner_linked,
+    9: _decode_survey_defined,
+    10: _decode_survey_closed,
+    11: _decode_response_submitted,
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    type_name: str
+    recorded_at_us: int
+    peer_uid: int
+    request_id: Optional[str]
+    body: dict
+
+
+def decode_event(payload: bytes) -> Event:
+    """The event of a record's payload; EventDecodeError if it cannot be decoded."""
+    if not payload:
+        raise EventDecodeError("the payload is empty (no event encoding version)")
+    version = payload[0]
+    if version != EVENT_CODEC_VERSION:
+        raise EventDecodeError(
+            f"unknown event encoding version {version} "
+            f"(this reader knows version {EVENT_CODEC_VERSION})"
+        )
+    type_number, pos = read_varint(payload, 1)
+    type_name = EVENT_TYPES.get(type_number)
+    if type_name is None:
+        raise EventDecodeError(
+            f"unknown event type {type_number} (this reader knows types 1 to {len(EVENT_TYPES)}; "
+            "the log may have been written by a newer clusterd)"
+        )
+    fields = Fields(payload[pos:], type_name)
+    recorded_at = fields.sint(1, "recorded at")
+    peer_uid = fields.uint(2, "peer uid")
+    request_id = fields.text(3, "request id", required=False)
+    body = _EVENT_DECODERS[type_number](fields)
+    return Event(type_name, recorded_at, peer_uid, request_id, body)
+
+
+def event_to_json(record: Record, event: Event) -> str:
+    obj = {
+        "seq": record.seq,
+        "commit_time": format_utc_microseconds(record.commit_time_us),
+        "type": event.type_name,
+        "peer_uid": event.peer_uid,
+        "chain_hash": record.chain_hash.hex(),
+        "event": event.body,
+    }
+    if event.request_id is not None:
+        obj["request_id"] = event.request_id
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """The --type, --siren and --cluster filters of 'dump --events' (all must match)."""
+
+    type_name: Optional[str] = None
+    siren: Optional[str] = None  # nine digits
+    cluster: Optional[str] = None
+
+    def matches(self, event: Event) -> bool:
+        if self.type_name is not None and event.type_name != self.type_name:
+            return False
+        if self.siren is not None and not (
+            event.type_name in _SIREN_EVENTS and event.body["siren"] == self.siren
+        ):
+            return False
+        if self.cluster is not None and not self._concerns_cluster(event):
+            return False
+        return True
+
+    def _concerns_cluster(self, event: Event) -> bool:
+        if event.type_name in ("ClusterRegistered", "ClusterUpdated", "ClusterDissolved"):
+            return event.body["id"] == self.cluster
+        if event.type_name in ("MembershipStarted", "MembershipEnded", "PartnerLinked"):
+            return event.body["cluster"] == self.cluster
+        return False
+
+
+_SIREN_EVENTS = frozenset(
+    {"CompanyRegistered", "CompanyUpdated", "MembershipStarted", "MembershipEnded",
+     "ResponseSubmitted"}
+)
+
+
+class EventWriter:
+    """Writes the held-back records of complete batches as decoded events ('dump --events')."""
+
+    def __init__(self, event_filter: EventFilter) -> None:
+        self.filter = event_filter
+        self.failure: Optional[str] = None  # 'record SEQ: reason' once an event failed
+
+    def __call__(self, records: list[Record], out) -> bool:
+        """Write the records' events; False (and self.failure) at the first undecodable one."""
+        for record in records:
+            try:
+                event = decode_event(record.payload)
+            except EventDecodeError as error:
+                self.failure = f"record {record.seq}: {error}"
+                return False
+            if self.filter.matches(event):
+                out.write(event_to_json(record, event) + "\n")
+        return True
+
+
 # --- dump ----------------------------------------------------------------------------------
 
 
@@ -649,18 +1138,38 @@ def in_range(seq: int, from_seq: Optional[int], to_seq: Optional[int]) -> bool:
     return (from_seq is None or seq >= from_seq) and (to_seq is None or seq <= to_seq)
 
 
-def dump_log(data, from_seq: Optional[int], to_seq: Optional[int], out, err) -> int:
+def dump_log(
+    data,
+    from_seq: Optional[int],
+    to_seq: Optional[int],
+    out,
+    err,
+    events: Optional[EventFilter] = None,
+) -> int:
     """Print the records of complete batches in range; stop at damage; note a torn tail.
 
     Records are held back until their batch is complete, because the records of an incomplete
     final batch count as never written. At damage (a problem with a valid record after it) the
     held-back records before the damaged one are printed, as they are intact. Reading stops
     once a batch ends at or after --to-seq; problems further on are not looked for.
+
+    With events (dump --events), each record in range is printed as its decoded event if it
+    passes the filter; at the first event that cannot be decoded, the events before it are
+    printed, then 'error: record SEQ: REASON', and the exit status is 1. Only the records in
+    the --from-seq/--to-seq range of complete batches are decoded.
     """
     header, problem = parse_header(data)
     if header is None:
         print(f"error: the log is damaged at byte offset 0, header: {problem}", file=err)
         return EXIT_DAMAGED
+    writer = write_records if events is None else EventWriter(events)
+
+    def flush(records: list[Record]) -> bool:
+        if writer(records, out) is False:
+            print(f"error: {writer.failure}", file=err)
+            return False
+        return True
+
     batches = BatchTracker(header.first_seq)
     held: list[Record] = []
     for item in walk_records(data, header.first_seq):
@@ -669,7 +1178,8 @@ def dump_log(data, from_seq: Optional[int], to_seq: Optional[int], out, err) -> 
             if in_range(item.seq, from_seq, to_seq):
                 held.append(item)
             if item.ends_batch:
-                write_records(held, out)
+                if not flush(held):
+                    return EXIT_DAMAGED
                 held = []
                 if to_seq is not None and item.seq >= to_seq:
                     return EXIT_OK
@@ -679,7 +1189,8 @@ def dump_log(data, from_seq: Optional[int], to_seq: Optional[int], out, err) -> 
         else:
             torn = classify_problem(data, item, batches)
         if isinstance(torn, Damage):
-            write_records(held, out)
+            if not flush(held):
+                return EXIT_DAMAGED
             print(
                 f"error: the log is damaged at byte offset {torn.offset}, record {torn.seq}: "
                 f"{torn.reason}",
@@ -696,13 +1207,19 @@ def dump_log(data, from_seq: Optional[int], to_seq: Optional[int], out, err) -> 
     return EXIT_OK  # not reached: walk_records always ends with LogEnd or ReadProblem
 
 
-def write_records(records: list[Record], out) -> None:
+def write_records(records: list[Record], out) -> bool:
     for record in records:
         out.write(record_to_json(record) + "\n")
+    return True
 
 
-def run_dump(log: LogFile, from_seq: Optional[int], to_seq: Optional[int]) -> int:
-    return dump_log(log.data, from_seq, to_seq, sys.stdout, sys.stderr)
+def run_dump(
+    log: LogFile,
+    from_seq: Optional[int],
+    to_seq: Optional[int],
+    events: Optional[EventFilter] = None,
+) -> int:
+    return dump_log(log.data, from_seq, to_seq, sys.stdout, sys.stderr, events)
 
 
 # --- selftest ------------------------------------------------------------------------------
@@ -767,6 +1284,24 @@ def parse_checkpoint(text: str) -> Checkpoint:
     return Checkpoint(seq, bytes.fromhex(match.group(2)))
 
 
+def parse_event_type(text: str) -> str:
+    if text not in EVENT_TYPE_NUMBERS:
+        raise argparse.ArgumentTypeError(
+            f"unknown event type {text!r}; the event types are: {', '.join(EVENT_TYPES.values())}"
+        )
+    return text
+
+
+def parse_siren(text: str) -> str:
+    """A SIREN as nine digits; spaces (as in '300 000 379') are ignored."""
+    digits = text.replace(" ", "")
+    if not re.fullmatch(r"[0-9]{9}", digits):
+        raise argparse.ArgumentTypeError(
+            f"invalid SIREN {text!r}: expected nine digits (spaces are allowed)"
+        )
+    return digits
+
+
 def parse_sequence_number(text: str) -> int:
     if not re.fullmatch(r"[0-9]+", text):
         raise argparse.ArgumentTypeError(f"invalid sequence number {text!r}")
@@ -802,14 +1337,28 @@ def build_parser() -> argparse.ArgumentParser:
         "dump",
         help="print the records as JSON lines",
         description="Print one JSON object per intact record (keys seq, commit_time, "
-        "commit_time_us, ends_batch, chain_hash, payload_hex). Does not verify the chain; "
-        "stops with exit 1 at damage; leaves out an incomplete final batch with a note.",
+        "commit_time_us, ends_batch, chain_hash, payload_hex), or with --events per decoded "
+        "event. Does not verify the chain; stops with exit 1 at damage or at an event that "
+        "cannot be decoded; leaves out an incomplete final batch with a note. The filters "
+        "combine (all must match).",
     )
     dump.add_argument("path", metavar="PATH", help="the log file (events.log)")
     dump.add_argument("--from-seq", metavar="N", type=parse_sequence_number,
                       help="first sequence number to print")
     dump.add_argument("--to-seq", metavar="M", type=parse_sequence_number,
                       help="last sequence number to print")
+    dump.add_argument("--events", action="store_true",
+                      help="decode the payloads (docs/event-codec.md): one JSON object per event "
+                      "(keys seq, commit_time, type, peer_uid, request_id if any, chain_hash, "
+                      "event)")
+    dump.add_argument("--type", metavar="NAME", type=parse_event_type, dest="event_type",
+                      help="with --events: only events of this type (e.g. CompanyRegistered)")
+    dump.add_argument("--siren", metavar="S", type=parse_siren,
+                      help="with --events: only events about this company (Company*, "
+                      "Membership*, ResponseSubmitted); spaces are allowed")
+    dump.add_argument("--cluster", metavar="C",
+                      help="with --events: only events about this cluster (Cluster*, "
+                      "Membership*, PartnerLinked)")
 
     commands.add_parser(
         "selftest",
@@ -828,6 +1377,15 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.command == "dump" and None not in (args.from_seq, args.to_seq) \
             and args.from_seq > args.to_seq:
         parser.error(f"--from-seq {args.from_seq} is greater than --to-seq {args.to_seq}")
+    events: Optional[EventFilter] = None
+    if args.command == "dump":
+        if not args.events:
+            for option, value in (("--type", args.event_type), ("--siren", args.siren),
+                                  ("--cluster", args.cluster)):
+                if value is not None:
+                    parser.error(f"{option} needs --events")
+        else:
+            events = EventFilter(args.event_type, args.siren, args.cluster)
     try:
         log = LogFile(args.path)
     except OSError as error:
@@ -836,7 +1394,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     with log:
         if args.command == "verify":
             return run_verify(log, args.checkpoint)
-        return run_dump(log, args.from_seq, args.to_seq)
+        return run_dump(log, args.from_seq, args.to_seq, events)
 
 
 if __name__ == "__main__":

@@ -167,6 +167,25 @@ struct AuditTests {
         #expect(try await runToCompletion("/usr/bin/env", ["python3", LogtoolPath.path, "verify", path, "--checkpoint", checkpoint]).status == 0)
     }
 
+    @Test func ourDumpAndLogtoolsAgreeByteForByte() async throws {
+        let daemon = try await RunningDaemon()
+        let client = try await VarlinkClient.connect(to: daemon.socketPath)
+        _ = try await scriptedHistory(client)
+        _ = try await client.call(Self.registry + "LinkPartner", ["cluster": "aero", "partner_id": "bank", "name": "Banque «Sud» \"x\" \\ é", "kind": "bank"])
+        _ = try await client.call(Self.registry + "DissolveCluster", ["id": "verre", "date": "2024-01-01", "request_id": "dissolve-1"])
+        _ = try await client.call(Self.registry + "CloseSurvey", ["id": "s"])
+        await client.close()
+        #expect(try await daemon.stop() == 0)
+        let log = daemon.stateDirectory + "/events.log"
+        for filter in [[], ["--type", "MembershipEnded"], ["--cluster", "verre"], ["--from-seq", "10", "--to-seq", "40"]] {
+            let ours = try await clusterctl(["--log", log, "log", "dump"] + filter)
+            let theirs = try await runToCompletion("/usr/bin/env", ["python3", LogtoolPath.path, "dump", log, "--events"] + filter)
+            #expect(ours.status == 0 && theirs.status == 0, "\(filter): \(ours.standardError) \(theirs.standardError)")
+            #expect(!ours.standardOutput.isEmpty)
+            #expect(ours.standardOutput == theirs.standardOutput, "\(filter)")
+        }
+    }
+
     @Test func aTornTailIsReadUpToTheLastCompleteBatchAndTheFileIsLeftAlone() async throws {
         let daemon = try await RunningDaemon()
         let client = try await VarlinkClient.connect(to: daemon.socketPath)
