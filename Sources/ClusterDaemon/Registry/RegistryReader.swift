@@ -99,12 +99,12 @@ public struct RegistryReader: Sendable {
         switch (p.has("siren"), p.has("cluster")) {
         case (true, false):
             let siren = try p.siren()
-            guard state.companies[siren] != nil else { throw DomainError.unknownCompany(siren.description) }
-            sequences = Array(state.companyHistory[siren] ?? [])
+            guard let company = state.companies[siren] else { throw DomainError.unknownCompany(siren.description) }
+            sequences = Array(company.history)
         case (false, true):
             let cluster = try p.slug("cluster")
-            guard state.clusters[cluster] != nil else { throw DomainError.unknownCluster(cluster.text) }
-            sequences = state.clusterHistory[cluster] ?? []
+            guard let state = state.clusters[cluster] else { throw DomainError.unknownCluster(cluster.text) }
+            sequences = state.history
         default:
             throw DomainError.invalidArgument(field: "siren", reason: "give either siren or cluster")
         }

@@ -26,6 +26,7 @@ public enum RegistryReplay {
         verifyingChecksums: Bool = true
     ) throws(Failure) -> RegistryState {
         var state = state
+        if state.lastSequence == 0 { state.reserveCapacity(forEvents: log.head.recordCount) }
         var failure: Failure?
         do {
             try log.forEachRecord(from: state.lastSequence + 1, through: last, verifyingChecksums: verifyingChecksums) { record in

@@ -27,14 +27,14 @@ extension RegistryState {
                         }
                     }
                 }
-                for sequence in clusterHistory[id] ?? [] { message.writeUnsigned(5, sequence) }
+                for sequence in cluster.history { message.writeUnsigned(5, sequence) }
             }
         }
-        for (siren, company) in companies {
+        for company in companies.values {
             writer.writeMessage(5) { message in
                 message.writeMessage(1) { $0.bytes += EventCodec.encode(Event(kind: .companyRegistered(company.record), recordedAtMicroseconds: 0, peerUID: 0)) }
                 for cluster in company.clusters { message.writeString(2, cluster.text) }
-                for sequence in companyHistory[siren] ?? [] { message.writeUnsigned(3, sequence) }
+                for sequence in company.history { message.writeUnsigned(3, sequence) }
             }
         }
         for id in surveys.keys.sorted() {
@@ -141,9 +141,9 @@ extension RegistryState {
             default: try reader.skip(wire: wire)
             }
         }
-        guard let cluster else { throw EventDecodingError("a snapshot's cluster has no record") }
+        guard var cluster else { throw EventDecodingError("a snapshot's cluster has no record") }
+        cluster.history = history
         clusters[cluster.record.id] = cluster
-        if !history.isEmpty { clusterHistory[cluster.record.id] = history }
     }
 
     private mutating func decodeCompany(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) {
@@ -162,9 +162,9 @@ extension RegistryState {
             default: try reader.skip(wire: wire)
             }
         }
-        guard let company else { throw EventDecodingError("a snapshot's company has no record") }
+        guard var company else { throw EventDecodingError("a snapshot's company has no record") }
+        company.history = history
         companies[company.record.siren] = company
-        if !history.isEmpty { companyHistory[company.record.siren] = history }
     }
 
     private mutating func decodeSurvey(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) {

@@ -21,6 +21,8 @@ public struct ClusterState: Sendable, Hashable {
     public var partners: [Partner] = []
     /// Membership periods by company.
     public var members: [SIREN: InlineList<MembershipPeriod>] = [:]
+    /// Sequence numbers of the events that touched the cluster.
+    public var history: [UInt64] = []
 
     /// Whether the cluster exists and is not dissolved on `date`.
     public func isActive(on date: CalendarDate) -> Bool {
@@ -30,11 +32,39 @@ public struct ClusterState: Sendable, Hashable {
     }
 }
 
+extension ClusterState {
+    mutating func started(_ siren: SIREN, on date: CalendarDate, sequence: UInt64) {
+        members[siren, default: []].append(MembershipPeriod(start: date, end: nil))
+        history.append(sequence)
+    }
+
+    mutating func ended(_ siren: SIREN, on date: CalendarDate, sequence: UInt64) {
+        if let index = members[siren]?.lastIndex(where: { $0.end == nil }) {
+            members[siren]?[index].end = date
+        }
+        history.append(sequence)
+    }
+}
+
 /// A company as the projection knows it.
 public struct CompanyState: Sendable, Hashable {
     public var record: CompanyRecord
     /// The clusters it has ever joined.
     public var clusters: InlineList<Slug> = []
+    /// Sequence numbers of the events that touched the company.
+    public var history: InlineList<UInt64> = []
+}
+
+extension CompanyState {
+    mutating func updated(_ newRecord: CompanyRecord, sequence: UInt64) {
+        record = newRecord
+        history.append(sequence)
+    }
+
+    mutating func joined(_ cluster: Slug, sequence: UInt64) {
+        if !clusters.contains(cluster) { clusters.append(cluster) }
+        history.append(sequence)
+    }
 }
 
 /// A survey with its responses.
@@ -56,9 +86,6 @@ public struct RegistryState: Sendable, Equatable {
     public internal(set) var clusters: [Slug: ClusterState] = [:]
     public internal(set) var companies: [SIREN: CompanyState] = [:]
     public internal(set) var surveys: [Slug: SurveyState] = [:]
-    /// Sequence numbers of the events that touched each cluster and each company.
-    public internal(set) var clusterHistory: [Slug: [UInt64]] = [:]
-    public internal(set) var companyHistory: [SIREN: InlineList<UInt64>] = [:]
     /// The last sequence number of the events of each request id.
     public internal(set) var requests: [String: UInt64] = [:]
     public internal(set) var lastSequence: UInt64 = 0
@@ -75,35 +102,46 @@ public struct RegistryState: Sendable, Equatable {
         eventCount += 1
         lastCommitTimeMicroseconds = max(lastCommitTimeMicroseconds, commitTimeMicroseconds)
         if let requestID = event.requestID { requests[requestID] = sequence }
-        if let cluster = event.kind.clusterID { clusterHistory[cluster, default: []].append(sequence) }
-        if let siren = event.kind.siren { companyHistory[siren, default: []].append(sequence) }
+        // One dictionary access per entity and event: hashing dominates the cost of replay.
         switch event.kind {
         case .clusterRegistered(let record):
-            clusters[record.id] = ClusterState(record: record)
+            var cluster = ClusterState(record: record)
+            cluster.history.append(sequence)
+            clusters[record.id] = cluster
         case .clusterUpdated(let record):
             clusters[record.id]?.record = record
+            clusters[record.id]?.history.append(sequence)
         case .clusterDissolved(let cluster, let date):
             clusters[cluster]?.dissolvedOn = date
+            clusters[cluster]?.history.append(sequence)
         case .companyRegistered(let record):
-            companies[record.siren] = CompanyState(record: record)
+            var company = CompanyState(record: record)
+            company.history.append(sequence)
+            companies[record.siren] = company
         case .companyUpdated(let record):
-            companies[record.siren]?.record = record
+            companies[record.siren]?.updated(record, sequence: sequence)
         case .membershipStarted(let cluster, let siren, let date):
-            clusters[cluster]?.members[siren, default: []].append(MembershipPeriod(start: date, end: nil))
-            if companies[siren]?.clusters.contains(cluster) == false { companies[siren]?.clusters.append(cluster) }
+            clusters[cluster]?.started(siren, on: date, sequence: sequence)
+            companies[siren]?.joined(cluster, sequence: sequence)
         case .membershipEnded(let cluster, let siren, let date, _):
-            if let index = clusters[cluster]?.members[siren]?.lastIndex(where: { $0.end == nil }) {
-                clusters[cluster]?.members[siren]?[index].end = date
-            }
+            clusters[cluster]?.ended(siren, on: date, sequence: sequence)
+            companies[siren]?.history.append(sequence)
         case .partnerLinked(let cluster, let partner):
             clusters[cluster]?.partners.append(partner)
+            clusters[cluster]?.history.append(sequence)
         case .surveyDefined(let definition):
             surveys[definition.id] = SurveyState(definition: definition)
         case .surveyClosed(let survey):
             surveys[survey]?.closedAtMicroseconds = event.recordedAtMicroseconds
         case .responseSubmitted(let survey, let siren, let submittedAt, let answers):
             surveys[survey]?.responses[siren] = SurveyResponse(submittedAt: submittedAt, answers: answers)
+            companies[siren]?.history.append(sequence)
         }
+    }
+
+    /// Makes room for the entities that a log of `events` events may hold, sparing rehashing.
+    public mutating func reserveCapacity(forEvents events: Int) {
+        companies.reserveCapacity(companies.count + events / 2)
     }
 
     /// Whether `siren` is a member of any cluster on `date`.
