@@ -57,3 +57,24 @@ struct EventCodecTests {
         #expect { try EventCodec.decode([1, 1, 0x42, 0x30]) } throws: { "\($0)".contains("longer than the event") }
     }
 }
+
+/// Inputs the fuzzer found that crashed a decoder; each must now be refused with an error.
+struct FuzzRegressionTests {
+    @Test func aSnapshotWhoseEventCountDoesNotFitAnIntIsRefused() {
+        // Found by Scripts/fuzz event: field 2 held 2^63 or more and Int(_:) trapped.
+        let bytes: [UInt8] = [
+            0x01, 0x08, 0x08, 0x10, 0x10, 0x10, 0xe9, 0xe9, 0xe9, 0xe9, 0xe9, 0xe9, 0xe9, 0xe9, 0xe9, 0x11,
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xe9, 0xe9, 0xe9, 0xe9, 0xe9, 0xe9, 0xe9, 0xe9, 0xe9,
+            0xe9, 0xe9, 0xe9, 0xe9, 0xe9, 0xe9, 0xe9, 0xe9, 0xe9, 0xe9, 0xe9, 0x05, 0x00, 0x00, 0x00, 0x00,
+            0x00, 0x00, 0x00, 0x10, 0x18, 0x18, 0x18,
+        ]
+        #expect(throws: EventDecodingError.self) { try RegistryState(snapshot: bytes) }
+    }
+
+    @Test func anEmployeeCountBeyondInt64IsRefused() throws {
+        var bytes = EventCodec.encode(Event(kind: .companyUpdated(CompanyRecord(siren: try SIREN("732829320"), name: "X", naf: try NAFCode("25.62B"), department: try Department("31"), employees: 1)), recordedAtMicroseconds: 0, peerUID: 0))
+        // Field 12 again, as a varint of 2^63: the last occurrence counts.
+        bytes += [0x60, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]
+        #expect(throws: EventDecodingError.self) { try EventCodec.decode(bytes) }
+    }
+}

@@ -46,8 +46,9 @@ public final class ChildProcess: @unchecked Sendable {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
             guard ContinuousClock.now < deadline else {
+                let output = standardError.suffix(2000)
                 process.terminate()
-                throw TestSupportError("process \(process.processIdentifier) did not exit within \(timeout)")
+                throw TestSupportError("process \(process.processIdentifier) did not exit within \(timeout); its standard error ends with:\n\(output)")
             }
             try await Task.sleep(for: .milliseconds(10))
         }

@@ -20,6 +20,12 @@ public final class RunningDaemon: Sendable {
             label: "clusterd"
         )
         try await Self.waitForSocket(socketPath, process: process)
+        // Signal handlers are installed while the services start; wait until they all run, so
+        // that a test's SIGTERM is never lost in that window.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !process.standardError.contains("ready"), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     /// Waits until something accepts connections at `path`.

@@ -110,7 +110,8 @@ public enum EventCodec {
                 guard let code = FastLookup.department(bytes) else { throw EventDecodingError("a company event holds an unknown department") }
                 department = code
             case (12, BinaryWriter.varint) where tag != .membershipStarted:
-                employees = Int64(truncatingIfNeeded: try reader.readRawVarint())
+                guard let count = Int64(exactly: try reader.readRawVarint()) else { throw EventDecodingError("an employee count is out of range") }
+                employees = count
             case (13, BinaryWriter.varint) where tag != .membershipStarted:
                 turnover = BinaryReader.signed(try reader.readRawVarint())
             case (14, BinaryWriter.lengthDelimited) where tag != .membershipStarted:
@@ -255,7 +256,7 @@ public enum EventCodec {
                 name: try fields.string(9),
                 naf: try NAFCode(fields.string(10)),
                 department: try Department(fields.string(11)),
-                employees: Int64(try fields.unsigned(12)),
+                employees: try employees(fields.unsigned(12)),
                 turnoverEUR: fields.optionalSigned(13),
                 declaredCategory: try fields.optionalString(14).map { try SizeCategory($0) }
             )
@@ -299,6 +300,11 @@ public enum EventCodec {
                 answers: answers
             )
         }
+    }
+
+    private static func employees(_ value: UInt64) throws -> Int64 {
+        guard let employees = Int64(exactly: value) else { throw EventDecodingError("an employee count is out of range") }
+        return employees
     }
 
     private static func decodeQuestion(_ fields: FieldBag) throws -> Question {

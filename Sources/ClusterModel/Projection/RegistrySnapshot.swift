@@ -75,7 +75,9 @@ extension RegistryState {
         while let (field, wire) = try reader.readKey() {
             switch (field, wire) {
             case (1, BinaryWriter.varint): state.lastSequence = try reader.readRawVarint()
-            case (2, BinaryWriter.varint): state.eventCount = Int(try reader.readRawVarint())
+            case (2, BinaryWriter.varint):
+                guard let count = Int(exactly: try reader.readRawVarint()) else { throw EventDecodingError("a snapshot's event count is out of range") }
+                state.eventCount = count
             case (3, BinaryWriter.varint): state.lastCommitTimeMicroseconds = BinaryReader.signed(try reader.readRawVarint())
             case (4, BinaryWriter.lengthDelimited): try state.decodeCluster(try reader.readLengthDelimited())
             case (5, BinaryWriter.lengthDelimited): try state.decodeCompany(try reader.readLengthDelimited())

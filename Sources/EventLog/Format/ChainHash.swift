@@ -1,5 +1,3 @@
-import Crypto
-
 /// A SHA-256 value of the hash chain that links every record to all before it.
 public struct ChainHash: Sendable, Hashable, CustomStringConvertible {
     /// The 32 bytes.
@@ -45,17 +43,4 @@ public struct ChainHash: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { hex }
-
-    /// `chain(0)`: the SHA-256 of the 64 header bytes.
-    static func genesis(header: UnsafeRawBufferPointer) -> ChainHash {
-        ChainHash(bytes: Array(SHA256.hash(data: header)))
-    }
-
-    /// `chain(n) = SHA-256(chain(n - 1) || hashed body bytes of record n)`.
-    func next(hashing body: UnsafeRawBufferPointer) -> ChainHash {
-        var hasher = SHA256()
-        bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        hasher.update(bufferPointer: body)
-        return ChainHash(bytes: Array(hasher.finalize()))
-    }
 }

@@ -32,6 +32,16 @@ public struct VarlinkCallContext: Sendable {
     /// Sends an intermediate reply (`continues: true`). Only allowed when the call was made with `more`.
     public func yield(_ parameters: [String: JSONValue]) async throws {
         guard call.more else { throw VarlinkError.expectedMore }
-        try await sendContinuing(parameters)
+        do {
+            try await sendContinuing(parameters)
+        } catch {
+            throw VarlinkPeerGone(reason: "\(error)")
+        }
     }
+}
+
+/// The peer of a streaming call went away: no reply can reach it any more.
+public struct VarlinkPeerGone: Error, Sendable, CustomStringConvertible {
+    public var reason: String
+    public var description: String { "the peer went away: \(reason)" }
 }

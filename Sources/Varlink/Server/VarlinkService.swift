@@ -101,6 +101,9 @@ public struct VarlinkService: Sendable {
             reply = VarlinkReply(parameters: parameters)
         } catch let error as VarlinkError {
             reply = VarlinkReply(error: error)
+        } catch let gone as VarlinkPeerGone {
+            logger.debug("a streaming call ended because its peer left", metadata: ["method": "\(call.method)", "reason": "\(gone.reason)"])
+            return nil
         } catch is CancellationError {
             reply = VarlinkReply(error: VarlinkError("\(call.interfaceName).Cancelled"))
         } catch {
