@@ -29,7 +29,7 @@ struct BenchCommand {
         case "replay":
             let path = try await LogBenchmarks.buildLog(directory: directory, events: events)
             try LogBenchmarks.replay(path: path, events: events)
-            unlink(path)
+            if options["keep"] == nil { unlink(path) }
         case "apply":
             ModelBenchmarks.apply(rounds: Int(options["rounds"] ?? "") ?? 10)
         case "memory":

@@ -1,3 +1,4 @@
+import Glibc
 import Systemd
 import Testing
 
@@ -37,5 +38,41 @@ struct ListenedSocketsTests {
         } throws: { error in
             (error as? ListenedSockets.InvalidEnvironment)?.variable == variable
         }
+    }
+}
+
+/// The process-environment path: descriptors that were promised but are not open are refused.
+@Suite(.serialized)
+struct ListenedSocketsEnvironmentTests {
+    @Test func promisedButMissingDescriptorsAreRefused() {
+        setenv("LISTEN_PID", "\(getpid())", 1)
+        setenv("LISTEN_FDS", "900", 1)
+        setenv("LISTEN_FDNAMES", Array(repeating: "x", count: 900).joined(separator: ":"), 1)
+        #expect {
+            try ListenedSockets.fromProcessEnvironment()
+        } throws: { error in
+            guard let error = error as? ListenedSockets.InvalidEnvironment else { return false }
+            return error.variable == "LISTEN_FDS" && error.reason.contains("is not open")
+        }
+        // The variables are consumed either way, so that children do not inherit them.
+        #expect(getenv("LISTEN_FDS") == nil)
+        #expect(getenv("LISTEN_PID") == nil)
+    }
+
+    @Test func anOpenListeningUnixSocketIsRecognized() throws {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        #expect(!ListenedSockets.isListeningUnixStreamSocket(descriptor))
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let path = "/tmp/clusterd-listen-\(getpid()).sock"
+        unlink(path)
+        defer { unlink(path) }
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8) + [0]) }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        listen(descriptor, 4)
+        #expect(ListenedSockets.isListeningUnixStreamSocket(descriptor))
     }
 }
