@@ -48,7 +48,9 @@ struct OfflineEndpoint: RegistryEndpoint {
             )
         }
         do {
-            return OfflineEndpoint(log: log, state: try RegistryReplay.replay(log, verifyingChecksums: false))
+            let endpoint = OfflineEndpoint(log: log, state: try RegistryReplay.replay(log, verifyingChecksums: false))
+            ProcessLifetime.keep(endpoint)
+            return endpoint
         } catch {
             Terminal.printError("\(error)")
             throw OfflineFailure.unusable(65)
@@ -101,5 +103,15 @@ struct OfflineEndpoint: RegistryEndpoint {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Timestamp(microsecondsSinceEpoch: Int64(spec.tv_sec) * 1_000_000).localDate
+    }
+}
+
+/// Holds what lives until the process exits. A replayed projection of a million events takes a
+/// third of a second to free, which is pointless work just before exit.
+enum ProcessLifetime {
+    nonisolated(unsafe) private static var kept: [Any] = []
+
+    static func keep(_ value: Any) {
+        kept.append(value)
     }
 }

@@ -1,5 +1,7 @@
 import ClusterModel
+import Dispatch
 import EventLog
+import Synchronization
 
 /// Builds the projection from the log: the very same code for the daemon and for offline audits.
 public enum RegistryReplay {
@@ -27,6 +29,10 @@ public enum RegistryReplay {
     ) throws(Failure) -> RegistryState {
         var state = state
         if state.lastSequence == 0 { state.reserveCapacity(forEvents: log.head.recordCount) }
+        let remaining = Int(min(last ?? log.head.lastSequence, log.head.lastSequence) &- state.lastSequence)
+        if remaining > 100_000 {
+            return try pipelined(log, onto: state, through: last, verifyingChecksums: verifyingChecksums)
+        }
         var failure: Failure?
         do {
             try log.forEachRecord(from: state.lastSequence + 1, through: last, verifyingChecksums: verifyingChecksums) { record in
@@ -47,6 +53,53 @@ public enum RegistryReplay {
         return state
     }
 
+    /// The same replay on two cores: one thread reads and decodes, this one applies. Decoding is a
+    /// quarter of the work, so a large log replays that much sooner.
+    private static func pipelined(
+        _ log: EventLog,
+        onto start: RegistryState,
+        through last: UInt64?,
+        verifyingChecksums: Bool
+    ) throws(Failure) -> RegistryState {
+        let channel = ReplayChannel()
+        let first = start.lastSequence + 1
+        DispatchQueue.global().async {
+            var batch: [(Event, UInt64, Int64)] = []
+            batch.reserveCapacity(ReplayChannel.batchSize)
+            do {
+                try log.forEachRecord(from: first, through: last, verifyingChecksums: verifyingChecksums) { record in
+                    let event: Event
+                    do {
+                        event = try EventCodec.decode(record.payload)
+                    } catch {
+                        throw Failure.undecodable(path: log.path, sequence: record.sequence, reason: "\(error)")
+                    }
+                    batch.append((event, record.sequence, record.commitTimeMicroseconds))
+                    if batch.count == ReplayChannel.batchSize {
+                        channel.send(batch)
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
+                if !batch.isEmpty { channel.send(batch) }
+                channel.finish(nil)
+            } catch let failure as Failure {
+                channel.finish(failure)
+            } catch let error as EventLogError {
+                channel.finish(.unreadable(error))
+            } catch {
+                channel.finish(.unreadable(.cannotOpen(path: log.path, reason: "\(error)")))
+            }
+        }
+        var state = start
+        while let batch = channel.receive() {
+            for (event, sequence, commitTime) in batch {
+                state.apply(event, sequence: sequence, commitTimeMicroseconds: commitTime)
+            }
+        }
+        if let failure = channel.failure { throw failure }
+        return state
+    }
+
     /// The last sequence number committed at or before `microseconds` (0 when none).
     public static func sequence(committedBy microseconds: Int64, in log: EventLog) throws -> UInt64 {
         var last: UInt64 = 0
@@ -59,4 +112,45 @@ public enum RegistryReplay {
         } catch is Done {}
         return last
     }
+}
+
+/// Batches of decoded events from the reading thread to the applying one, at most a few ahead.
+private final class ReplayChannel: Sendable {
+    static let batchSize = 4096
+
+    private struct State {
+        var batches: [[(Event, UInt64, Int64)]] = []
+        var finished = false
+        var failure: RegistryReplay.Failure?
+    }
+
+    private let state = Mutex(State())
+    private let slots = DispatchSemaphore(value: 8)
+    private let items = DispatchSemaphore(value: 0)
+
+    func send(_ batch: [(Event, UInt64, Int64)]) {
+        slots.wait()
+        state.withLock { $0.batches.append(batch) }
+        items.signal()
+    }
+
+    func finish(_ failure: RegistryReplay.Failure?) {
+        state.withLock {
+            $0.finished = true
+            $0.failure = failure
+        }
+        items.signal()
+    }
+
+    /// The next batch, or nil once the reader is done.
+    func receive() -> [(Event, UInt64, Int64)]? {
+        items.wait()
+        let batch = state.withLock { state -> [(Event, UInt64, Int64)]? in
+            state.batches.isEmpty ? nil : state.batches.removeFirst()
+        }
+        if batch != nil { slots.signal() }
+        return batch
+    }
+
+    var failure: RegistryReplay.Failure? { state.withLock { $0.failure } }
 }

@@ -17,29 +17,56 @@ public struct NetworkStatistics: Sendable, Hashable {
 
 extension RegistryState {
     /// Statistics as of `date`.
+    ///
+    /// Walks each active cluster's members once; a company's record is looked up once, and only
+    /// companies in several clusters need a set to be counted once. Tallies go into arrays indexed
+    /// by category, region and section: this runs over every membership of the network.
     public func statistics(on date: CalendarDate) -> NetworkStatistics {
         var result = NetworkStatistics(date: date)
-        var members = Set<SIREN>()
+        let regions = Region.all
+        let sections = NAFSection.all
+        var regionIndex: [Region: Int] = [:]
+        for (index, region) in regions.enumerated() { regionIndex[region] = index }
+        let departmentRegion = Department.all.map { regionIndex[$0.region]! }
+        var bySize = [Tally](repeating: Tally(), count: SizeCategory.allCases.count)
+        var byRegion = [Tally](repeating: Tally(), count: regions.count)
+        var bySection = [Tally](repeating: Tally(), count: 26)
+        var counted = Set<SIREN>()
         for cluster in clusters.values where cluster.isActive(on: date) {
             result.total.clusters += 1
-            for region in cluster.record.regions { result.byRegion[region, default: Tally()].clusters += 1 }
-            if let section = cluster.record.nafSection { result.bySection[section, default: Tally()].clusters += 1 }
+            for region in cluster.record.regions { byRegion[regionIndex[region]!].clusters += 1 }
+            if let section = cluster.record.nafSection { bySection[Self.sectionIndex(section)].clusters += 1 }
             for (siren, periods) in cluster.members where periods.contains(where: { $0.contains(date) }) {
-                members.insert(siren)
+                guard let company = companies[siren] else { continue }
+                if company.clusters.count > 1 && !counted.insert(siren).inserted { continue }
+                let record = company.record
+                let jobs = record.employees
+                result.total.companies += 1
+                result.total.jobs += jobs
+                let size = record.derivedCategory.rank
+                bySize[size].companies += 1
+                bySize[size].jobs += jobs
+                let region = departmentRegion[Int(record.department.index)]
+                byRegion[region].companies += 1
+                byRegion[region].jobs += jobs
+                let section = Self.sectionIndex(record.naf.section)
+                bySection[section].companies += 1
+                bySection[section].jobs += jobs
             }
         }
-        for siren in members {
-            guard let company = companies[siren]?.record else { continue }
-            let jobs = company.employees
-            result.total.companies += 1
-            result.total.jobs += jobs
-            result.bySize[company.derivedCategory, default: Tally()].companies += 1
-            result.bySize[company.derivedCategory, default: Tally()].jobs += jobs
-            result.byRegion[company.department.region, default: Tally()].companies += 1
-            result.byRegion[company.department.region, default: Tally()].jobs += jobs
-            result.bySection[company.naf.section, default: Tally()].companies += 1
-            result.bySection[company.naf.section, default: Tally()].jobs += jobs
+        for (index, category) in SizeCategory.allCases.enumerated() where bySize[index] != Tally() {
+            result.bySize[category] = bySize[index]
+        }
+        for (index, region) in regions.enumerated() where byRegion[index] != Tally() {
+            result.byRegion[region] = byRegion[index]
+        }
+        for section in sections where bySection[Self.sectionIndex(section)] != Tally() {
+            result.bySection[section] = bySection[Self.sectionIndex(section)]
         }
         return result
+    }
+
+    private static func sectionIndex(_ section: NAFSection) -> Int {
+        Int(section.letter.asciiValue! - UInt8(ascii: "A"))
     }
 }
