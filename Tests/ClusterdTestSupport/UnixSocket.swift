@@ -21,7 +21,7 @@ public final class UnixSocket: @unchecked Sendable {
             // Closing twice would close a descriptor that another thread has opened since.
             throw TestSupportError("connect \(path): \(String(cString: strerror(errno)))")
         }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        var timeout = timeval(tv_sec: 60, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 

@@ -24,6 +24,7 @@ struct EventLogRecoveryTests {
         let ends = try batchEnds(original)
         let firstCut = ends[ends.count - 4].end  // every offset within the last three batches
         for cut in firstCut..<bytes.count {
+            await Task.yield()
             let path = directory.file("cut-\(cut).log")
             try writeBytes(Array(bytes[0..<cut]), to: path)
             let log = try EventLog.open(path: path, logger: quietLogger)
@@ -73,6 +74,8 @@ struct EventLogRecoveryTests {
         let ends = try batchEnds(original)
         let path = directory.file("flipped.log")
         for byte in 0..<bytes.count {
+            // This loop is seconds of synchronous work: let the other tests' tasks run meanwhile.
+            await Task.yield()
             for bit in 0..<8 {
                 var flipped = bytes
                 flipped[byte] ^= 1 << bit

@@ -87,8 +87,17 @@ struct RecordScanner {
         return .record(record)
     }
 
+    /// Whether every byte from `start` on is zero (the space reserved ahead of the log).
     private func allZero(from start: Int) -> Bool {
         var index = start
+        while index < bytes.count && index % 8 != 0 {
+            if bytes[index] != 0 { return false }
+            index += 1
+        }
+        while bytes.count - index >= 8 {
+            if bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) != 0 { return false }
+            index += 8
+        }
         while index < bytes.count {
             if bytes[index] != 0 { return false }
             index += 1

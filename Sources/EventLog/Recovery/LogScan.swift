@@ -88,7 +88,10 @@ struct LogScan {
 
     private func withTail(after bytes: UnsafeRawBufferPointer, problem: RecordProblem?) -> LogScan {
         var copy = self
-        let end = bytes.count
+        // Zeros at the very end are space reserved ahead of the log, not part of the torn write.
+        var end = bytes.count
+        while end > validEnd && bytes[end - 1] == 0 { end -= 1 }
+        if end < bytes.count { end = min(bytes.count, (end + 7) & ~7) }
         if end > validEnd {
             copy.tornTail = TornTail(
                 offset: validEnd,
