@@ -316,7 +316,7 @@ public final class EventLog: Sendable {
 
     private func startWriter() {
         guard file != nil else { return }
-        let thread = WriterThread(name: "clusterd-log") { [self] in writerLoop() }
+        let thread = WriterThread { [self] in writerLoop() }
         writerThread.withLock { $0 = thread }
     }
 

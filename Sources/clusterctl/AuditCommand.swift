@@ -29,8 +29,7 @@ struct Audit: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let endpoint = try await connection.with { $0 } as? OfflineEndpoint
-            guard let log = endpoint?.log else { throw ExitCode(65) }
+            let log = try connection.openLog()
             let report = try AuditReport.build(log: log, from: try CalendarDate(from), to: try CalendarDate(to))
             switch format {
             case "json": Terminal.printJSON(report)

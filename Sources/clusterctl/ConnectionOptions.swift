@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClusterDaemon
+import EventLog
 import Varlink
 
 #if canImport(Glibc)
@@ -25,6 +26,16 @@ struct ConnectionOptions: ParsableArguments {
             return String(cString: fromEnvironment)
         }
         return DaemonConfiguration.defaultSocketPath
+    }
+
+    /// The `--log` file opened read-only without replaying it, for commands that read records.
+    func openLog() throws -> EventLog {
+        guard let log else { throw ValidationError("--log PATH names the log file to read") }
+        do {
+            return try OfflineEndpoint.openLog(path: log)
+        } catch OfflineEndpoint.OfflineFailure.unusable(let code) {
+            throw ExitCode(code)
+        }
     }
 
     /// Runs `body` against the daemon or the log file, turning failures into messages and exit codes.

@@ -42,15 +42,13 @@ struct LogCommand: AsyncParsableCommand {
                 }
                 return true
             }
-            if let path = connection.log {
-                let endpoint = try await connection.with { $0 } as? OfflineEndpoint
-                guard let log = endpoint?.log else { throw ExitCode(65) }
+            if connection.log != nil {
+                let log = try connection.openLog()
                 try log.forEachRecord(from: max(fromSeq ?? 1, 1), through: toSeq) { record in
                     let event = try EventCodec.decode(record.payload)
                     let line = ReplyEncoding.logEvent(event, sequence: record.sequence, commitTimeMicroseconds: record.commitTimeMicroseconds, chainHash: record.chainHash)
                     if keep(line.objectValue ?? [:]) { print(line.description) }
                 }
-                _ = path
                 return
             }
             try await connection.with { endpoint in

@@ -33,6 +33,19 @@ struct OfflineEndpoint: RegistryEndpoint {
     let state: RegistryState
 
     static func open(path: String) throws -> OfflineEndpoint {
+        let log = try openLog(path: path)
+        do {
+            let endpoint = OfflineEndpoint(log: log, state: try RegistryReplay.replay(log, verifyingChecksums: false))
+            ProcessLifetime.keep(endpoint)
+            return endpoint
+        } catch {
+            Terminal.printError("\(error)")
+            throw OfflineFailure.unusable(65)
+        }
+    }
+
+    /// Opens the log file read-only, saying so when its tail is torn; no replay.
+    static func openLog(path: String) throws -> EventLog {
         var options = EventLog.Options()
         options.readOnly = true
         let log: EventLog
@@ -47,14 +60,7 @@ struct OfflineEndpoint: RegistryEndpoint {
                 "note: \(path) ends with an incomplete write at byte offset \(tail.offset) (\(tail.byteCount) bytes, from record \(tail.firstLostSequence) on); reading up to record \(log.head.lastSequence), the last complete batch"
             )
         }
-        do {
-            let endpoint = OfflineEndpoint(log: log, state: try RegistryReplay.replay(log, verifyingChecksums: false))
-            ProcessLifetime.keep(endpoint)
-            return endpoint
-        } catch {
-            Terminal.printError("\(error)")
-            throw OfflineFailure.unusable(65)
-        }
+        return log
     }
 
     enum OfflineFailure: Error { case unusable(Int32) }

@@ -63,8 +63,7 @@ struct DecideTests {
     func everyRuleRejectsWithItsError(_ index: Int) throws {
         let (name, command, error) = Self.rejections[index]
         let state = try Self.world()
-        #expect("\(name)".isEmpty == false)
-        #expect { try decide(command, state: state, context: Self.context) } throws: { thrown in
+        #expect("\(name)") { try decide(command, state: state, context: Self.context) } throws: { thrown in
             (thrown as? DomainError)?.name == error
         }
     }

@@ -31,16 +31,7 @@ public struct ChainHash: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Lower-case hexadecimal.
-    public var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(64)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
+    public var hex: String { Self.hexString(bytes) }
 
     public var description: String { hex }
 }

@@ -8,7 +8,7 @@ final class WriterThread: @unchecked Sendable {
     private var thread = pthread_t()
     private let body: () -> Void
 
-    init(name: String, body: @escaping () -> Void) {
+    init(body: @escaping () -> Void) {
         self.body = body
         let box = Unmanaged.passRetained(self)
         let result = pthread_create(&thread, nil, { argument in
