@@ -26,10 +26,13 @@ let package = Package(
             exclude: ["Reference/naf-rev2.csv", "Reference/regions.csv", "Reference/departments.csv"]
         ),
 
+        // A lock ThreadSanitizer understands (see Sources/Locking/Locked.swift).
+        .target(name: "Locking"),
         // Domain-agnostic append-only log: bytes in, bytes out.
         .target(
             name: "EventLog",
             dependencies: [
+                "Locking",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -39,7 +42,9 @@ let package = Package(
         .target(
             name: "Varlink",
             dependencies: [
+                "Locking",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -62,7 +67,7 @@ let package = Package(
         .target(
             name: "ClusterDaemon",
             dependencies: [
-                "ClusterModel", "EventLog", "Varlink", "Systemd",
+                "ClusterModel", "EventLog", "Varlink", "Systemd", "Locking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -23,6 +23,7 @@ public struct Daemon: Sendable {
     /// Runs until a shutdown signal. Throws a `DaemonError` when it cannot start.
     public func run() async throws {
         try Self.makeDirectory(configuration.stateDirectory)
+        raiseDescriptorLimit()
         let lock = try StateDirectoryLock(path: configuration.lockPath)
         defer { withExtendedLifetime(lock) {} }
 
@@ -137,6 +138,27 @@ public struct Daemon: Sendable {
         }
     }
 
+    /// Raises the soft limit on open files to the hard one, as systemd advises for programs that
+    /// do not use select(): the default soft limit of 1,024 would otherwise make accept() fail
+    /// before --max-connections is reached.
+    private func raiseDescriptorLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        let wanted = rlim_t(configuration.maximumConnections + 64)
+        if limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) != 0 {
+                getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+            }
+        }
+        if limit.rlim_cur < wanted {
+            logger.warning(
+                "the open-file limit is lower than --max-connections needs: accepting may fail before the limit",
+                metadata: ["open_file_limit": "\(limit.rlim_cur)", "max_connections": "\(configuration.maximumConnections)"]
+            )
+        }
+    }
+
     private func serverConfiguration() -> VarlinkServerConfiguration {
         let endpoint: VarlinkServerConfiguration.Endpoint
         switch configuration.listener {
@@ -147,6 +169,7 @@ public struct Daemon: Sendable {
         server.maximumMessageSize = configuration.maximumMessageSize
         server.maximumConnections = configuration.maximumConnections
         server.idleTimeout = configuration.idleTimeout
+        server.writeTimeout = configuration.writeTimeout
         server.messageTooLargeError = { limit in
             VarlinkError(
                 "\(RegistryInterfaceDefinition.name).TooLarge",

@@ -1,6 +1,6 @@
 import Dispatch
 import Logging
-import Synchronization
+import Locking
 
 #if canImport(Glibc)
 import Glibc
@@ -84,7 +84,7 @@ public final class EventLog: Sendable {
     public let openReport: OpenReport
     public let isReadOnly: Bool
     private let genesis: ChainHash
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let wakeWriter = DispatchSemaphore(value: 0)
     private let file: (any LogFileHandle)?
     private let maximumBatchBytes: Int
@@ -92,7 +92,7 @@ public final class EventLog: Sendable {
     /// The file's size when opened: the zeros it already holds ahead of the log.
     private let initialFileSize: Int
     private let logger: Logger
-    private let writerThread: Mutex<WriterThread?> = Mutex(nil)
+    private let writerThread: Locked<WriterThread?> = Locked(nil)
 
     /// Opens (creating if missing, unless read-only) and recovers the log at `path`.
     public static func open(path: String, options: Options = Options(), logger: Logger) throws(EventLogError) -> EventLog {
@@ -193,7 +193,7 @@ public final class EventLog: Sendable {
         self.logger = logger
         var initial = State(nextSequence: head.lastSequence + 1, head: head, index: index)
         if options.readOnly { initial.health = .writesDisabled(reason: "opened read-only") }
-        self.state = Mutex(initial)
+        self.state = Locked(initial)
     }
 
     /// The durable end of the log.

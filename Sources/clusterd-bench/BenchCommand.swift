@@ -9,7 +9,7 @@ struct BenchCommand {
     static func main() async throws {
         var arguments = Array(CommandLine.arguments.dropFirst())
         guard let benchmark = arguments.first else {
-            FileHandle.standardError.write(Data("usage: clusterd-bench throughput|latency|replay|apply|memory|queries [--dir DIR] [--events N] [--count N] [--socket PATH]\n".utf8))
+            FileHandle.standardError.write(Data("usage: clusterd-bench throughput|latency|replay|make-log|apply|memory|queries|reads|writes|import [--dir DIR] [--events N] [--count N] [--socket PATH] [--clients N] [--connections N] [--seconds S]\n".utf8))
             exit(64)
         }
         arguments.removeFirst()
@@ -37,6 +37,17 @@ struct BenchCommand {
         case "queries":
             guard let socket = options["socket"] else { fatalError("--socket PATH of a daemon holding the demo network") }
             QueryBenchmarks.pointQueries(socket: socket, directory: directory, count: count)
+        case "make-log":
+            print(try await LogBenchmarks.buildLog(directory: directory, events: events))
+        case "writes":
+            guard let socket = options["socket"] else { fatalError("--socket PATH of a daemon holding the demo network") }
+            DaemonBenchmarks.writes(socket: socket, clients: Int(options["clients"] ?? "") ?? 1, seconds: Double(options["seconds"] ?? "") ?? 10)
+        case "reads":
+            guard let socket = options["socket"] else { fatalError("--socket PATH of a daemon holding the demo network") }
+            DaemonBenchmarks.reads(socket: socket, directory: directory, connections: Int(options["connections"] ?? "") ?? 1, seconds: Double(options["seconds"] ?? "") ?? 5)
+        case "import":
+            guard let socket = options["socket"] else { fatalError("--socket PATH of an empty daemon") }
+            DaemonBenchmarks.importDemo(socket: socket)
         default:
             FileHandle.standardError.write(Data("unknown benchmark \(benchmark)\n".utf8))
             exit(64)

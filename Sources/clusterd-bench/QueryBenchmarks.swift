@@ -21,13 +21,34 @@ final class BlockingClient {
 
     /// Sends `request` (NUL included) and reads one NUL-terminated reply; returns its length.
     func exchange(_ request: [UInt8]) -> Int {
-        _ = request.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
+        sendAll(request)
         var total = 0
         while true {
             let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             precondition(count > 0, "connection closed")
             total += count
             if buffer[count - 1] == 0 { return total }
+        }
+    }
+
+    /// Sends `request` (NUL included) and returns the whole reply, without its NUL.
+    func exchangeReply(_ request: [UInt8]) -> String {
+        sendAll(request)
+        var reply: [UInt8] = []
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            precondition(count > 0, "connection closed")
+            reply += buffer[0..<count]
+            if buffer[count - 1] == 0 { return String(decoding: reply.dropLast(), as: UTF8.self) }
+        }
+    }
+
+    private func sendAll(_ bytes: [UInt8]) {
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress! + sent, $0.count - sent, 0) }
+            precondition(count > 0, "send failed: errno \(errno)")
+            sent += count
         }
     }
 

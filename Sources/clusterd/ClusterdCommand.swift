@@ -49,6 +49,9 @@ struct ClusterdCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds after which a connection without a call in flight is closed.", valueName: "seconds"))
     var idleTimeout: Int = 300
 
+    @Option(help: ArgumentHelp("Seconds a reply may wait for a peer that does not read it before the connection is closed.", valueName: "seconds"))
+    var writeTimeout: Int = 30
+
     @Option(help: ArgumentHelp("Group whose members may write (besides root and the daemon's user).", valueName: "group"))
     var writersGroup: String = "clusterd-admin"
 
@@ -68,6 +71,7 @@ struct ClusterdCommand: AsyncParsableCommand {
         guard maxMessageBytes >= 1024 else { throw ValidationError("--max-message-bytes: must be at least 1024") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections: must be at least 1") }
         guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout: must be at least 1 second") }
+        guard writeTimeout >= 1 else { throw ValidationError("--write-timeout: must be at least 1 second") }
         if let stateDirectory, stateDirectory.isEmpty { throw ValidationError("--state-dir: must not be empty") }
         if let socket, socket.isEmpty { throw ValidationError("--socket: must not be empty") }
     }
@@ -127,6 +131,7 @@ struct ClusterdCommand: AsyncParsableCommand {
         configuration.maximumMessageSize = maxMessageBytes
         configuration.maximumConnections = maxConnections
         configuration.idleTimeout = .seconds(idleTimeout)
+        configuration.writeTimeout = .seconds(writeTimeout)
         configuration.repairTruncateAfterSequence = repairTruncateAfterSequence
         configuration.writersGroup = writersGroup
         configuration.snapshotEvery = max(snapshotEvery, 1)

@@ -15,9 +15,12 @@ struct SocketActivationTests {
         )
         let directory = try TemporaryDirectory()
         let socketPath = directory.file("activated.sock")
+        // systemd-socket-activate passes the daemon only the environment it is told to: a
+        // sanitizer run's options must reach the daemon too.
+        let passed = ["ASAN_OPTIONS", "TSAN_OPTIONS"].filter { ProcessInfo.processInfo.environment[$0] != nil }.flatMap { ["-E", $0] }
         let process = try ChildProcess(
             activate,
-            ["-l", socketPath, try BuiltProducts.executable("clusterd"), "--state-dir", directory.file("state")],
+            passed + ["-l", socketPath, try BuiltProducts.executable("clusterd"), "--state-dir", directory.file("state")],
             outputIn: directory,
             label: "activate"
         )

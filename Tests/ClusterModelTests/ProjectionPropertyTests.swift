@@ -69,6 +69,34 @@ struct ProjectionPropertyTests {
         }
     }
 
+    /// GetCluster reads the member count and jobs kept as events are applied when the date is past
+    /// every period; they must equal a scan of the periods on every such date, before and after a
+    /// snapshot round trip (which recomputes them).
+    @Test(arguments: [14, 15, 16, 17] as [UInt64])
+    func clusterCountsKeptOnApplyEqualAScan(seed: UInt64) throws {
+        let (state, _) = Self.history(seed: seed, steps: 800)
+        let reloaded = try RegistryState(snapshot: state.snapshotBytes())
+        var checked = 0
+        for (id, cluster) in state.clusters {
+            for day in stride(from: 15000, to: 18500, by: 97) {
+                let date = CalendarDate(daysSinceEpoch: Int32(day))
+                var count = 0
+                var jobs: Int64 = 0
+                for (siren, periods) in cluster.members where periods.contains(where: { $0.contains(date) }) {
+                    count += 1
+                    jobs += state.companies[siren]!.record.employees
+                }
+                for projection in [state, reloaded] {
+                    let view = try projection.cluster(id, on: date)
+                    #expect(view.memberCount == count, "cluster \(id.text) on \(date)")
+                    #expect(view.jobs == jobs, "cluster \(id.text) on \(date)")
+                }
+                if cluster.latestPeriodDate.map({ $0 <= date }) ?? false { checked += 1 }
+            }
+        }
+        #expect(checked > 20)
+    }
+
     @Test(arguments: [8, 9] as [UInt64])
     func asOfTheEndIsTheCurrentState(seed: UInt64) throws {
         let (state, _) = Self.history(seed: seed, steps: 600)

@@ -26,6 +26,8 @@ public struct DaemonConfiguration: Sendable {
     public var maximumConnections: Int = 1024
     /// Idle connections are closed after this long.
     public var idleTimeout: Duration = .seconds(300)
+    /// A connection whose peer takes no reply for this long is closed.
+    public var writeTimeout: Duration = .seconds(30)
     /// A snapshot of the projection is written after this many new events (and at shutdown), so
     /// that a restart replays only the log's tail.
     public var snapshotEvery: UInt64 = 100_000

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// Wakes Watch streams when the durable end of the log moves.
 final class HeadSignal: Sendable {
@@ -9,10 +9,10 @@ final class HeadSignal: Sendable {
         var closed = false
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(head: UInt64) {
-        state = Mutex(State(head: head))
+        state = Locked(State(head: head))
     }
 
     /// The log is durable through `sequence`.

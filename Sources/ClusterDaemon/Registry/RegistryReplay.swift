@@ -1,7 +1,7 @@
 import ClusterModel
 import Dispatch
 import EventLog
-import Synchronization
+import Locking
 
 /// Builds the projection from the log: the very same code for the daemon and for offline audits.
 public enum RegistryReplay {
@@ -124,7 +124,7 @@ private final class ReplayChannel: Sendable {
         var failure: RegistryReplay.Failure?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let slots = DispatchSemaphore(value: 8)
     private let items = DispatchSemaphore(value: 0)
 

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 import Varlink
 
 #if canImport(Glibc)
@@ -37,10 +37,10 @@ public struct WriteAuthorization: Sendable {
 
 /// The authorization in force; SIGHUP re-reads the writers group.
 final class AuthorizationBox: Sendable {
-    private let value: Mutex<WriteAuthorization>
+    private let value: Locked<WriteAuthorization>
 
     init(_ authorization: WriteAuthorization) {
-        value = Mutex(authorization)
+        value = Locked(authorization)
     }
 
     var current: WriteAuthorization { value.withLock { $0 } }

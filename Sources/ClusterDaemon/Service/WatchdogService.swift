@@ -3,7 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
-import Synchronization
+import Locking
 import Systemd
 
 /// Pings systemd's watchdog only after proving the daemon alive: the registry actor answers, the
@@ -55,7 +55,7 @@ struct WatchdogService: Service {
 
 /// Resumes a continuation with whichever outcome comes first.
 private final class FirstOutcome: Sendable {
-    private let continuation = Mutex<CheckedContinuation<String?, Never>?>(nil)
+    private let continuation = Locked<CheckedContinuation<String?, Never>?>(nil)
 
     func set(_ continuation: CheckedContinuation<String?, Never>) {
         self.continuation.withLock { $0 = continuation }

@@ -8,13 +8,31 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// Validates `YYYY-MM-DD` (years 1800 to 2999).
     public init(_ text: String, field: String = "date") throws(DomainError) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-            parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } })
-        else {
+        // YYYY-MM-DD, read from the bytes in one pass.
+        var numbers = (0, 0, 0)
+        var length = 0
+        var wellFormed = true
+        for byte in text.utf8 {
+            switch length {
+            case 4, 7:
+                wellFormed = wellFormed && byte == UInt8(ascii: "-")
+            case 0..<10:
+                let digit = Int(byte &- UInt8(ascii: "0"))
+                if digit < 0 || digit > 9 || byte < UInt8(ascii: "0") { wellFormed = false }
+                switch length {
+                case 0..<4: numbers.0 = numbers.0 * 10 + digit
+                case 5..<7: numbers.1 = numbers.1 * 10 + digit
+                default: numbers.2 = numbers.2 * 10 + digit
+                }
+            default:
+                wellFormed = false
+            }
+            length += 1
+        }
+        guard wellFormed, length == 10 else {
             throw .invalidArgument(field: field, reason: "'\(text)' is not a date of the form YYYY-MM-DD")
         }
+        let (year, month, day) = numbers
         guard (1800...2999).contains(year), (1...12).contains(month), (1...Self.daysIn(month: month, year: year)).contains(day) else {
             throw .invalidArgument(field: field, reason: "'\(text)' is not a real date")
         }

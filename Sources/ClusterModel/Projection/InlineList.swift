@@ -28,3 +28,41 @@ public struct InlineList<Element: Sendable & Hashable>: Sendable, Hashable, Rand
         if head == nil { head = element } else { tail.append(element) }
     }
 }
+
+/// Sequence numbers, ascending, the first two kept inline (0 marks an empty slot: sequences start
+/// at 1). A company's history is usually two events, registered and joined: stored this way it
+/// needs no heap allocation, in the 24 bytes an `InlineList<UInt64>` takes.
+public struct SequenceList: Sendable, Hashable, RandomAccessCollection, ExpressibleByArrayLiteral {
+    private var first: UInt64 = 0
+    private var second: UInt64 = 0
+    private var rest: [UInt64] = []
+
+    public init() {}
+
+    public init(arrayLiteral elements: UInt64...) {
+        for element in elements { append(element) }
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { first == 0 ? 0 : second == 0 ? 1 : 2 + rest.count }
+
+    public subscript(position: Int) -> UInt64 {
+        switch position {
+        case 0: return first
+        case 1: return second
+        default: return rest[position - 2]
+        }
+    }
+
+    /// Appends a sequence number (never 0).
+    public mutating func append(_ sequence: UInt64) {
+        precondition(sequence != 0, "sequence numbers start at 1")
+        if first == 0 {
+            first = sequence
+        } else if second == 0 {
+            second = sequence
+        } else {
+            rest.append(sequence)
+        }
+    }
+}

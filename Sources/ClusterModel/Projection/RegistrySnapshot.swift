@@ -97,6 +97,10 @@ extension RegistryState {
             default: try reader.skip(wire: wire)
             }
         }
+        let companies = state.companies
+        for id in state.clusters.keys {
+            state.clusters.modifyExisting(id) { $0.recomputeAggregates { companies[$0]?.record.employees ?? 0 } }
+        }
         return state
     }
 
@@ -151,7 +155,7 @@ extension RegistryState {
     private mutating func decodeCompany(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) {
         var reader = BinaryReader(bytes)
         var company: CompanyState?
-        var history = InlineList<UInt64>()
+        var history = SequenceList()
         while let (field, wire) = try reader.readKey() {
             switch field {
             case 1:
@@ -160,7 +164,10 @@ extension RegistryState {
                 }
                 company = CompanyState(record: record)
             case 2: company?.clusters.append(Slug(trusted: try reader.readString()))
-            case 3: history.append(try reader.readRawVarint())
+            case 3:
+                let sequence = try reader.readRawVarint()
+                guard sequence != 0 else { throw EventDecodingError("a snapshot's company history holds sequence number 0") }
+                history.append(sequence)
             default: try reader.skip(wire: wire)
             }
         }

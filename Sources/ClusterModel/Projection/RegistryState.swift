@@ -23,6 +23,12 @@ public struct ClusterState: Sendable, Hashable {
     public var members: [SIREN: InlineList<MembershipPeriod>] = [:]
     /// Sequence numbers of the events that touched the cluster.
     public var history: [UInt64] = []
+    /// Members whose period is open, and the sum of their employees, kept as events are applied:
+    /// on any date from `latestPeriodDate` on, they are the member count and jobs, without a scan.
+    public internal(set) var openMembers = 0
+    public internal(set) var openJobs: Int64 = 0
+    /// The latest start or end date of any period, nil before the first membership.
+    public internal(set) var latestPeriodDate: CalendarDate?
 
     /// Whether the cluster exists and is not dissolved on `date`.
     public func isActive(on date: CalendarDate) -> Bool {
@@ -33,16 +39,54 @@ public struct ClusterState: Sendable, Hashable {
 }
 
 extension ClusterState {
-    mutating func started(_ siren: SIREN, on date: CalendarDate, sequence: UInt64) {
+    mutating func started(_ siren: SIREN, on date: CalendarDate, employees: Int64, sequence: UInt64) {
         members[siren, default: []].append(MembershipPeriod(start: date, end: nil))
+        openMembers += 1
+        openJobs += employees
+        noteDate(date)
         history.append(sequence)
     }
 
-    mutating func ended(_ siren: SIREN, on date: CalendarDate, sequence: UInt64) {
-        if let index = members[siren]?.lastIndex(where: { $0.end == nil }) {
-            members[siren]?[index].end = date
+    mutating func ended(_ siren: SIREN, on date: CalendarDate, employees: Int64, sequence: UInt64) {
+        let closed = members.modifyExisting(siren) { periods -> Bool in
+            guard let index = periods.lastIndex(where: { $0.end == nil }) else { return false }
+            periods[index].end = date
+            return true
         }
+        if closed == true {
+            openMembers -= 1
+            openJobs -= employees
+        }
+        noteDate(date)
         history.append(sequence)
+    }
+
+    /// A member's employee count changed from `old` to `new`.
+    mutating func memberEmployeesChanged(_ siren: SIREN, from old: Int64, to new: Int64) {
+        if members[siren]?.last?.end == nil, members[siren] != nil {
+            openJobs += new - old
+        }
+    }
+
+    private mutating func noteDate(_ date: CalendarDate) {
+        if latestPeriodDate.map({ $0 < date }) ?? true { latestPeriodDate = date }
+    }
+
+    /// Recomputes the open-member aggregates from the periods (after loading a snapshot).
+    mutating func recomputeAggregates(employees: (SIREN) -> Int64) {
+        openMembers = 0
+        openJobs = 0
+        latestPeriodDate = nil
+        for (siren, periods) in members {
+            for period in periods {
+                noteDate(period.start)
+                if let end = period.end { noteDate(end) }
+            }
+            if periods.last?.end == nil, !periods.isEmpty {
+                openMembers += 1
+                openJobs += employees(siren)
+            }
+        }
     }
 }
 
@@ -52,7 +96,7 @@ public struct CompanyState: Sendable, Hashable {
     /// The clusters it has ever joined.
     public var clusters: InlineList<Slug> = []
     /// Sequence numbers of the events that touched the company.
-    public var history: InlineList<UInt64> = []
+    public var history = SequenceList()
 }
 
 extension CompanyState {
@@ -61,9 +105,18 @@ extension CompanyState {
         history.append(sequence)
     }
 
-    mutating func joined(_ cluster: Slug, sequence: UInt64) {
+    /// Notes a membership of `cluster`; returns the company's employees.
+    @discardableResult
+    mutating func joined(_ cluster: Slug, sequence: UInt64) -> Int64 {
         if !clusters.contains(cluster) { clusters.append(cluster) }
         history.append(sequence)
+        return record.employees
+    }
+
+    /// Notes the end of a membership; returns the company's employees.
+    mutating func left(sequence: UInt64) -> Int64 {
+        history.append(sequence)
+        return record.employees
     }
 }
 
@@ -109,33 +162,47 @@ public struct RegistryState: Sendable, Equatable {
             cluster.history.append(sequence)
             clusters[record.id] = cluster
         case .clusterUpdated(let record):
-            clusters[record.id]?.record = record
-            clusters[record.id]?.history.append(sequence)
+            clusters.modifyExisting(record.id) {
+                $0.record = record
+                $0.history.append(sequence)
+            }
         case .clusterDissolved(let cluster, let date):
-            clusters[cluster]?.dissolvedOn = date
-            clusters[cluster]?.history.append(sequence)
+            clusters.modifyExisting(cluster) {
+                $0.dissolvedOn = date
+                $0.history.append(sequence)
+            }
         case .companyRegistered(let record):
             var company = CompanyState(record: record)
             company.history.append(sequence)
             companies[record.siren] = company
         case .companyUpdated(let record):
-            companies[record.siren]?.updated(record, sequence: sequence)
+            guard let company = companies[record.siren] else { break }
+            if company.record.employees != record.employees {
+                for cluster in company.clusters {
+                    clusters.modifyExisting(cluster) {
+                        $0.memberEmployeesChanged(record.siren, from: company.record.employees, to: record.employees)
+                    }
+                }
+            }
+            companies.modifyExisting(record.siren) { $0.updated(record, sequence: sequence) }
         case .membershipStarted(let cluster, let siren, let date):
-            clusters[cluster]?.started(siren, on: date, sequence: sequence)
-            companies[siren]?.joined(cluster, sequence: sequence)
+            let employees = companies.modifyExisting(siren) { $0.joined(cluster, sequence: sequence) } ?? 0
+            clusters.modifyExisting(cluster) { $0.started(siren, on: date, employees: employees, sequence: sequence) }
         case .membershipEnded(let cluster, let siren, let date, _):
-            clusters[cluster]?.ended(siren, on: date, sequence: sequence)
-            companies[siren]?.history.append(sequence)
+            let employees = companies.modifyExisting(siren) { $0.left(sequence: sequence) } ?? 0
+            clusters.modifyExisting(cluster) { $0.ended(siren, on: date, employees: employees, sequence: sequence) }
         case .partnerLinked(let cluster, let partner):
-            clusters[cluster]?.partners.append(partner)
-            clusters[cluster]?.history.append(sequence)
+            clusters.modifyExisting(cluster) {
+                $0.partners.append(partner)
+                $0.history.append(sequence)
+            }
         case .surveyDefined(let definition):
             surveys[definition.id] = SurveyState(definition: definition)
         case .surveyClosed(let survey):
-            surveys[survey]?.closedAtMicroseconds = event.recordedAtMicroseconds
+            surveys.modifyExisting(survey) { $0.closedAtMicroseconds = event.recordedAtMicroseconds }
         case .responseSubmitted(let survey, let siren, let submittedAt, let answers):
-            surveys[survey]?.responses[siren] = SurveyResponse(submittedAt: submittedAt, answers: answers)
-            companies[siren]?.history.append(sequence)
+            surveys.modifyExisting(survey) { $0.responses[siren] = SurveyResponse(submittedAt: submittedAt, answers: answers) }
+            companies.modifyExisting(siren) { $0.history.append(sequence) }
         }
     }
 
@@ -158,5 +225,18 @@ public struct RegistryState: Sendable, Equatable {
         return company.clusters.filter { cluster in
             clusters[cluster]?.members[siren]?.contains { $0.contains(date) } ?? false
         }
+    }
+}
+
+extension Dictionary {
+    /// Mutates the value for `key` in place, if there is one, and returns what `body` returns.
+    ///
+    /// `dictionary[key]?.mutate()` moves the value into an optional and back, copying a struct
+    /// that holds references (retains and releases on every event of a replay); mutating through
+    /// `values[index]` does not.
+    @inline(__always)
+    mutating func modifyExisting<Result>(_ key: Key, _ body: (inout Value) -> Result) -> Result? {
+        guard let index = index(forKey: key) else { return nil }
+        return body(&values[index])
     }
 }

@@ -30,6 +30,9 @@ extension RegistryState {
     /// The cluster `id` with its members and jobs on `date`.
     public func cluster(_ id: Slug, on date: CalendarDate) throws(DomainError) -> ClusterView {
         guard let cluster = clusters[id] else { throw .unknownCluster(id.text) }
+        if cluster.latestPeriodDate.map({ $0 <= date }) ?? true {
+            return ClusterView(state: cluster, date: date, memberCount: cluster.openMembers, jobs: cluster.openJobs)
+        }
         var count = 0
         var jobs: Int64 = 0
         for (siren, periods) in cluster.members where periods.contains(where: { $0.contains(date) }) {

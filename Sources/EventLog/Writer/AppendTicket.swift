@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// What an acknowledged append got: its sequence numbers, commit time and the chain head after it.
 public struct AppendResult: Sendable, Hashable {
@@ -18,7 +18,7 @@ public final class AppendTicket: Sendable {
         case done(Result<AppendResult, EventLogError>)
     }
 
-    private let state = Mutex(State.pending([]))
+    private let state = Locked(State.pending([]))
 
     init(sequences: ClosedRange<UInt64>, payloads: [[UInt8]]) {
         self.sequences = sequences

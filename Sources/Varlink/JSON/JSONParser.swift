@@ -92,7 +92,8 @@ public struct JSONParser {
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= Self.maximumDepth else { throw error("nesting deeper than \(Self.maximumDepth) levels") }
         position += 1
-        var members: [String: JSONValue] = [:]
+        // Room for a typical call's parameters up front: growing from empty rehashes three times.
+        var members: [String: JSONValue] = Dictionary(minimumCapacity: 8)
         skipWhitespace()
         if !atEnd && bytes[position] == UInt8(ascii: "}") {
             position += 1

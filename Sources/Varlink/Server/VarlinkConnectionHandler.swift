@@ -1,5 +1,5 @@
 import NIOCore
-import Synchronization
+import Locking
 
 /// What a connection's pipeline hands to the task that answers its calls.
 enum VarlinkConnectionEvent: Sendable {
@@ -20,7 +20,7 @@ final class VarlinkReadFlowControl: Sendable {
         var paused = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let channel: any Channel
 
     init(channel: any Channel) {

@@ -1,5 +1,5 @@
 import NIOCore
-import Synchronization
+import Locking
 
 /// The server's open connections: how many, which are between calls, and closing them at shutdown.
 ///
@@ -18,7 +18,7 @@ final class VarlinkConnectionRegistry: Sendable {
         var shuttingDown = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     enum Admission {
         case added(id: Int)

@@ -1,7 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
-import Synchronization
+import Locking
 
 #if canImport(Glibc)
 import Glibc
@@ -25,9 +25,9 @@ public final class VarlinkServer: Sendable {
     private let service: VarlinkService
     private let logger: Logger
     private let eventLoopGroup: any EventLoopGroup
-    private let state = Mutex(State.created)
+    private let state = Locked(State.created)
     private let connections = VarlinkConnectionRegistry()
-    private let readyWaiters = Mutex<[CheckedContinuation<Void, any Error>]>([])
+    private let readyWaiters = Locked<[CheckedContinuation<Void, any Error>]>([])
 
     public init(
         configuration: VarlinkServerConfiguration,
@@ -196,6 +196,7 @@ public final class VarlinkServer: Sendable {
             let connection = VarlinkServerConnection(
                 id: id,
                 channel: channel,
+                executor: EventLoopTaskExecutor(channel.eventLoop),
                 peer: peer,
                 events: events,
                 flowControl: flowControl,
@@ -204,7 +205,7 @@ public final class VarlinkServer: Sendable {
                 configuration: configuration,
                 logger: logger
             )
-            Task { await connection.serve() }
+            Task(executorPreference: connection.executor) { await connection.serve() }
         }
     }
 }

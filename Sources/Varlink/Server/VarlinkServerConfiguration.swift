@@ -18,6 +18,9 @@ public struct VarlinkServerConfiguration: Sendable {
     public var maximumConnections: Int = 1024
     /// A connection with no call in flight that sends nothing for this long is closed.
     public var idleTimeout: Duration = .seconds(300)
+    /// A reply the peer has not taken within this time closes the connection: a client that
+    /// stops reading (a stalled `Watch` reader included) holds one reply in memory, not a backlog.
+    public var writeTimeout: Duration = .seconds(30)
     /// How long shutdown waits for calls in flight before it closes their connections.
     public var shutdownGracePeriod: Duration = .seconds(10)
     /// Answered before closing a connection whose message passes `maximumMessageSize`.

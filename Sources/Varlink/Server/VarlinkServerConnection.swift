@@ -1,11 +1,15 @@
+import Locking
 import Logging
 import NIOCore
+import NIOConcurrencyHelpers
 
 /// Answers the calls of one connection, in order, until the peer leaves, breaks the protocol,
 /// stays idle too long, or the server shuts down.
 struct VarlinkServerConnection: Sendable {
     let id: Int
     let channel: any Channel
+    /// The channel's event loop as the executor of the task that answers it.
+    let executor: EventLoopTaskExecutor
     let peer: VarlinkPeer?
     let events: AsyncStream<VarlinkConnectionEvent>
     let flowControl: VarlinkReadFlowControl
@@ -69,7 +73,7 @@ struct VarlinkServerConnection: Sendable {
         let reply: VarlinkReply?
         if call.more {
             // A streaming call may wait for a long time: cancel it when its connection goes away.
-            let handler = Task { [service, peer] in
+            let handler = Task(executorPreference: executor) { [service, peer] in
                 await service.answer(call, peer: peer) { parameters in
                     try await write(VarlinkReply(parameters: parameters, continues: true))
                 }
@@ -102,10 +106,28 @@ struct VarlinkServerConnection: Sendable {
     }
 
     /// Writes a reply and waits until the kernel took it, so a peer that does not read slows us
-    /// down instead of filling memory.
+    /// down instead of filling memory; one that takes nothing for the write timeout is dropped.
     private func write(_ reply: VarlinkReply) async throws {
         var buffer = channel.allocator.buffer(capacity: 256)
         buffer.writeVarlinkMessage(reply.message)
-        try await channel.writeAndFlush(buffer).get()
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        let written = promise.futureResult
+        channel.writeAndFlush(buffer, promise: promise)
+        // On the event loop a write the socket takes at once completes inside writeAndFlush: only
+        // a reply left waiting for the peer needs a timer.
+        let completed = NIOLockedValueBox(false)
+        written.whenComplete { _ in completed.withLockedValue { $0 = true } }
+        if !completed.withLockedValue({ $0 }) {
+            let timeout = configuration.writeTimeout
+            let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { [channel, logger, id] in
+                logger.notice(
+                    "closing a connection whose peer stopped reading its replies",
+                    metadata: ["connection": "\(id)", "write_timeout": "\(timeout)"]
+                )
+                channel.close(promise: nil)
+            }
+            written.whenComplete { _ in timer.cancel() }
+        }
+        try await written.get()
     }
 }

@@ -1,0 +1,130 @@
+import ClusterDaemon
+import ClusterModel
+import Foundation
+import Varlink
+
+/// The whole daemon measured through its socket: durable writes, concurrent reads, Import.
+enum DaemonBenchmarks {
+    /// The clusters of the demo network, which the daemon under test holds.
+    static let demoClusters = DemoNetwork.commands().compactMap { command -> String? in
+        if case .registerCluster(let record) = command { return record.id.text }
+        return nil
+    }
+
+    /// `clients` connections, each alternating RegisterCompany of a new company and JoinCluster
+    /// of that company, for `seconds`: durable writes per second, p50 and p99 of each call.
+    static func writes(socket path: String, clients: Int, seconds: Double) {
+        let deadline = Clock.now() + UInt64(seconds * 1e9)
+        let results = (0..<clients).map { _ in WorkerResult() }
+        // New SIRENs, apart from the demo's (30,000,000…) and from a run with another client count.
+        let base = 40_000_000 + clients * 200_000
+        let group = DispatchGroup()
+        let start = Clock.now()
+        for client in 0..<clients {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                let connection = BlockingClient(path: path)
+                var index = 0
+                while Clock.now() < deadline {
+                    guard let siren = SIREN.withCheckDigit(prefix: UInt32(base + client * 100_000 + index)) else { break }
+                    let cluster = demoClusters[(client + index) % demoClusters.count]
+                    for request in [
+                        message("RegisterCompany", #""siren":"\#(siren)","name":"Bench \#(client)-\#(index)","naf":"62.01Z","department":"69","employees":\#(1 + index % 200)"#),
+                        message("JoinCluster", #""cluster":"\#(cluster)","siren":"\#(siren)","date":"2026-01-15""#),
+                    ] {
+                        let begin = Clock.now()
+                        let reply = connection.exchangeReply(request)
+                        results[client].latencies.append(Clock.seconds(since: begin))
+                        if reply.contains(#""error""#) { results[client].errors.append(reply) }
+                    }
+                    index += 1
+                }
+            }
+        }
+        group.wait()
+        let elapsed = Clock.seconds(since: start)
+        let latencies = results.flatMap(\.latencies)
+        let errors = results.flatMap(\.errors)
+        precondition(errors.isEmpty, "the daemon refused \(errors.count) writes, e.g. \(errors[0])")
+        let label = clients == 1 ? "1_client" : "\(clients)_clients"
+        let note = "RegisterCompany + JoinCluster alternating, \(latencies.count) calls in \(String(format: "%.1f", elapsed)) s, each acknowledged after fdatasync"
+        Figure(name: "daemon_writes_\(label)", value: Double(latencies.count) / elapsed, unit: "writes/s", note: note).printed()
+        Figure(name: "daemon_writes_\(label)_p50", value: median(latencies) * 1e6, unit: "µs").printed()
+        Figure(name: "daemon_writes_\(label)_p99", value: percentile(latencies, 99) * 1e6, unit: "µs").printed()
+    }
+
+    /// GetCompany on `connections` connections at once for `seconds`, beside a raw ping-pong server
+    /// answering the same sizes on as many connections.
+    static func reads(socket path: String, directory: String, connections: Int, seconds: Double) {
+        let sirens = DemoNetwork.commands().compactMap { command -> String? in
+            if case .registerCompany(let record) = command { return record.siren.description }
+            return nil
+        }
+        let requests = (0..<4096).map { message("GetCompany", #""siren":"\#(sirens[$0 * 7919 % sirens.count])""#) }
+        let replySize = BlockingClient(path: path).exchange(requests[0])
+        let pingPong = PingPongServer(path: directory + "/ping-\(connections).sock", replySize: replySize)
+
+        func run(_ socket: String) -> (rate: Double, latencies: [Double]) {
+            let deadline = Clock.now() + UInt64(seconds * 1e9)
+            let results = (0..<connections).map { _ in WorkerResult() }
+            let group = DispatchGroup()
+            let start = Clock.now()
+            for worker in 0..<connections {
+                group.enter()
+                Thread.detachNewThread {
+                    defer { group.leave() }
+                    let client = BlockingClient(path: socket)
+                    var index = worker * 509
+                    while Clock.now() < deadline {
+                        let begin = Clock.now()
+                        _ = client.exchange(requests[index % requests.count])
+                        results[worker].latencies.append(Clock.seconds(since: begin))
+                        index += 1
+                    }
+                }
+            }
+            group.wait()
+            let latencies = results.flatMap(\.latencies)
+            return (Double(latencies.count) / Clock.seconds(since: start), latencies)
+        }
+        let daemon = run(path)
+        let raw = run(pingPong.path)
+        let label = connections == 1 ? "1_connection" : "\(connections)_connections"
+        Figure(name: "get_company_\(label)_throughput", value: daemon.rate, unit: "requests/s", baselineName: "raw ping-pong, same connections", baseline: raw.rate, note: "\(seconds) s each").printed()
+        Figure(name: "get_company_\(label)_p50", value: median(daemon.latencies) * 1e6, unit: "µs", baselineName: "raw ping-pong p50", baseline: median(raw.latencies) * 1e6).printed()
+        Figure(name: "get_company_\(label)_p99", value: percentile(daemon.latencies, 99) * 1e6, unit: "µs", baselineName: "raw ping-pong p99", baseline: percentile(raw.latencies, 99) * 1e6).printed()
+        withExtendedLifetime(pingPong) {}
+    }
+
+    /// Import of the whole demo network (one call, all or nothing) into an empty daemon.
+    static func importDemo(socket path: String) {
+        let commands = DemoNetwork.commands().map { command -> JSONValue in
+            let (method, parameters) = CommandEncoding.call(command)
+            return ["method": .string(method), "parameters": .object(parameters)]
+        }
+        let call: JSONValue = ["method": "org.clusterd.Registry.Import", "parameters": ["commands": .array(commands)]]
+        let request = JSONSerializer.serialize(call) + [0]
+        let client = BlockingClient(path: path)
+        let start = Clock.now()
+        let reply = client.exchangeReply(request)
+        let elapsed = Clock.seconds(since: start)
+        guard let parsed = try? JSONParser.parse(Array(reply.utf8)), let events = parsed["parameters"]?["events"]?.intValue, events > 0 else {
+            fatalError("Import failed (is the daemon empty?): \(reply.prefix(300))")
+        }
+        Figure(
+            name: "import_demo", value: Double(events) / elapsed, unit: "events/s",
+            note: "\(commands.count) commands, \(events) events, \(request.count / 1024) KiB request, \(Int(elapsed * 1000)) ms from sending to the durable reply"
+        ).printed()
+    }
+
+    private static func message(_ method: String, _ parameters: String) -> [UInt8] {
+        Array("{\"method\":\"org.clusterd.Registry.\(method)\",\"parameters\":{\(parameters)}}".utf8) + [0]
+    }
+}
+
+/// What one worker thread measured; each thread writes only its own.
+final class WorkerResult: @unchecked Sendable {
+    var latencies: [Double] = []
+    var errors: [String] = []
+}
