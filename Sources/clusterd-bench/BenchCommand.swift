@@ -36,7 +36,13 @@ struct BenchCommand {
             ModelBenchmarks.memory(companies: events)
         case "queries":
             guard let socket = options["socket"] else { fatalError("--socket PATH of a daemon holding the demo network") }
-            QueryBenchmarks.pointQueries(socket: socket, directory: directory, count: count)
+            QueryBenchmarks.pointQueries(
+                socket: socket, directory: directory, count: count, baselineSocket: options["baseline-socket"], placement: options["placement"]
+            )
+        case "pingpong":
+            guard let socket = options["socket"] else { fatalError("--socket PATH to listen on") }
+            let server = PingPongServer(path: socket, replySize: nil)
+            withExtendedLifetime(server) { while true { sleep(3600) } }
         case "make-log":
             print(try await LogBenchmarks.buildLog(directory: directory, events: events))
         case "writes":

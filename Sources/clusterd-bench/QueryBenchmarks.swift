@@ -56,15 +56,20 @@ final class BlockingClient {
 }
 
 /// A server that answers every NUL-terminated message with a fixed reply: the raw ping-pong.
+///
+/// Without `replySize`, each connection's first message says how long its replies are
+/// (`size:N`): `clusterd-bench pingpong` runs such a server as a process of its own, which the
+/// script pins to the daemon's CPU — a wakeup across cores costs tens of microseconds on a
+/// virtual machine, so the baseline must cross cores (or not) exactly as the daemon does.
 final class PingPongServer: @unchecked Sendable {
     let path: String
     private let listener: Int32
-    private let reply: [UInt8]
+    private let reply: [UInt8]?
 
-    init(path: String, replySize: Int) {
+    init(path: String, replySize: Int?) {
         self.path = path
         unlink(path)
-        reply = [UInt8](repeating: UInt8(ascii: "x"), count: max(replySize - 1, 1)) + [0]
+        reply = replySize.map { Self.reply(size: $0) }
         listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -74,6 +79,10 @@ final class PingPongServer: @unchecked Sendable {
         }
         listen(listener, 64)
         Thread.detachNewThread { [self] in acceptLoop() }
+    }
+
+    static func reply(size: Int) -> [UInt8] {
+        [UInt8](repeating: UInt8(ascii: "x"), count: max(size - 1, 1)) + [0]
     }
 
     private func acceptLoop() {
@@ -86,19 +95,26 @@ final class PingPongServer: @unchecked Sendable {
 
     private func serve(_ connection: Int32) {
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var reply = self.reply
         while true {
             let count = buffer.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
             if count <= 0 { close(connection); return }
-            if buffer[count - 1] == 0 {
-                _ = reply.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, 0) }
+            guard buffer[count - 1] == 0 else { continue }
+            if reply == nil {
+                let text = String(decoding: buffer[0..<(count - 1)], as: UTF8.self)
+                reply = Self.reply(size: text.hasPrefix("size:") ? Int(text.dropFirst(5)) ?? 64 : 64)
             }
+            _ = reply!.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, 0) }
         }
     }
 }
 
 enum QueryBenchmarks {
     /// GetCompany and GetCluster with one client, p50/p99, beside a raw ping-pong of the same sizes.
-    static func pointQueries(socket path: String, directory: String, count: Int) {
+    ///
+    /// `placement` names the run (e.g. `same_core`) when the script pinned the daemon and the
+    /// ping-pong process at `baselineSocket` to one CPU, and this process to another or the same.
+    static func pointQueries(socket path: String, directory: String, count: Int, baselineSocket: String? = nil, placement: String? = nil) {
         let sirens = DemoNetwork.commands().compactMap { command -> String? in
             if case .registerCompany(let record) = command { return record.siren.description }
             return nil
@@ -117,10 +133,23 @@ enum QueryBenchmarks {
         let clusterReplySize = client.exchange(clusterRequests[0])
         for request in companyRequests.prefix(2000) { _ = client.exchange(request) }
 
-        let pingCompany = PingPongServer(path: directory + "/ping-company.sock", replySize: companyReplySize)
-        let pingCluster = PingPongServer(path: directory + "/ping-cluster.sock", replySize: clusterReplySize)
-        let baselineCompany = BlockingClient(path: pingCompany.path)
-        let baselineCluster = BlockingClient(path: pingCluster.path)
+        let suffix = placement.map { "_" + $0 } ?? ""
+        var servers: [PingPongServer] = []
+        let baselineCompany: BlockingClient
+        let baselineCluster: BlockingClient
+        if let external = baselineSocket {
+            baselineCompany = BlockingClient(path: external)
+            _ = baselineCompany.exchange(Array("size:\(companyReplySize)".utf8) + [0])
+            baselineCluster = BlockingClient(path: external)
+            _ = baselineCluster.exchange(Array("size:\(clusterReplySize)".utf8) + [0])
+        } else {
+            servers = [
+                PingPongServer(path: directory + "/ping-company.sock", replySize: companyReplySize),
+                PingPongServer(path: directory + "/ping-cluster.sock", replySize: clusterReplySize),
+            ]
+            baselineCompany = BlockingClient(path: servers[0].path)
+            baselineCluster = BlockingClient(path: servers[1].path)
+        }
 
         for (name, requests, daemon, baseline) in [
             ("get_company", companyRequests, client, baselineCompany), ("get_cluster", clusterRequests, client, baselineCluster),
@@ -137,10 +166,12 @@ enum QueryBenchmarks {
             }
             let rate = Double(requests.count) / latencies.reduce(0, +)
             let rawRate = Double(requests.count) / raw.reduce(0, +)
-            Figure(name: "\(name)_p50", value: median(latencies) * 1e6, unit: "µs", baselineName: "raw Unix-socket ping-pong p50", baseline: median(raw) * 1e6).printed()
-            Figure(name: "\(name)_p99", value: percentile(latencies, 99) * 1e6, unit: "µs", baselineName: "raw Unix-socket ping-pong p99", baseline: percentile(raw, 99) * 1e6).printed()
-            Figure(name: "\(name)_throughput_1_connection", value: rate, unit: "requests/s", baselineName: "raw ping-pong", baseline: rawRate).printed()
+            let note = placement.map { "pinned with taskset: client and daemon on the \($0.replacingOccurrences(of: "_", with: " ")) (the ping-pong server, a process of its own, pinned like the daemon)" }
+                ?? "placed by the kernel"
+            Figure(name: "\(name)_p50\(suffix)", value: median(latencies) * 1e6, unit: "µs", baselineName: "raw Unix-socket ping-pong p50", baseline: median(raw) * 1e6, note: note).printed()
+            Figure(name: "\(name)_p99\(suffix)", value: percentile(latencies, 99) * 1e6, unit: "µs", baselineName: "raw Unix-socket ping-pong p99", baseline: percentile(raw, 99) * 1e6, note: note).printed()
+            Figure(name: "\(name)_throughput_1_connection\(suffix)", value: rate, unit: "requests/s", baselineName: "raw ping-pong", baseline: rawRate, note: note).printed()
         }
-        withExtendedLifetime((pingCompany, pingCluster)) {}
+        withExtendedLifetime(servers) {}
     }
 }

@@ -35,8 +35,14 @@ struct EventLogRecoveryTests {
                 let tail = try #require(log.openReport.tornTail, "cut at \(cut)")
                 #expect(tail.offset == expected.end)
                 #expect(tail.firstLostSequence == expected.sequence + 1)
-                // The cut bytes are kept aside, byte for byte.
-                #expect(try fileBytes(path + ".broken-\(expected.end)") == Array(bytes[expected.end..<cut]))
+                // The cut bytes are kept aside, byte for byte, except zeros at the very end
+                // (docs/log-format.md: a torn tail ends at its last non-zero byte, rounded up to a
+                // multiple of 8). The chain hashes are random per log, so a cut just after a zero
+                // byte of a hash happens now and then.
+                var keptEnd = cut
+                while keptEnd > expected.end && bytes[keptEnd - 1] == 0 { keptEnd -= 1 }
+                if keptEnd < cut { keptEnd = min(cut, (keptEnd + 7) & ~7) }
+                #expect(try fileBytes(path + ".broken-\(expected.end)") == Array(bytes[expected.end..<keptEnd]), "cut at \(cut)")
             } else {
                 #expect(log.openReport.tornTail == nil)
             }

@@ -80,4 +80,12 @@ struct JSONParserTests {
         let value: JSONValue = ["nested": ["deep": [1, 2, ["k": "é"]]], "n": -0.25, "big": .int(Int64.max)]
         #expect(try JSONParser.parse(value.description) == value)
     }
+
+    @Test func serializesEveryIntegerAsItsDecimalText() {
+        var random = SystemRandomNumberGenerator()
+        let edges: [Int64] = [0, 1, -1, 9, 10, -10, 99, 100, Int64.max, Int64.min, Int64.max - 1, Int64.min + 1]
+        for value in edges + (0..<2000).map({ _ in Int64.random(in: .min ... .max, using: &random) >> Int64.random(in: 0...62) }) {
+            #expect(JSONSerializer.serialize(.int(value)) == Array(String(value).utf8), "\(value)")
+        }
+    }
 }

@@ -10,6 +10,9 @@ extension RegistryState {
         writer.writeUnsigned(1, lastSequence)
         writer.writeUnsigned(2, UInt64(eventCount))
         writer.writeSigned(3, lastCommitTimeMicroseconds)
+        // How many companies follow, so that loading reserves the table once instead of growing
+        // it twenty times (older readers skip the field).
+        writer.writeUnsigned(8, UInt64(companies.count))
         for id in clusters.keys.sorted() {
             let cluster = clusters[id]!
             writer.writeMessage(4) { message in
@@ -79,6 +82,10 @@ extension RegistryState {
                 guard let count = Int(exactly: try reader.readRawVarint()) else { throw EventDecodingError("a snapshot's event count is out of range") }
                 state.eventCount = count
             case (3, BinaryWriter.varint): state.lastCommitTimeMicroseconds = BinaryReader.signed(try reader.readRawVarint())
+            case (8, BinaryWriter.varint):
+                // A hint only: capped so that a hostile count cannot make us reserve without bound.
+                let count = try reader.readRawVarint()
+                state.companies.reserveCapacity(Int(min(count, UInt64(raw.count / 16))))
             case (4, BinaryWriter.lengthDelimited): try state.decodeCluster(try reader.readLengthDelimited())
             case (5, BinaryWriter.lengthDelimited): try state.decodeCompany(try reader.readLengthDelimited())
             case (6, BinaryWriter.lengthDelimited): try state.decodeSurvey(try reader.readLengthDelimited())

@@ -1,5 +1,9 @@
 import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Splits a byte stream into NUL-terminated Varlink messages, refusing any longer than a limit.
 ///
 /// The limit is checked while bytes arrive, so an endless message without a NUL is refused as soon
@@ -16,16 +20,20 @@ public struct VarlinkFrameDecoder: ByteToMessageDecoder {
     }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        let readable = buffer.readableBytesView
-        let searchStart = readable.index(readable.startIndex, offsetBy: scannedBytes)
-        guard let nul = readable[searchStart...].firstIndex(of: 0) else {
-            scannedBytes = readable.count
+        // memchr over the bytes not yet scanned: the generic view search cost more than the call.
+        let alreadyScanned = scannedBytes
+        let found = buffer.withUnsafeReadableBytes { bytes -> Int? in
+            guard bytes.count > alreadyScanned, let base = bytes.baseAddress else { return nil }
+            guard let hit = memchr(base + alreadyScanned, 0, bytes.count - alreadyScanned) else { return nil }
+            return UnsafeRawPointer(hit) - base
+        }
+        guard let length = found else {
+            scannedBytes = buffer.readableBytes
             if scannedBytes > maximumMessageSize {
                 throw VarlinkFrameTooLarge(limit: maximumMessageSize)
             }
             return .needMoreData
         }
-        let length = readable.distance(from: readable.startIndex, to: nul)
         scannedBytes = 0
         guard length <= maximumMessageSize else { throw VarlinkFrameTooLarge(limit: maximumMessageSize) }
         let message = buffer.readSlice(length: length)!
