@@ -166,7 +166,7 @@ enum QueryBenchmarks {
             }
             let rate = Double(requests.count) / latencies.reduce(0, +)
             let rawRate = Double(requests.count) / raw.reduce(0, +)
-            let note = placement.map { "pinned with taskset: client and daemon on the \($0.replacingOccurrences(of: "_", with: " ")) (the ping-pong server, a process of its own, pinned like the daemon)" }
+            let note = placement.map { "pinned with taskset: client and daemon on \($0 == "same_core" ? "one core" : "different cores") (the ping-pong server, a process of its own, pinned like the daemon)" }
                 ?? "placed by the kernel"
             Figure(name: "\(name)_p50\(suffix)", value: median(latencies) * 1e6, unit: "µs", baselineName: "raw Unix-socket ping-pong p50", baseline: median(raw) * 1e6, note: note).printed()
             Figure(name: "\(name)_p99\(suffix)", value: percentile(latencies, 99) * 1e6, unit: "µs", baselineName: "raw Unix-socket ping-pong p99", baseline: percentile(raw, 99) * 1e6, note: note).printed()
