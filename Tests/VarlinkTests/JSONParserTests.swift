@@ -88,4 +88,15 @@ struct JSONParserTests {
             #expect(JSONSerializer.serialize(.int(value)) == Array(String(value).utf8), "\(value)")
         }
     }
+
+    @Test func stringsWithEveryKindOfCharacterRoundTrip() throws {
+        var random = SystemRandomNumberGenerator()
+        let pieces = ["a", "Zz", "\"", "\\", "\n", "\r", "\t", "\u{08}", "\u{0C}", "\u{01}", "\u{1F}", "é", "€", "🦀", "/", " ", "\u{7F}"]
+        for _ in 0..<500 {
+            let text = (0..<Int.random(in: 0...12, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+            let serialized = JSONSerializer.serialize(.string(text))
+            #expect(!serialized.contains(where: { $0 < 0x20 }), "raw control byte in \(serialized)")
+            #expect(try JSONParser.parse(serialized) == .string(text), "\(text.debugDescription)")
+        }
+    }
 }

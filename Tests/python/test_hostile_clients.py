@@ -30,6 +30,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import termios
 import time
@@ -427,6 +428,77 @@ class ConnectionFloodTests(DaemonTestCase):
                 break
             time.sleep(0.05)
         self.assertIn("parameters", reply, "a new connection is still refused after the others closed")
+
+
+class HitAndRunTests(DaemonTestCase):
+    """Clients that connect and leave at once, some before the daemon has set their connection up.
+
+    Such a connection once stayed registered for ever (its task never heard that the peer had
+    left): each one took a slot of --max-connections until none was left, and shutdown waited for
+    it until its grace period ran out.
+    """
+
+    def test_connections_closed_at_once_do_not_use_up_the_limit(self):
+        daemon = self.start_daemon("--max-connections", "5")
+        for _ in range(400):
+            connect_unix(daemon.socket_path).close()
+        # Every slot must be free again (once the daemon has seen the last ones leave): five
+        # clients at once are all served.
+        deadline = time.monotonic() + 5
+        while True:
+            peers = [Peer.connect(daemon.socket_path) for _ in range(5)]
+            try:
+                replies = [peer.call("org.varlink.service.GetInfo")[0] for peer in peers]
+                if all(reply.get("parameters", {}).get("product") == "clusterd" for reply in replies):
+                    break
+                failure = replies
+            except OSError as error:
+                failure = error
+            finally:
+                for peer in peers:
+                    peer.close()
+            self.assertLess(time.monotonic(), deadline, f"slots still taken by clients long gone: {failure}")
+            time.sleep(0.1)
+
+    # A client in a process of its own, started with the daemon: it connects as soon as the socket
+    # accepts, leaves at once, and asks the daemon to stop. Caught the bug about one start in
+    # thirty here; sixty starts take about ten seconds.
+    HIT_AND_RUN = """
+import os, signal, socket, sys, time
+path, pid = sys.argv[1], int(sys.argv[2])
+while True:
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.connect(path)
+        sock.close()
+        break
+    except OSError:
+        sock.close()
+        time.sleep(0.005)
+os.kill(pid, signal.SIGINT)
+"""
+
+    def test_the_daemon_stops_at_once_after_a_hit_and_run(self):
+        for attempt in range(60):
+            directory = tempfile.mkdtemp(prefix="clusterd-hit.")
+            try:
+                socket_path = os.path.join(directory, "clusterd.sock")
+                process = subprocess.Popen(
+                    [CLUSTERD, "--state-dir", os.path.join(directory, "state"), "--socket", socket_path],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                )
+                try:
+                    subprocess.run([sys.executable, "-c", self.HIT_AND_RUN, socket_path, str(process.pid)], check=True, timeout=30)
+                    code = process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    self.fail(f"start {attempt}: clusterd did not stop within 5 s of SIGINT after a client left at once")
+                finally:
+                    if process.poll() is None:
+                        process.kill()
+                        process.wait()
+                self.assertEqual(code, 0, f"start {attempt}")
+            finally:
+                shutil.rmtree(directory, ignore_errors=True)
 
 
 class NonReadingClientTests(DaemonTestCase):

@@ -148,18 +148,26 @@ public struct JSONParser {
     private mutating func parseString() throws(JSONParseError) -> String {
         let start = position
         position += 1
-        // Fast path: no escapes, validate UTF-8 once.
+        // Fast path: no escapes, validate UTF-8 once (and not at all for ASCII, which is valid).
         var scan = position
+        var ascii = true
         while scan < bytes.count {
             let byte = bytes[scan]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[position..<scan])
-                guard let string = String(validating: slice, as: UTF8.self) else {
-                    throw error("string is not valid UTF-8", at: start)
+                let string: String
+                if ascii {
+                    string = String(decoding: slice, as: UTF8.self)
+                } else {
+                    guard let valid = String(validating: slice, as: UTF8.self) else {
+                        throw error("string is not valid UTF-8", at: start)
+                    }
+                    string = valid
                 }
                 position = scan + 1
                 return string
             }
+            ascii = ascii && byte < 0x80
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw error("control character in string", at: scan) }
             scan += 1

@@ -1,5 +1,6 @@
-import NIOCore
+import DequeModule
 import Locking
+import NIOCore
 
 /// What a connection's pipeline hands to the task that answers its calls.
 enum VarlinkConnectionEvent: Sendable {
@@ -7,6 +8,65 @@ enum VarlinkConnectionEvent: Sendable {
     case message(ByteBuffer)
     /// The peer sent a message longer than the limit; the connection must close.
     case messageTooLarge(limit: Int)
+}
+
+/// The events of one connection, from its pipeline (on the event loop) to the task that answers
+/// them, in order; one consumer.
+///
+/// `AsyncStream` did this before, but its generic storage runs unspecialized from the
+/// concurrency library, looking up type metadata on every message (perf: ~5 % of a point query).
+final class VarlinkConnectionInbox: Sendable {
+    private struct State {
+        var queue: Deque<VarlinkConnectionEvent> = []
+        var finished = false
+        var waiter: UnsafeContinuation<VarlinkConnectionEvent?, Never>?
+
+        /// `.some(event)` when one is queued, `.some(nil)` when finished and drained, nil otherwise.
+        mutating func take() -> VarlinkConnectionEvent?? {
+            if let event = queue.popFirst() { return .some(event) }
+            return finished ? .some(nil) : nil
+        }
+    }
+
+    private let state = Locked(State())
+
+    /// Hands `event` to the consumer; dropped once the inbox is finished.
+    func yield(_ event: VarlinkConnectionEvent) {
+        let waiter = state.withLock { state -> UnsafeContinuation<VarlinkConnectionEvent?, Never>? in
+            guard !state.finished else { return nil }
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            state.queue.append(event)
+            return nil
+        }
+        waiter?.resume(returning: event)
+    }
+
+    /// No more events: the consumer gets nil once the queue is drained.
+    func finish() {
+        let waiter = state.withLock { state -> UnsafeContinuation<VarlinkConnectionEvent?, Never>? in
+            state.finished = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: nil)
+    }
+
+    /// The next event, or nil when finished and drained. Not cancellable: the connection's task
+    /// ends by closing the channel, which finishes the inbox.
+    func next() async -> VarlinkConnectionEvent? {
+        if let ready = state.withLock({ $0.take() }) { return ready }
+        return await withUnsafeContinuation { continuation in
+            let ready = state.withLock { state -> VarlinkConnectionEvent?? in
+                if let ready = state.take() { return ready }
+                state.waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
 }
 
 /// Stops reading from a peer that sends calls faster than they are answered, so that a client
@@ -57,32 +117,32 @@ final class VarlinkReadFlowControl: Sendable {
 final class VarlinkConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
-    private let continuation: AsyncStream<VarlinkConnectionEvent>.Continuation
+    private let inbox: VarlinkConnectionInbox
     private let flowControl: VarlinkReadFlowControl
 
-    init(continuation: AsyncStream<VarlinkConnectionEvent>.Continuation, flowControl: VarlinkReadFlowControl) {
-        self.continuation = continuation
+    init(inbox: VarlinkConnectionInbox, flowControl: VarlinkReadFlowControl) {
+        self.inbox = inbox
         self.flowControl = flowControl
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         flowControl.didQueue()
-        continuation.yield(.message(unwrapInboundIn(data)))
+        inbox.yield(.message(unwrapInboundIn(data)))
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        continuation.finish()
+        inbox.finish()
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let tooLarge = error as? VarlinkFrameTooLarge {
-            continuation.yield(.messageTooLarge(limit: tooLarge.limit))
+            inbox.yield(.messageTooLarge(limit: tooLarge.limit))
         } else if case ByteToMessageDecoderError.dataReceivedInErrorState = error {
             // The rest of an oversized message, read only so that closing does not reset the
             // connection before the peer has read our error reply.
         } else {
-            continuation.finish()
+            inbox.finish()
             context.close(promise: nil)
         }
     }

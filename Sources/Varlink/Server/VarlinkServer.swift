@@ -94,6 +94,11 @@ public final class VarlinkServer: Sendable {
                 connections.closeAll()
                 forced = true
             }
+            if forced && ContinuousClock.now >= deadline + .seconds(5) {
+                // Closed, yet their tasks have not finished: stop waiting rather than hang the exit.
+                logger.error("giving up on connections whose tasks did not end after they were closed", metadata: ["connections": "\(connections.count)"])
+                break
+            }
             try? await Task.sleep(for: .milliseconds(5))
         }
     }
@@ -187,18 +192,29 @@ public final class VarlinkServer: Sendable {
             let error = configuration.tooManyConnectionsError(configuration.maximumConnections)
             try pipeline.addHandler(VarlinkRefuseConnectionHandler(reply: VarlinkReply(error: error)))
         case .added(let id):
-            let (events, continuation) = AsyncStream<VarlinkConnectionEvent>.makeStream()
+            let inbox = VarlinkConnectionInbox()
             let flowControl = VarlinkReadFlowControl(channel: channel)
-            try pipeline.addHandlers(
-                ByteToMessageHandler(VarlinkFrameDecoder(maximumMessageSize: configuration.maximumMessageSize)),
-                VarlinkConnectionHandler(continuation: continuation, flowControl: flowControl)
-            )
+            do {
+                try pipeline.addHandlers(
+                    ByteToMessageHandler(VarlinkFrameDecoder(maximumMessageSize: configuration.maximumMessageSize)),
+                    VarlinkConnectionHandler(inbox: inbox, flowControl: flowControl)
+                )
+            } catch {
+                // The peer left before its pipeline was set up: no task will serve it, so it must
+                // not stay registered (shutdown would wait for it for ever).
+                connections.remove(id)
+                throw error
+            }
+            // The handler finishes the inbox on channelInactive, but a peer can leave before the
+            // handler is added (the initializer waits for its credentials first): then only the
+            // close future says so. Without this, its task waited for ever and so did shutdown.
+            channel.closeFuture.whenComplete { _ in inbox.finish() }
             let connection = VarlinkServerConnection(
                 id: id,
                 channel: channel,
                 executor: EventLoopTaskExecutor(channel.eventLoop),
                 peer: peer,
-                events: events,
+                inbox: inbox,
                 flowControl: flowControl,
                 service: service,
                 registry: connections,

@@ -11,7 +11,7 @@ struct VarlinkServerConnection: Sendable {
     /// The channel's event loop as the executor of the task that answers it.
     let executor: EventLoopTaskExecutor
     let peer: VarlinkPeer?
-    let events: AsyncStream<VarlinkConnectionEvent>
+    let inbox: VarlinkConnectionInbox
     let flowControl: VarlinkReadFlowControl
     let service: VarlinkService
     let registry: VarlinkConnectionRegistry
@@ -19,31 +19,29 @@ struct VarlinkServerConnection: Sendable {
     let logger: Logger
 
     func serve() async {
+        let idle = IdleClock(channel: channel, timeout: .nanoseconds(configuration.idleTimeout.nanoseconds))
         defer {
+            idle.stop()
             channel.close(promise: nil)
             registry.remove(id)
         }
-        let idleTimeout = TimeAmount.nanoseconds(configuration.idleTimeout.nanoseconds)
-        var iterator = events.makeAsyncIterator()
         do {
             while registry.markIdle(id) {
-                let idleTimer = channel.eventLoop.scheduleTask(in: idleTimeout) { [channel] in
-                    channel.close(promise: nil)
-                }
-                let event = await iterator.next()
-                idleTimer.cancel()
+                idle.startWaiting()
+                let event = await inbox.next()
+                idle.stopWaiting()
                 switch event {
                 case nil:
                     return
                 case .messageTooLarge(let limit)?:
                     logger.notice("closing a connection that sent a message over the size limit", metadata: ["limit": "\(limit)"])
                     try await write(VarlinkReply(error: configuration.messageTooLargeError(limit)))
-                    await closeAfterReply(&iterator)
+                    await closeAfterReply()
                     return
                 case .message(let frame)?:
                     flowControl.didDequeue()
                     guard try await answer(frame) else {
-                        await closeAfterReply(&iterator)
+                        await closeAfterReply()
                         return
                     }
                 }
@@ -94,12 +92,12 @@ struct VarlinkServerConnection: Sendable {
     /// Closes a connection that broke the protocol after its error reply: our side first, then
     /// whatever the peer still sends is read and dropped for a moment. Closing with unread input
     /// would reset the connection, and the peer might lose the reply that says what went wrong.
-    private func closeAfterReply(_ iterator: inout AsyncStream<VarlinkConnectionEvent>.Iterator) async {
+    private func closeAfterReply() async {
         try? await channel.close(mode: .output).get()
         let deadline = channel.eventLoop.scheduleTask(in: .seconds(2)) { [channel] in
             channel.close(promise: nil)
         }
-        while let event = await iterator.next() {
+        while let event = await inbox.next() {
             if case .message = event { flowControl.didDequeue() }
         }
         deadline.cancel()
@@ -115,19 +113,70 @@ struct VarlinkServerConnection: Sendable {
         channel.writeAndFlush(buffer, promise: promise)
         // On the event loop a write the socket takes at once completes inside writeAndFlush: only
         // a reply left waiting for the peer needs a timer.
-        let completed = NIOLockedValueBox(false)
-        written.whenComplete { _ in completed.withLockedValue { $0 = true } }
-        if !completed.withLockedValue({ $0 }) {
-            let timeout = configuration.writeTimeout
-            let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { [channel, logger, id] in
-                logger.notice(
-                    "closing a connection whose peer stopped reading its replies",
-                    metadata: ["connection": "\(id)", "write_timeout": "\(timeout)"]
-                )
-                channel.close(promise: nil)
-            }
-            written.whenComplete { _ in timer.cancel() }
+        let outcome = NIOLockedValueBox<Result<Void, any Error>?>(nil)
+        written.whenComplete { result in outcome.withLockedValue { $0 = result } }
+        // Taken at once (the usual case): no timer, and no suspension waiting for the future.
+        if let done = outcome.withLockedValue({ $0 }) { return try done.get() }
+        let timeout = configuration.writeTimeout
+        let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { [channel, logger, id] in
+            logger.notice(
+                "closing a connection whose peer stopped reading its replies",
+                metadata: ["connection": "\(id)", "write_timeout": "\(timeout)"]
+            )
+            channel.close(promise: nil)
         }
+        written.whenComplete { _ in timer.cancel() }
         try await written.get()
+    }
+}
+
+/// Closes a connection that waits for a call longer than the idle timeout.
+///
+/// One timer per connection, re-armed only when it fires early, instead of scheduling and
+/// cancelling a timer around every message (an allocation and two heap operations on the event
+/// loop per call). Touched only on the connection's event loop, where its task runs.
+final class IdleClock: @unchecked Sendable {
+    private let channel: any Channel
+    private let timeout: TimeAmount
+    private var waitingSince: NIODeadline?
+    private var timer: Scheduled<Void>?
+
+    init(channel: any Channel, timeout: TimeAmount) {
+        self.channel = channel
+        self.timeout = timeout
+    }
+
+    func startWaiting() {
+        channel.eventLoop.assertInEventLoop()
+        let now = NIODeadline.now()
+        waitingSince = now
+        if timer == nil { arm(at: now + timeout) }
+    }
+
+    func stopWaiting() {
+        channel.eventLoop.assertInEventLoop()
+        waitingSince = nil
+    }
+
+    /// The connection is done: the pending timer must not keep it alive until it fires.
+    func stop() {
+        timer?.cancel()
+        timer = nil
+        waitingSince = nil
+    }
+
+    private func arm(at deadline: NIODeadline) {
+        timer = channel.eventLoop.scheduleTask(deadline: deadline) { [self] in fire() }
+    }
+
+    private func fire() {
+        timer = nil
+        guard let since = waitingSince else { return }  // busy with a call: armed again when it waits
+        let deadline = since + timeout
+        if NIODeadline.now() >= deadline {
+            channel.close(promise: nil)
+        } else {
+            arm(at: deadline)
+        }
     }
 }
