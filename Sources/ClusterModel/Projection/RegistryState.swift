@@ -63,7 +63,7 @@ extension ClusterState {
 
     /// A member's employee count changed from `old` to `new`.
     mutating func memberEmployeesChanged(_ siren: SIREN, from old: Int64, to new: Int64) {
-        if members[siren]?.last?.end == nil, members[siren] != nil {
+        if members[siren]?.isOpen == true {
             openJobs += new - old
         }
     }
@@ -82,7 +82,7 @@ extension ClusterState {
                 noteDate(period.start)
                 if let end = period.end { noteDate(end) }
             }
-            if periods.last?.end == nil, !periods.isEmpty {
+            if periods.isOpen {
                 openMembers += 1
                 openJobs += employees(siren)
             }
@@ -239,4 +239,9 @@ extension Dictionary {
         guard let index = index(forKey: key) else { return nil }
         return body(&values[index])
     }
+}
+
+extension InlineList where Element == MembershipPeriod {
+    /// Whether the last period has no end: the company is a member from its start on.
+    var isOpen: Bool { last.map { $0.end == nil } ?? false }
 }

@@ -19,10 +19,6 @@ struct VarlinkTypeChecker {
         mismatch(in: object, fields: fields, path: { path })
     }
 
-    func mismatch(_ value: JSONValue, _ type: VarlinkType, path: String) -> VarlinkTypeMismatch? {
-        mismatch(value, type, path: { path })
-    }
-
     private func mismatch(in object: [String: JSONValue], fields: [VarlinkField], path: () -> String) -> VarlinkTypeMismatch? {
         func join(_ name: String) -> String {
             let parent = path()
