@@ -89,7 +89,7 @@ public struct Daemon: Sendable {
         let server = VarlinkServer(configuration: serverConfiguration(), service: service, logger: logger)
         let notifier = ServiceNotifier()
         let status: @Sendable () async -> String = {
-            let summary = await registry.summary
+            let summary = registry.summary
             return "serving \(summary.events) events: \(summary.companies) companies in \(summary.clusters) clusters; replayed in \(replayMilliseconds) ms"
         }
         let readiness = ReadinessService(server: server, notifier: notifier, status: status, logger: logger)

@@ -8,8 +8,12 @@ import Glibc
 
 /// The append-only log: the one source of truth of clusterd.
 ///
-/// One writer thread gathers concurrent appends into a batch, writes it with one `pwrite`, makes it
-/// durable with one `fdatasync`, and only then acknowledges every append of the batch. A failed
+/// Concurrent appends are gathered into a batch, written with one `pwrite`, made durable with one
+/// `fdatasync`, and only then acknowledged, every append of the batch together. An append that
+/// finds the log idle (nothing queued, nothing being written) may lead: its caller writes and syncs
+/// the batch on its own thread, as a database backend flushes its own commit, which saves two
+/// thread handoffs on a lone write; appends that arrive meanwhile queue behind it and the writer
+/// thread takes them as the next batch, so under load batches form as before. A failed
 /// write cuts the file back to its last durable end and fails the batch; a failed `fdatasync`
 /// disables writes until restart, since the page cache can no longer be trusted. Reads keep working.
 public final class EventLog: Sendable {
@@ -75,8 +79,27 @@ public final class EventLog: Sendable {
         var health: Health = .writable
         var closing = false
         var batchesWritten = 0
+        /// Batches that failed since the log was opened.
+        var failedBatches = 0
+        /// Batches written by the thread of the append that led them rather than the writer thread.
+        var batchesLedInline = 0
+        /// A batch is being written (by the writer thread or a leading append): nobody else may
+        /// touch the file until it is done.
+        var committing = false
         /// When the writer last finished a batch, or the queue was last empty.
         var lastProgress = ContinuousClock.now
+    }
+
+    /// What only the owner of `State.committing` touches: the batch buffer and how far zeros
+    /// reach ahead of the log.
+    private final class CommitScratch: @unchecked Sendable {
+        var buffer: [UInt8] = []
+        var preallocatedEnd: Int
+
+        init(preallocatedEnd: Int, capacity: Int) {
+            self.preallocatedEnd = preallocatedEnd
+            buffer.reserveCapacity(capacity)
+        }
     }
 
     public let path: String
@@ -93,6 +116,7 @@ public final class EventLog: Sendable {
     private let initialFileSize: Int
     private let logger: Logger
     private let writerThread: Locked<WriterThread?> = Locked(nil)
+    private let scratch: CommitScratch
 
     /// Opens (creating if missing, unless read-only) and recovers the log at `path`.
     public static func open(path: String, options: Options = Options(), logger: Logger) throws(EventLogError) -> EventLog {
@@ -191,6 +215,7 @@ public final class EventLog: Sendable {
         self.preallocationBytes = options.preallocationBytes
         self.initialFileSize = (try? file?.size()) ?? head.byteCount
         self.logger = logger
+        self.scratch = CommitScratch(preallocatedEnd: max(initialFileSize, head.byteCount), capacity: 64 * 1024)
         var initial = State(nextSequence: head.lastSequence + 1, head: head, index: index)
         if options.readOnly { initial.health = .writesDisabled(reason: "opened read-only") }
         self.state = Locked(initial)
@@ -214,10 +239,23 @@ public final class EventLog: Sendable {
     /// How many batches (one pwrite and one fdatasync each) this process has written.
     public var batchesWritten: Int { state.withLock { $0.batchesWritten } }
 
+    /// How many batches failed (and were cut back) since the log was opened.
+    public var failedBatches: Int { state.withLock { $0.failedBatches } }
+
+    /// How many of them the thread of a leading append wrote (see `enqueue(_:leading:)`).
+    public var batchesLedInline: Int { state.withLock { $0.batchesLedInline } }
+
     /// Hands `payloads` to the writer as one atomic batch: all are stored, or none.
     ///
     /// Sequence numbers are fixed here, in call order; `wait()` on the ticket returns once durable.
-    public func enqueue(_ payloads: [[UInt8]]) throws(EventLogError) -> AppendTicket {
+    /// With `leading`, an append that finds the log idle is not handed to the writer thread: the
+    /// ticket comes back with `mustBeCommittedByCaller` set, and the caller must call
+    /// `commitLedBatch()` next, on a thread that may block for an `fdatasync` (and without holding
+    /// a lock that other appenders need).
+    ///
+    /// With `failedBatches`, the append is refused (`earlierBatchFailed`) if a batch failed since
+    /// the caller read `failedBatches`: what it decided may rest on records that never made it.
+    public func enqueue(_ payloads: [[UInt8]], leading: Bool = false, failedBatches expectedFailures: Int? = nil) throws(EventLogError) -> AppendTicket {
         guard !payloads.isEmpty else { throw .emptyAppend }
         for payload in payloads where payload.count > RecordLayout.maximumPayloadSize {
             throw .payloadTooLarge(size: payload.count, limit: RecordLayout.maximumPayloadSize)
@@ -229,20 +267,41 @@ public final class EventLog: Sendable {
             case .closed: throw .closed
             }
             if state.closing { throw .closed }
+            if let expectedFailures, expectedFailures != state.failedBatches { throw .earlierBatchFailed }
             let first = state.nextSequence
             state.nextSequence += UInt64(payloads.count)
-            let ticket = AppendTicket(sequences: first...(first + UInt64(payloads.count) - 1), payloads: payloads)
+            let leads = leading && state.queue.isEmpty && !state.committing
+            if leads { state.committing = true }
+            let ticket = AppendTicket(sequences: first...(first + UInt64(payloads.count) - 1), payloads: payloads, mustBeCommittedByCaller: leads)
             if state.queue.isEmpty { state.lastProgress = ContinuousClock.now }
             state.queue.append(ticket)
             return ticket
         }
-        wakeWriter.signal()
+        if !ticket.mustBeCommittedByCaller { wakeWriter.signal() }
         return ticket
     }
 
-    /// Appends `payloads` atomically and returns once they are durable.
+    /// Writes and syncs the batch a leading append claimed (its own records and whatever queued
+    /// behind them since), on the calling thread; then hands what queues next to the writer thread.
+    public func commitLedBatch() {
+        let (batch, head) = state.withLock { state in
+            precondition(state.committing, "commitLedBatch() without a leading append")
+            return (takeBatch(&state), state.head)
+        }
+        if !batch.isEmpty { commit(batch, after: head, inline: true) }
+        let wake = state.withLock { state in
+            state.committing = false
+            return !state.queue.isEmpty || state.closing
+        }
+        if wake { wakeWriter.signal() }
+    }
+
+    /// Appends `payloads` atomically and returns once they are durable (leading, when the log is
+    /// idle: see `enqueue(_:leading:)`).
     public func append(_ payloads: [[UInt8]]) async throws(EventLogError) -> AppendResult {
-        try await enqueue(payloads).wait()
+        let ticket = try enqueue(payloads, leading: true)
+        if ticket.mustBeCommittedByCaller { commitLedBatch() }
+        return try await ticket.wait()
     }
 
     /// Lets the writer finish what is queued, then stops it. Later appends fail with `closed`.
@@ -321,39 +380,51 @@ public final class EventLog: Sendable {
     }
 
     private func writerLoop() {
-        var preallocatedEnd = max(initialFileSize, state.withLock { $0.head.byteCount })
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(maximumBatchBytes + 4096)
         while true {
             wakeWriter.wait()
-            let (batch, head, stop) = state.withLock { state -> ([AppendTicket], Head, Bool) in
-                var taken: [AppendTicket] = []
-                var bytes = 0
-                while let next = state.queue.first {
-                    let size = next.encodedSize
-                    if !taken.isEmpty && bytes + size > maximumBatchBytes { break }
-                    taken.append(next)
-                    bytes += size
-                    state.queue.removeFirst()
-                }
-                if !state.queue.isEmpty { wakeWriter.signal() }
-                return (taken, state.head, state.closing && state.queue.isEmpty)
+            let (batch, head, stop) = state.withLock { state -> ([AppendTicket], EventLog.Head, Bool) in
+                // A leading append is writing: it wakes this thread again when it is done.
+                if state.committing { return ([], state.head, false) }
+                let taken = takeBatch(&state)
+                if !taken.isEmpty { state.committing = true }
+                return (taken, state.head, state.closing && state.queue.isEmpty && taken.isEmpty)
             }
-            if !batch.isEmpty {
-                commit(batch, after: head, buffer: &buffer, preallocatedEnd: &preallocatedEnd)
+            if stop { return }
+            guard !batch.isEmpty else { continue }
+            commit(batch, after: head, inline: false)
+            let again = state.withLock { state in
+                state.committing = false
+                return !state.queue.isEmpty || state.closing
             }
-            if stop && batch.isEmpty { return }
-            if stop { wakeWriter.signal() }
+            if again { wakeWriter.signal() }
         }
     }
 
-    private func commit(_ batch: [AppendTicket], after head: Head, buffer: inout [UInt8], preallocatedEnd: inout Int) {
+    /// Takes the next batch off the queue: everything queued, up to `maximumBatchBytes` (a
+    /// single larger append goes alone).
+    private func takeBatch(_ state: inout State) -> [AppendTicket] {
+        var taken: [AppendTicket] = []
+        var bytes = 0
+        while let next = state.queue.first {
+            let size = next.encodedSize
+            if !taken.isEmpty && bytes + size > maximumBatchBytes { break }
+            taken.append(next)
+            bytes += size
+            state.queue.removeFirst()
+        }
+        return taken
+    }
+
+    /// Writes and syncs `batch`; only the owner of `State.committing` calls it.
+    private func commit(_ batch: [AppendTicket], after head: Head, inline: Bool) {
         guard let file else { return }
         defer {
             // A failed batch cuts the file back to the durable end, zeros ahead included.
-            if state.withLock({ $0.head.byteCount }) == head.byteCount { preallocatedEnd = min(preallocatedEnd, (try? file.size()) ?? head.byteCount) }
+            if state.withLock({ $0.head.byteCount }) == head.byteCount {
+                scratch.preallocatedEnd = min(scratch.preallocatedEnd, (try? file.size()) ?? head.byteCount)
+            }
         }
-        buffer.removeAll(keepingCapacity: true)
+        scratch.buffer.removeAll(keepingCapacity: true)
         let commitTime = max(WallClock.nowMicroseconds(), head.lastCommitTimeMicroseconds)
         var encoder = RecordEncoder(chain: head.chainHash)
         var results: [AppendResult] = []
@@ -362,25 +433,26 @@ public final class EventLog: Sendable {
         for ticket in batch {
             for (position, payload) in ticket.payloads.enumerated() {
                 let sequence = ticket.sequences.lowerBound + UInt64(position)
-                if SparseIndex.shouldIndex(sequence) { indexEntries.append((sequence, head.byteCount + buffer.count)) }
+                if SparseIndex.shouldIndex(sequence) { indexEntries.append((sequence, head.byteCount + scratch.buffer.count)) }
                 encoder.append(
                     sequence: sequence,
                     commitTimeMicroseconds: commitTime,
                     payload: payload,
                     endsBatch: position == ticket.payloads.count - 1,
-                    to: &buffer
+                    to: &scratch.buffer
                 )
             }
             recordCount += ticket.payloads.count
             results.append(AppendResult(sequences: ticket.sequences, commitTimeMicroseconds: commitTime, chainHash: encoder.chain))
         }
-        if preallocationBytes > 0 && head.byteCount + buffer.count > preallocatedEnd {
-            preallocatedEnd = preallocate(file, from: max(preallocatedEnd, head.byteCount), to: head.byteCount + buffer.count + preallocationBytes)
+        let size = scratch.buffer.count
+        if preallocationBytes > 0 && head.byteCount + size > scratch.preallocatedEnd {
+            scratch.preallocatedEnd = preallocate(file, from: max(scratch.preallocatedEnd, head.byteCount), to: head.byteCount + size + preallocationBytes)
         }
         do {
-            let written = try buffer.withUnsafeBytes { bytes throws(StorageError) in try file.write(bytes, at: head.byteCount) }
-            guard written == buffer.count else {
-                fail(batch, head: head, reason: "short write: \(written) of \(buffer.count) bytes", disableWrites: false)
+            let written = try scratch.buffer.withUnsafeBytes { bytes throws(StorageError) in try file.write(bytes, at: head.byteCount) }
+            guard written == size else {
+                fail(batch, head: head, reason: "short write: \(written) of \(size) bytes", disableWrites: false)
                 return
             }
         } catch {
@@ -397,12 +469,13 @@ public final class EventLog: Sendable {
             state.head = Head(
                 lastSequence: batch.last!.sequences.upperBound,
                 recordCount: head.recordCount + recordCount,
-                byteCount: head.byteCount + buffer.count,
+                byteCount: head.byteCount + size,
                 chainHash: encoder.chain,
                 lastCommitTimeMicroseconds: commitTime
             )
             for (sequence, offset) in indexEntries { state.index.add(sequence: sequence, offset: offset) }
             state.batchesWritten += 1
+            if inline { state.batchesLedInline += 1 }
             state.lastProgress = ContinuousClock.now
         }
         for (ticket, result) in zip(batch, results) {
@@ -448,6 +521,7 @@ public final class EventLog: Sendable {
             let queued = state.queue
             state.queue.removeAll()
             state.nextSequence = head.lastSequence + 1
+            state.failedBatches += 1
             if disable { state.health = .writesDisabled(reason: fullReason) }
             return queued
         }

@@ -18,6 +18,9 @@ public enum EventLogError: Error, Sendable, Hashable, CustomStringConvertible {
     case emptyAppend
     /// The repair that was asked for cannot be done.
     case repairImpossible(reason: String)
+    /// A batch failed after the caller last looked (`EventLog.failedBatches`): what it decided may
+    /// rest on records that were never stored, so nothing was queued; rebuild, then decide again.
+    case earlierBatchFailed
 
     public var description: String {
         switch self {
@@ -31,6 +34,7 @@ public enum EventLogError: Error, Sendable, Hashable, CustomStringConvertible {
         case .payloadTooLarge(let size, let limit): return "a record of \(size) bytes is larger than the limit of \(limit)"
         case .emptyAppend: return "an append needs at least one record"
         case .repairImpossible(let reason): return "cannot repair the log: \(reason)"
+        case .earlierBatchFailed: return "an earlier append failed before this one was queued; nothing was stored"
         }
     }
 }

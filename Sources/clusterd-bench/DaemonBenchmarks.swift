@@ -34,9 +34,9 @@ enum DaemonBenchmarks {
                         message("JoinCluster", #""cluster":"\#(cluster)","siren":"\#(siren)","date":"2026-01-15""#),
                     ] {
                         let begin = Clock.now()
-                        let reply = connection.exchangeReply(request)
+                        let error = connection.exchangeExpectingSuccess(request)
                         results[client].latencies.append(Clock.seconds(since: begin))
-                        if reply.contains(#""error""#) { results[client].errors.append(reply) }
+                        if let error { results[client].errors.append(error) }
                     }
                     index += 1
                 }

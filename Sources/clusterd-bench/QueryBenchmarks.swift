@@ -24,6 +24,7 @@ final class BlockingClient {
         sendAll(request)
         var total = 0
         while true {
+            waitReadable()
             let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             precondition(count > 0, "connection closed")
             total += count
@@ -31,16 +32,49 @@ final class BlockingClient {
         }
     }
 
+    /// Sends `request` (NUL included) and reads one reply; returns it only if it is an error (a
+    /// reply that starts `{"error"`), without decoding the others.
+    func exchangeExpectingSuccess(_ request: [UInt8]) -> String? {
+        sendAll(request)
+        var reply: [UInt8] = []
+        var isError: Bool?
+        while true {
+            waitReadable()
+            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            precondition(count > 0, "connection closed")
+            if isError == nil || isError == true { reply += buffer[0..<count] }
+            if isError == nil && reply.count >= 8 {
+                isError = reply.starts(with: Self.errorPrefix)
+                if isError == false { reply = [] }
+            }
+            if buffer[count - 1] == 0 {
+                return isError == false ? nil : String(decoding: reply.dropLast(), as: UTF8.self)
+            }
+        }
+    }
+
+    private static let errorPrefix = Array(#"{"error""#.utf8)
+
     /// Sends `request` (NUL included) and returns the whole reply, without its NUL.
     func exchangeReply(_ request: [UInt8]) -> String {
         sendAll(request)
         var reply: [UInt8] = []
         while true {
+            waitReadable()
             let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             precondition(count > 0, "connection closed")
             reply += buffer[0..<count]
             if buffer[count - 1] == 0 { return String(decoding: reply.dropLast(), as: UTF8.self) }
         }
+    }
+
+    /// Waits with poll(2), as pgbench and libpq do, rather than asleep in recv(2): a reader asleep
+    /// in recv on a Unix socket is also woken, for nothing, each time the peer reads what it sent
+    /// (the freed buffer space signals "writable" on the wait queue recv sleeps on), which
+    /// costs a wakeup per call that poll's event mask filters out.
+    private func waitReadable() {
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        while poll(&entry, 1, -1) < 0 && errno == EINTR {}
     }
 
     private func sendAll(_ bytes: [UInt8]) {

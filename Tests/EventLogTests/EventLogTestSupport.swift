@@ -61,10 +61,14 @@ final class FaultyLogFile: LogFileHandle {
     private let writes = Mutex(0)
     private let syncs = Mutex(0)
 
-    /// `faults` maps the 1-based number of a write (or of a sync, for sync faults) to its fault.
-    init(path: String, faults: [Int: Fault]) throws {
+    private let beforeSync: (@Sendable (Int) -> Void)?
+
+    /// `faults` maps the 1-based number of a write (or of a sync, for sync faults) to its fault;
+    /// `beforeSync` runs before each sync, with its number, on the syncing thread.
+    init(path: String, faults: [Int: Fault], beforeSync: (@Sendable (Int) -> Void)? = nil) throws {
         inner = try POSIXLogFile(path: path, create: false)
         plan = Mutex(faults)
+        self.beforeSync = beforeSync
     }
 
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(StorageError) -> Int {
@@ -83,6 +87,7 @@ final class FaultyLogFile: LogFileHandle {
 
     func synchronize() throws(StorageError) {
         let call = syncs.withLock { $0 += 1; return $0 }
+        beforeSync?(call)
         if case .syncError(let code)? = plan.withLock({ $0[-call] }) {
             throw StorageError(operation: "fdatasync", path: inner.path, code: code)
         }

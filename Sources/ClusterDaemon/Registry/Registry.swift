@@ -1,5 +1,7 @@
 import ClusterModel
 import EventLog
+import Foundation
+import Locking
 import Logging
 import Varlink
 
@@ -13,18 +15,28 @@ import Glibc
 /// durable, handed to the log's group commit, and acknowledged only once durable. Reads first wait
 /// until the last append they could see is durable. If an append fails, the projection is rebuilt
 /// from the log before anything else is decided, so a failed write leaves no trace.
-public actor Registry {
-    private var state: RegistryState
+///
+/// A mutex, not an actor: a call runs on the thread that serves its connection (deciding and
+/// applying take microseconds), where an actor would hop to the cooperative pool and back, two
+/// thread wakeups per call. Nothing waits for durability while holding it.
+public final class Registry: Sendable {
+    private struct Core {
+        var state: RegistryState
+        var lastTicket: AppendTicket?
+        /// The log's failed-batch count the projection is known to agree with; when the log
+        /// reports more, the projection may hold events that were never stored.
+        var knownFailedBatches: Int
+        /// Writes in flight by request id, so that a retry waits for the first attempt.
+        var inFlightRequests: [String: AppendTicket] = [:]
+    }
+
+    private let core: Locked<Core>
     private let log: EventLog
     private let logger: Logger
-    private var lastTicket: AppendTicket?
-    private var needsRebuild = false
-    /// Writes in flight by request id, so that a retry waits for the first attempt.
-    private var inFlightRequests: [String: AppendTicket] = [:]
-    nonisolated let headSignal: HeadSignal
+    let headSignal: HeadSignal
 
     public init(state: RegistryState, log: EventLog, logger: Logger) {
-        self.state = state
+        self.core = Locked(Core(state: state, knownFailedBatches: log.failedBatches))
         self.log = log
         self.logger = logger
         self.headSignal = HeadSignal(head: state.lastSequence)
@@ -37,6 +49,12 @@ public actor Registry {
         public var eventCount: Int
     }
 
+    private enum WriteStep {
+        case done(WriteResult)
+        case retryOf(AppendTicket)
+        case appended(AppendTicket, eventCount: Int)
+    }
+
     /// Decides `commands` atomically and returns once their events are durable.
     public func write(
         _ commands: [Command],
@@ -44,82 +62,144 @@ public actor Registry {
         expectedSequence: UInt64?,
         peerUID: UInt32
     ) async throws -> WriteResult {
-        try rebuildIfNeeded()
-        if let requestID {
-            if let last = state.requests[requestID] {
-                return WriteResult(firstSequence: last, lastSequence: last, eventCount: 0)
+        let step = try core.withLock { core throws -> WriteStep in
+            // A batch can fail between the rebuild check and the append: the log then refuses
+            // the append, and the decision is taken again on the rebuilt projection.
+            for attempt in 1...3 {
+                try rebuildIfNeeded(&core)
+                do {
+                    return try decideAndAppend(&core, commands, requestID: requestID, expectedSequence: expectedSequence, peerUID: peerUID)
+                } catch EventLogError.earlierBatchFailed where attempt < 3 {
+                    continue
+                }
             }
-            if let inFlight = inFlightRequests[requestID] {
-                let result = try await inFlight.wait()
-                return WriteResult(firstSequence: result.sequences.lowerBound, lastSequence: result.sequences.upperBound, eventCount: 0)
+            throw Self.storageError(EventLogError.earlierBatchFailed)
+        }
+        switch step {
+        case .done(let result):
+            return result
+        case .retryOf(let first):
+            let result = try await first.wait()
+            return WriteResult(firstSequence: result.sequences.lowerBound, lastSequence: result.sequences.upperBound, eventCount: 0)
+        case .appended(let ticket, let eventCount):
+            // An idle log lets this thread write and sync the batch itself (see EventLog.enqueue).
+            if ticket.mustBeCommittedByCaller { log.commitLedBatch() }
+            defer {
+                if let requestID {
+                    core.withLock { core in
+                        if core.inFlightRequests[requestID] === ticket { core.inFlightRequests.removeValue(forKey: requestID) }
+                    }
+                }
+            }
+            do {
+                let result = try await ticket.wait()
+                headSignal.advance(to: result.sequences.upperBound)
+                return WriteResult(firstSequence: result.sequences.lowerBound, lastSequence: result.sequences.upperBound, eventCount: eventCount)
+            } catch {
+                throw Self.storageError(error)
             }
         }
-        if let expectedSequence, expectedSequence != state.lastSequence {
-            throw DomainError.concurrencyConflict(expected: expectedSequence, actual: state.lastSequence)
+    }
+
+    private func decideAndAppend(
+        _ core: inout Core,
+        _ commands: [Command],
+        requestID: String?,
+        expectedSequence: UInt64?,
+        peerUID: UInt32
+    ) throws -> WriteStep {
+        if let requestID {
+            // In flight first: the projection already holds its id, but it is not durable yet.
+            if let inFlight = core.inFlightRequests[requestID] { return .retryOf(inFlight) }
+            if let last = core.state.requests[requestID] {
+                return .done(WriteResult(firstSequence: last, lastSequence: last, eventCount: 0))
+            }
+        }
+        if let expectedSequence, expectedSequence != core.state.lastSequence {
+            throw DomainError.concurrencyConflict(expected: expectedSequence, actual: core.state.lastSequence)
         }
         let now = Self.nowMicroseconds()
         let context = DecisionContext(nowMicroseconds: now, peerUID: peerUID, requestID: requestID)
         let events = commands.count == 1
-            ? try decide(commands[0], state: state, context: context)
-            : try decideAll(commands, state: state, context: context)
+            ? try decide(commands[0], state: core.state, context: context)
+            : try decideAll(commands, state: core.state, context: context)
         guard !events.isEmpty else {
-            return WriteResult(firstSequence: state.lastSequence, lastSequence: state.lastSequence, eventCount: 0)
+            return .done(WriteResult(firstSequence: core.state.lastSequence, lastSequence: core.state.lastSequence, eventCount: 0))
         }
         let ticket: AppendTicket
         do {
-            ticket = try log.enqueue(events.map(EventCodec.encode))
+            ticket = try log.enqueue(events.map(EventCodec.encode), leading: true, failedBatches: core.knownFailedBatches)
+        } catch EventLogError.earlierBatchFailed {
+            throw EventLogError.earlierBatchFailed
         } catch {
             throw Self.storageError(error)
         }
         for (offset, event) in events.enumerated() {
-            state.apply(event, sequence: ticket.sequences.lowerBound + UInt64(offset), commitTimeMicroseconds: now)
+            core.state.apply(event, sequence: ticket.sequences.lowerBound + UInt64(offset), commitTimeMicroseconds: now)
         }
-        lastTicket = ticket
-        if let requestID { inFlightRequests[requestID] = ticket }
-        defer {
-            if let requestID { inFlightRequests.removeValue(forKey: requestID) }
-        }
-        do {
-            let result = try await ticket.wait()
-            headSignal.advance(to: result.sequences.upperBound)
-            return WriteResult(firstSequence: result.sequences.lowerBound, lastSequence: result.sequences.upperBound, eventCount: events.count)
-        } catch {
-            needsRebuild = true
-            throw Self.storageError(error)
-        }
+        core.lastTicket = ticket
+        if let requestID { core.inFlightRequests[requestID] = ticket }
+        return .appended(ticket, eventCount: events.count)
     }
 
     /// Runs `body` on the projection once everything it holds is durable.
-    public func read<Result: Sendable>(_ body: @Sendable (RegistryState) throws -> Result) async throws -> Result {
-        if let lastTicket {
-            if lastTicket.outcome == nil { _ = try? await lastTicket.wait() }
-            if lastTicket.outcome != nil, self.lastTicket === lastTicket { self.lastTicket = nil }
+    public func read<Result: Sendable>(_ body: (RegistryState) throws -> Result) async throws -> Result {
+        let pending = core.withLock { core -> AppendTicket? in
+            guard let ticket = core.lastTicket else { return nil }
+            if ticket.outcome != nil {
+                core.lastTicket = nil
+                return nil
+            }
+            return ticket
         }
-        try rebuildIfNeeded()
-        return try body(state)
+        if let pending { _ = try? await pending.wait() }
+        return try core.withLock { core in
+            try rebuildIfNeeded(&core)
+            return try body(core.state)
+        }
     }
 
     /// The projection, once everything it holds is durable (for snapshots).
     public func durableState() async -> RegistryState {
-        if let lastTicket, lastTicket.outcome == nil { _ = try? await lastTicket.wait() }
-        return state
+        while true {
+            let (state, pending) = core.withLock { core -> (RegistryState, AppendTicket?) in
+                if let ticket = core.lastTicket, ticket.outcome == nil { return (core.state, ticket) }
+                return (core.state, nil)
+            }
+            guard let pending else { return state }
+            _ = try? await pending.wait()
+        }
     }
 
     /// Counts for the service status line.
     public var summary: (events: Int, companies: Int, clusters: Int) {
-        (state.eventCount, state.companies.count, state.clusters.count)
+        core.withLock { ($0.state.eventCount, $0.state.companies.count, $0.state.clusters.count) }
     }
 
-    /// Blocks the actor's thread for ever: a hung daemon, for the watchdog tests only.
+    /// Returns once the registry's lock could be taken (the watchdog's liveness probe).
+    func awaitLock() {
+        core.withLock { _ in }
+    }
+
+    /// Takes the registry's lock and never gives it back: a hung daemon, for the watchdog tests
+    /// only. A thread of its own holds it, so that the daemon hangs as a real deadlock would.
     func freezeForTesting() {
-        while true { sleep(3600) }
+        let core = self.core
+        Thread.detachNewThread {
+            core.withLock { _ in
+                while true { sleep(3600) }
+            }
+        }
     }
 
-    private func rebuildIfNeeded() throws {
-        guard needsRebuild else { return }
+    /// Rebuilds the projection from the log if a batch failed since it was last known good.
+    private func rebuildIfNeeded(_ core: inout Core) throws {
+        let failed = log.failedBatches
+        guard failed != core.knownFailedBatches else { return }
         logger.warning("rebuilding the projection from the log after a failed append", metadata: ["log": "\(log.path)"])
-        state = try RegistryReplay.replay(log, verifyingChecksums: true)
-        needsRebuild = false
+        core.state = try RegistryReplay.replay(log, verifyingChecksums: true)
+        core.knownFailedBatches = failed
+        core.lastTicket = nil
     }
 
     static func storageError(_ error: any Error) -> VarlinkError {

@@ -49,7 +49,7 @@ struct FaultInjectionService: Service {
         let signals = await UnixSignalsSequence(trapping: .sigusr2)
         for await _ in signals.cancelOnGracefulShutdown() {
             logger.warning("test fault: freezing the registry (CLUSTERD_TEST_FAULTS=1, SIGUSR2)")
-            await registry.freezeForTesting()
+            registry.freezeForTesting()
         }
     }
 }

@@ -1,4 +1,5 @@
 import EventLog
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -6,7 +7,7 @@ import ServiceLifecycle
 import Locking
 import Systemd
 
-/// Pings systemd's watchdog only after proving the daemon alive: the registry actor answers, the
+/// Pings systemd's watchdog only after proving the daemon alive: the registry's lock is free, the
 /// event loop that serves requests runs a task, and the log writer is not stuck on a batch. A hung
 /// daemon therefore stops pinging and is killed and restarted, instead of being kept alive by a timer.
 struct WatchdogService: Service {
@@ -39,10 +40,12 @@ struct WatchdogService: Service {
         let outcome = FirstOutcome()
         return await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
             outcome.set(continuation)
-            Task { [registry, outcome] in
-                _ = try? await registry.read { _ in true }
+            // A thread of its own: a registry that never lets go of its lock must not take a
+            // thread of the cooperative pool with it, or the timeout below could not fire.
+            Thread.detachNewThread { [registry, outcome] in
+                registry.awaitLock()
                 let loop = MultiThreadedEventLoopGroup.singleton.any()
-                _ = try? await loop.submit { true }.get()
+                _ = try? loop.submit { true }.wait()
                 outcome.finish(nil)
             }
             Task { [outcome] in

@@ -11,6 +11,8 @@ public struct AppendResult: Sendable, Hashable {
 /// returns once the records are durable, or throws if they never will be.
 public final class AppendTicket: Sendable {
     public let sequences: ClosedRange<UInt64>
+    /// The append found the log idle and leads: its caller must call `EventLog.commitLedBatch()`.
+    public let mustBeCommittedByCaller: Bool
     let payloads: [[UInt8]]
 
     private enum State {
@@ -20,9 +22,10 @@ public final class AppendTicket: Sendable {
 
     private let state = Locked(State.pending([]))
 
-    init(sequences: ClosedRange<UInt64>, payloads: [[UInt8]]) {
+    init(sequences: ClosedRange<UInt64>, payloads: [[UInt8]], mustBeCommittedByCaller: Bool = false) {
         self.sequences = sequences
         self.payloads = payloads
+        self.mustBeCommittedByCaller = mustBeCommittedByCaller
     }
 
     /// The outcome, if the writer has already decided it.

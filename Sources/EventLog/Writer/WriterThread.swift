@@ -13,6 +13,12 @@ final class WriterThread: @unchecked Sendable {
         let box = Unmanaged.passRetained(self)
         let result = pthread_create(&thread, nil, { argument in
             let writer = Unmanaged<WriterThread>.fromOpaque(argument!).takeRetainedValue()
+            // Named, or it inherits the name of whichever pool thread opened the log (`top -H`).
+            let comm = open("/proc/thread-self/comm", O_WRONLY)
+            if comm >= 0 {
+                _ = "clusterd-writer".withCString { write(comm, $0, strlen($0)) }
+                close(comm)
+            }
             writer.body()
             return nil
         }, box.toOpaque())
