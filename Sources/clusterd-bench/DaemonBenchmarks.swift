@@ -12,44 +12,27 @@ enum DaemonBenchmarks {
     }
 
     /// `clients` connections, each alternating RegisterCompany of a new company and JoinCluster
-    /// of that company, for `seconds`: durable writes per second, p50 and p99 of each call.
+    /// of that company, for `seconds`: durable writes per second, p50 and p99 of each call. One
+    /// thread drives every connection, as pgbench does (ConnectionDriver).
     static func writes(socket path: String, clients: Int, seconds: Double) {
-        let deadline = Clock.now() + UInt64(seconds * 1e9)
-        let results = (0..<clients).map { _ in WorkerResult() }
         // New SIRENs, apart from the demo's (30,000,000…) and from a run with another client count.
         let base = 40_000_000 + clients * 200_000
-        let group = DispatchGroup()
-        let start = Clock.now()
-        for client in 0..<clients {
-            group.enter()
-            Thread.detachNewThread {
-                defer { group.leave() }
-                let connection = BlockingClient(path: path)
-                var index = 0
-                while Clock.now() < deadline {
-                    guard let siren = SIREN.withCheckDigit(prefix: UInt32(base + client * 100_000 + index)) else { break }
-                    let cluster = demoClusters[(client + index) % demoClusters.count]
-                    for request in [
-                        message("RegisterCompany", #""siren":"\#(siren)","name":"Bench \#(client)-\#(index)","naf":"62.01Z","department":"69","employees":\#(1 + index % 200)"#),
-                        message("JoinCluster", #""cluster":"\#(cluster)","siren":"\#(siren)","date":"2026-01-15""#),
-                    ] {
-                        let begin = Clock.now()
-                        let error = connection.exchangeExpectingSuccess(request)
-                        results[client].latencies.append(Clock.seconds(since: begin))
-                        if let error { results[client].errors.append(error) }
-                    }
-                    index += 1
-                }
+        let outcome = ConnectionDriver.run(socket: path, connections: clients, seconds: seconds) { client, call in
+            let index = call / 2
+            guard let siren = SIREN.withCheckDigit(prefix: UInt32(base + client * 100_000 + index)) else {
+                fatalError("out of SIRENs for client \(client)")
             }
+            if call % 2 == 0 {
+                return message("RegisterCompany", #""siren":"\#(siren)","name":"Bench \#(client)-\#(index)","naf":"62.01Z","department":"69","employees":\#(1 + index % 200)"#)
+            }
+            let cluster = demoClusters[(client + index) % demoClusters.count]
+            return message("JoinCluster", #""cluster":"\#(cluster)","siren":"\#(siren)","date":"2026-01-15""#)
         }
-        group.wait()
-        let elapsed = Clock.seconds(since: start)
-        let latencies = results.flatMap(\.latencies)
-        let errors = results.flatMap(\.errors)
-        precondition(errors.isEmpty, "the daemon refused \(errors.count) writes, e.g. \(errors[0])")
+        precondition(outcome.errors.isEmpty, "the daemon refused \(outcome.errors.count) writes, e.g. \(outcome.errors.first ?? "")")
+        let latencies = outcome.latencies
         let label = clients == 1 ? "1_client" : "\(clients)_clients"
-        let note = "RegisterCompany + JoinCluster alternating, \(latencies.count) calls in \(String(format: "%.1f", elapsed)) s, each acknowledged after fdatasync"
-        Figure(name: "daemon_writes_\(label)", value: Double(latencies.count) / elapsed, unit: "writes/s", note: note).printed()
+        let note = "RegisterCompany + JoinCluster alternating on \(clients) connection(s) driven by one thread, \(latencies.count) calls in \(String(format: "%.1f", outcome.elapsed)) s, each acknowledged after fdatasync"
+        Figure(name: "daemon_writes_\(label)", value: Double(latencies.count) / outcome.elapsed, unit: "writes/s", note: note).printed()
         Figure(name: "daemon_writes_\(label)_p50", value: median(latencies) * 1e6, unit: "µs").printed()
         Figure(name: "daemon_writes_\(label)_p99", value: percentile(latencies, 99) * 1e6, unit: "µs").printed()
     }

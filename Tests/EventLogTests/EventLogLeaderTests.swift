@@ -9,8 +9,8 @@ import Glibc
 #endif
 
 /// An append that finds the log idle is written and synced by its caller; appends that arrive
-/// meanwhile still form one batch for the writer thread; and nothing is queued on top of a batch
-/// that failed after the caller last looked.
+/// meanwhile still form one batch for the writer thread, which keeps the work while appends come
+/// together; and nothing is queued on top of a batch that failed after the caller last looked.
 @Suite(.timeLimit(.minutes(2)))
 struct EventLogLeaderTests {
     /// Opens `path` through a FaultyLogFile whose syncs call `beforeSync` first.
@@ -91,8 +91,17 @@ struct EventLogLeaderTests {
             #expect(pthread_equal(threads[0], leaderThread) != 0)
             #expect(pthread_equal(threads[1], leaderThread) == 0)
         }
+        // Appends were arriving together: the next one is left to the writer thread, even though
+        // the log is idle again; once a batch held a single append, appends lead again.
+        let afterLoad = try log.enqueue([payload(12)], leading: true)
+        #expect(!afterLoad.mustBeCommittedByCaller)
+        while afterLoad.outcome == nil { usleep(1000) }
+        let calm = try log.enqueue([payload(13)], leading: true)
+        #expect(calm.mustBeCommittedByCaller)
+        if calm.mustBeCommittedByCaller { log.commitLedBatch() }
+        #expect(log.batchesLedInline == 2)
         log.close()
-        #expect(try readAll(directory.file("events.log")).map(\.sequence) == Array(1...11))
+        #expect(try readAll(directory.file("events.log")).map(\.sequence) == Array(1...13))
         #expect(LogVerifier.verify(path: directory.file("events.log")).isIntact)
     }
 

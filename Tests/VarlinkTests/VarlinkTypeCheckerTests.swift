@@ -52,4 +52,47 @@ struct VarlinkTypeCheckerTests {
         #expect(error?.parameters["parameter"] == .string(example.path))
         #expect(error?.parameters["reason"]?.stringValue?.contains(example.reason) == true)
     }
+
+    /// Inputs made only of scalars take a fast path; it must give the general checker's verdict
+    /// on anything. The method's output declares the same fields, and the output is checked by the
+    /// general checker: both verdicts are compared on random objects.
+    @Test func theFlatFastPathAgreesWithTheGeneralChecker() throws {
+        let twin = try VarlinkInterface(parsing: """
+            interface org.example.flat
+            type Kind (x, y)
+            method M(a: string, b: ?int, c: (x, y), d: ?float, e: bool, f: ?object, g: ?Kind) -> (a: string, b: ?int, c: (x, y), d: ?float, e: bool, f: ?object, g: ?Kind)
+            """)
+        let values: [JSONValue] = [.null, .bool(true), .int(1), .double(1.5), .double(2), .string("x"), .string("y"), .string("z"), .array([]), .object([:])]
+        // A value that fits each key, drawn half of the time so that valid objects occur too ("h"
+        // is not a field at all).
+        let fitting: [String: JSONValue] = ["a": "x", "b": .int(1), "c": "y", "d": .double(1.5), "e": .bool(true), "f": .object([:]), "g": "x"]
+        var generator = SplitMix64(seed: 20261127)
+        var accepted = 0
+        for _ in 0..<20_000 {
+            var object: [String: JSONValue] = [:]
+            for key in ["a", "b", "c", "d", "e", "f", "g", "h"] where generator.next() % (key == "h" ? 8 : 5) == 0 || (key != "h" && generator.next() % 4 != 0) {
+                let draw = generator.next()
+                object[key] = draw % 2 == 0 ? (fitting[key] ?? .null) : values[Int(draw / 2 % UInt64(values.count))]
+            }
+            let fast = (try? twin.validateInput(of: "M", object)) != nil
+            let general = twin.outputMismatch(of: "M", object) == nil
+            #expect(fast == general, "\(object)")
+            if fast { accepted += 1 }
+        }
+        // Both verdicts occur, or the comparison would prove little.
+        #expect(accepted > 20)
+    }
+}
+
+/// A small deterministic generator for the property tests.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }
