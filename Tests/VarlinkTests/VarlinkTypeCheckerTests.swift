@@ -84,6 +84,41 @@ struct VarlinkTypeCheckerTests {
     }
 }
 
+extension VarlinkTypeCheckerTests {
+    /// Arrays of flat structs check their items by the fast path when there are several: a
+    /// one-item array still takes the general path, so `[x, x]` and `[x]` must get the same verdict.
+    @Test func arraysOfFlatStructsAgreeWithTheGeneralChecker() throws {
+        let twin = try VarlinkInterface(parsing: """
+            interface org.example.items
+            type Item (a: string, b: ?int, c: (x, y), f: object)
+            method A(items: []Item) -> ()
+            """)
+        let values: [JSONValue] = [.null, .bool(true), .int(1), .double(1.5), .string("x"), .string("z"), .array([]), .object([:])]
+        let fitting: [String: JSONValue] = ["a": "x", "b": .int(2), "c": "y", "f": .object(["k": .int(1)])]
+        var generator = SplitMix64(seed: 7)
+        var accepted = 0
+        for _ in 0..<10_000 {
+            var item: [String: JSONValue] = [:]
+            for key in ["a", "b", "c", "f", "g"] where generator.next() % (key == "g" ? 8 : 5) == 0 || (key != "g" && generator.next() % 4 != 0) {
+                let draw = generator.next()
+                item[key] = draw % 2 == 0 ? (fitting[key] ?? .null) : values[Int(draw / 2 % UInt64(values.count))]
+            }
+            let element: JSONValue = generator.next() % 10 == 0 ? .string("not an object") : .object(item)
+            let one = (try? twin.validateInput(of: "A", ["items": [element]])) != nil
+            let two = (try? twin.validateInput(of: "A", ["items": [element, element]])) != nil
+            #expect(one == two, "\(element)")
+            if one { accepted += 1 }
+        }
+        #expect(accepted > 20)
+        // The error still names the offending item and field.
+        let good: JSONValue = ["a": "x", "c": "x", "f": .object([:])]
+        let bad: JSONValue = ["a": "x", "c": "w", "f": .object([:])]
+        #expect(throws: VarlinkError.invalidParameter("items[2].c", reason: "'w' is not one of x, y")) {
+            try twin.validateInput(of: "A", ["items": [good, good, bad, good]])
+        }
+    }
+}
+
 /// A small deterministic generator for the property tests.
 struct SplitMix64 {
     var state: UInt64

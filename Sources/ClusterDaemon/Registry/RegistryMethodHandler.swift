@@ -60,10 +60,9 @@ struct RegistryMethodHandler: VarlinkMethodHandler {
                 commands.append(try CommandParsing.command(name, itemParameters, prefix: prefix + "parameters."))
             }
         } else {
-            var own = parameters
-            own.removeValue(forKey: "request_id")
-            own.removeValue(forKey: "expected_seq")
-            commands = [try CommandParsing.command(method, own)]
+            // CommandParsing reads only the fields of its command: request_id and expected_seq,
+            // beside them, need not be removed (which copied the dictionary on every write).
+            commands = [try CommandParsing.command(method, parameters)]
         }
         let result = try await registry.write(commands, requestID: requestID, expectedSequence: expected, peerUID: peer?.uid ?? 0)
         if method == "Import" {
