@@ -10,7 +10,7 @@ import Glibc
 ///
 /// Concurrent appends are gathered into a batch, written with one `pwrite`, made durable with one
 /// `fdatasync`, and only then acknowledged, every append of the batch together. An append that
-/// finds the log idle (nothing queued, nothing being written) may lead: its caller writes and syncs
+/// finds the log quiet (see `enqueue(_:leading:failedBatches:)`) may lead: its caller writes and syncs
 /// the batch on its own thread, as a database backend flushes its own commit, which saves two
 /// thread handoffs on a lone write; appends that arrive meanwhile queue behind it and the writer
 /// thread takes them as the next batch, so under load batches form as before. A failed
@@ -87,7 +87,7 @@ public final class EventLog: Sendable {
         /// touch the file until it is done.
         var committing = false
         /// Appends in the last batch written: more than one means appends are arriving together,
-        /// and they are then left to the writer thread (see `enqueue(_:leading:)`).
+        /// and they are then left to the writer thread (see `enqueue(_:leading:failedBatches:)`).
         var lastBatchAppends = 0
         /// When the writer last finished a batch, or the queue was last empty.
         var lastProgress = ContinuousClock.now
@@ -245,7 +245,7 @@ public final class EventLog: Sendable {
     /// How many batches failed (and were cut back) since the log was opened.
     public var failedBatches: Int { state.withLock { $0.failedBatches } }
 
-    /// How many of them the thread of a leading append wrote (see `enqueue(_:leading:)`).
+    /// How many of them the thread of a leading append wrote (see `enqueue(_:leading:failedBatches:)`).
     public var batchesLedInline: Int { state.withLock { $0.batchesLedInline } }
 
     /// Hands `payloads` to the writer as one atomic batch: all are stored, or none.
@@ -295,6 +295,12 @@ public final class EventLog: Sendable {
             return (takeBatch(&state), state.head)
         }
         if !batch.isEmpty { commit(batch, after: head, inline: true) }
+        finishCommitting()
+    }
+
+    /// Gives the file back after a batch, and wakes the writer thread if appends queued meanwhile
+    /// (or the log is closing).
+    private func finishCommitting() {
         let wake = state.withLock { state in
             state.committing = false
             return !state.queue.isEmpty || state.closing
@@ -303,7 +309,7 @@ public final class EventLog: Sendable {
     }
 
     /// Appends `payloads` atomically and returns once they are durable (leading, when the log is
-    /// idle: see `enqueue(_:leading:)`).
+    /// quiet: see `enqueue(_:leading:failedBatches:)`).
     public func append(_ payloads: [[UInt8]]) async throws(EventLogError) -> AppendResult {
         let ticket = try enqueue(payloads, leading: true)
         if ticket.mustBeCommittedByCaller { commitLedBatch() }
@@ -398,11 +404,7 @@ public final class EventLog: Sendable {
             if stop { return }
             guard !batch.isEmpty else { continue }
             commit(batch, after: head, inline: false)
-            let again = state.withLock { state in
-                state.committing = false
-                return !state.queue.isEmpty || state.closing
-            }
-            if again { wakeWriter.signal() }
+            finishCommitting()
         }
     }
 

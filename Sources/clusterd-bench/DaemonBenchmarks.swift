@@ -109,5 +109,4 @@ enum DaemonBenchmarks {
 /// What one worker thread measured; each thread writes only its own.
 final class WorkerResult: @unchecked Sendable {
     var latencies: [Double] = []
-    var errors: [String] = []
 }

@@ -32,29 +32,6 @@ final class BlockingClient {
         }
     }
 
-    /// Sends `request` (NUL included) and reads one reply; returns it only if it is an error (a
-    /// reply that starts `{"error"`), without decoding the others.
-    func exchangeExpectingSuccess(_ request: [UInt8]) -> String? {
-        sendAll(request)
-        var reply: [UInt8] = []
-        var isError: Bool?
-        while true {
-            waitReadable()
-            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-            precondition(count > 0, "connection closed")
-            if isError == nil || isError == true { reply += buffer[0..<count] }
-            if isError == nil && reply.count >= 8 {
-                isError = reply.starts(with: Self.errorPrefix)
-                if isError == false { reply = [] }
-            }
-            if buffer[count - 1] == 0 {
-                return isError == false ? nil : String(decoding: reply.dropLast(), as: UTF8.self)
-            }
-        }
-    }
-
-    private static let errorPrefix = Array(#"{"error""#.utf8)
-
     /// Sends `request` (NUL included) and returns the whole reply, without its NUL.
     func exchangeReply(_ request: [UInt8]) -> String {
         sendAll(request)

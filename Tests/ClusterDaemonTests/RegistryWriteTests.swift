@@ -12,9 +12,11 @@ import Testing
 struct RegistryWriteTests {
     let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    func cluster(_ id: String) throws -> Command {
-        .registerCluster(ClusterRecord(id: try Slug(id, field: "id"), name: id.uppercased(), regions: [try Region("11")], departments: [], nafSection: nil, founded: nil))
+    func record(_ id: String) throws -> ClusterRecord {
+        ClusterRecord(id: try Slug(id, field: "id"), name: id.uppercased(), regions: [try Region("11")], departments: [], nafSection: nil, founded: nil)
     }
+
+    func cluster(_ id: String) throws -> Command { .registerCluster(try record(id)) }
 
     @Test func aRetryOfAWriteStillInFlightIsAnsweredOnlyOnceTheFirstIsDurable() async throws {
         let directory = try TemporaryDirectory()
@@ -22,7 +24,7 @@ struct RegistryWriteTests {
         let registry = Registry(state: RegistryState(), log: log, logger: quiet)
         // Hold the log busy: this test leads a batch and commits it only when it chooses, so the
         // registry's append waits in the queue behind it.
-        let blocker = try log.enqueue([EventCodec.encode(Event(kind: try clusterEvent("blocker"), recordedAtMicroseconds: 1, peerUID: 0))], leading: true)
+        let blocker = try log.enqueue([EventCodec.encode(Event(kind: .clusterRegistered(try record("blocker")), recordedAtMicroseconds: 1, peerUID: 0))], leading: true)
         #expect(blocker.mustBeCommittedByCaller)
 
         let command = try cluster("aero")
@@ -67,9 +69,5 @@ struct RegistryWriteTests {
         #expect(log.batchesWritten == 3)
         #expect(log.batchesLedInline == 3)
         log.close()
-    }
-
-    func clusterEvent(_ id: String) throws -> EventKind {
-        .clusterRegistered(ClusterRecord(id: try Slug(id, field: "id"), name: id, regions: [try Region("11")], departments: [], nafSection: nil, founded: nil))
     }
 }

@@ -65,7 +65,10 @@ public final class Registry: Sendable {
         let step = try core.withLock { core throws -> WriteStep in
             // A batch can fail between the rebuild check and the append: the log then refuses
             // the append, and the decision is taken again on the rebuilt projection.
-            for attempt in 1...3 {
+            // A third refusal in a row goes back to the caller as a storage failure.
+            var attempt = 0
+            while true {
+                attempt += 1
                 try rebuildIfNeeded(&core)
                 do {
                     return try decideAndAppend(&core, commands, requestID: requestID, expectedSequence: expectedSequence, peerUID: peerUID)
@@ -73,7 +76,6 @@ public final class Registry: Sendable {
                     continue
                 }
             }
-            throw Self.storageError(EventLogError.earlierBatchFailed)
         }
         switch step {
         case .done(let result):
