@@ -36,20 +36,20 @@ public struct JSONParser {
         }
     }
 
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var position = 0
+    fileprivate let bytes: UnsafeBufferPointer<UInt8>
+    fileprivate var position = 0
 
-    private init(bytes: UnsafeBufferPointer<UInt8>) {
+    fileprivate init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
-    private func error(_ reason: String, at offset: Int? = nil) -> JSONParseError {
+    fileprivate func error(_ reason: String, at offset: Int? = nil) -> JSONParseError {
         JSONParseError(offset: offset ?? position, reason: reason)
     }
 
-    private var atEnd: Bool { position >= bytes.count }
+    fileprivate var atEnd: Bool { position >= bytes.count }
 
-    private mutating func skipWhitespace() {
+    fileprivate mutating func skipWhitespace() {
         while position < bytes.count {
             switch bytes[position] {
             case 0x20, 0x0A, 0x0D, 0x09: position += 1
@@ -58,7 +58,7 @@ public struct JSONParser {
         }
     }
 
-    private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+    fileprivate mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
         guard !atEnd else { throw error("unexpected end of input, expected a value") }
         switch bytes[position] {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
@@ -145,7 +145,7 @@ public struct JSONParser {
         }
     }
 
-    private mutating func parseString() throws(JSONParseError) -> String {
+    fileprivate mutating func parseString() throws(JSONParseError) -> String {
         let start = position
         position += 1
         // Fast path: no escapes, validate UTF-8 once (and not at all for ASCII, which is valid).
@@ -286,5 +286,106 @@ public struct JSONParser {
 
     private func isDigit(_ byte: UInt8) -> Bool {
         byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+    }
+}
+
+/// Reads a JSON text piece by piece, for callers that decode a large message straight into their
+/// own types instead of building a `JSONValue` tree first (an Import of 40,000 commands).
+///
+/// Every value it returns is parsed by the same code as `JSONParser.parse`, with the same rules
+/// (strict strings and numbers, duplicate keys are the caller's to refuse, the same depth limit
+/// counted from the start of the text). It throws at the first byte that breaks them.
+public struct JSONCursor {
+    private var parser: JSONParser
+    private var depth = 0
+
+    /// A cursor at the start of `bytes`, which must stay valid while it is used.
+    public init(bytes: UnsafeBufferPointer<UInt8>) {
+        parser = JSONParser(bytes: bytes)
+    }
+
+    /// A cursor at `offset` in `bytes`, inside `depth` arrays and objects opened before it: to
+    /// read part of a text on another thread (the depth limit still counts from the start).
+    public init(bytes: UnsafeBufferPointer<UInt8>, offset: Int, depth: Int) {
+        precondition(offset >= 0 && offset <= bytes.count && depth >= 0)
+        parser = JSONParser(bytes: bytes)
+        parser.position = offset
+        self.depth = depth
+    }
+
+    /// The text being read.
+    public var bytes: UnsafeBufferPointer<UInt8> { parser.bytes }
+
+    /// The offset of the next byte to read.
+    public var offset: Int { parser.position }
+
+    /// How many arrays and objects enclose the cursor.
+    public var nestingDepth: Int { depth }
+
+    /// Whether only whitespace is left.
+    public mutating func isAtEnd() -> Bool {
+        parser.skipWhitespace()
+        return parser.atEnd
+    }
+
+    /// Consumes `{` (after whitespace); false, consuming nothing, when the next value is not an object.
+    public mutating func beginObject() throws(JSONParseError) -> Bool {
+        try begin(UInt8(ascii: "{"))
+    }
+
+    /// Consumes `[` (after whitespace); false, consuming nothing, when the next value is not an array.
+    public mutating func beginArray() throws(JSONParseError) -> Bool {
+        try begin(UInt8(ascii: "["))
+    }
+
+    private mutating func begin(_ opening: UInt8) throws(JSONParseError) -> Bool {
+        parser.skipWhitespace()
+        guard !parser.atEnd, parser.bytes[parser.position] == opening else { return false }
+        depth += 1
+        guard depth <= JSONParser.maximumDepth else { throw parser.error("nesting deeper than \(JSONParser.maximumDepth) levels") }
+        parser.position += 1
+        return true
+    }
+
+    /// The key of the object's next member, the cursor then at its value; nil at the closing `}`.
+    /// `first` is true for the first call after `beginObject()`.
+    public mutating func nextKey(first: Bool) throws(JSONParseError) -> String? {
+        guard try next(closing: UInt8(ascii: "}"), first: first) else { return nil }
+        guard !parser.atEnd, parser.bytes[parser.position] == UInt8(ascii: "\"") else { throw parser.error("expected a string key in object") }
+        let key = try parser.parseString()
+        parser.skipWhitespace()
+        guard !parser.atEnd, parser.bytes[parser.position] == UInt8(ascii: ":") else { throw parser.error("expected ':' after object key") }
+        parser.position += 1
+        return key
+    }
+
+    /// Whether the array has a next element (the cursor then at it); false at the closing `]`.
+    /// `first` is true for the first call after `beginArray()`.
+    public mutating func nextElement(first: Bool) throws(JSONParseError) -> Bool {
+        try next(closing: UInt8(ascii: "]"), first: first)
+    }
+
+    private mutating func next(closing: UInt8, first: Bool) throws(JSONParseError) -> Bool {
+        parser.skipWhitespace()
+        guard !parser.atEnd else { throw parser.error("unexpected end of input") }
+        if parser.bytes[parser.position] == closing {
+            parser.position += 1
+            depth -= 1
+            return false
+        }
+        if !first {
+            guard parser.bytes[parser.position] == UInt8(ascii: ",") else {
+                throw parser.error(closing == UInt8(ascii: "}") ? "expected ',' or '}' in object" : "expected ',' or ']' in array")
+            }
+            parser.position += 1
+            parser.skipWhitespace()
+        }
+        return true
+    }
+
+    /// Reads the next value whole.
+    public mutating func readValue() throws(JSONParseError) -> JSONValue {
+        parser.skipWhitespace()
+        return try parser.parseValue(depth: depth)
     }
 }

@@ -45,3 +45,30 @@ public struct VarlinkPeerGone: Error, Sendable, CustomStringConvertible {
     public var reason: String
     public var description: String { "the peer went away: \(reason)" }
 }
+
+/// A handler that decodes some methods' parameters straight from the message bytes, without the
+/// `JSONValue` tree and the interface's type check over it: for large inputs (an Import of 40,000
+/// commands) building and walking the tree cost more than everything else the call does.
+public protocol VarlinkDirectMethodHandler: VarlinkMethodHandler {
+    /// The methods (member names) `decodeDirect` may decode; other calls take the general path
+    /// without trying.
+    var directlyDecodedMethods: Set<String> { get }
+
+    /// Decodes the parameters of `method` (the member name) from `cursor`, which stands at the
+    /// parameters object, reading all of it. Returns nil whenever the general path (type check
+    /// against the interface, then `handle(method:parameters:context:)`) might not accept them or
+    /// might decode them differently: the service then parses the message again and takes that
+    /// path, which words the error. Nothing may have happened when it returns nil.
+    func decodeDirect(method: String, parameters cursor: inout JSONCursor) -> (any Sendable)?
+
+    /// Answers a call whose parameters `decodeDirect` decoded into `input`.
+    func handle(method: String, decoded input: any Sendable, context: VarlinkCallContext) async throws -> [String: JSONValue]
+}
+
+/// A call whose parameters a `VarlinkDirectMethodHandler` decoded from the message bytes.
+public struct VarlinkDirectCall: Sendable {
+    /// The call, without its parameters.
+    public let call: VarlinkCall
+    let handler: any VarlinkDirectMethodHandler
+    let input: any Sendable
+}

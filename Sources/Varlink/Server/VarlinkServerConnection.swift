@@ -53,6 +53,14 @@ struct VarlinkServerConnection: Sendable {
 
     /// Answers one message; returns false when the connection must close (it broke the protocol).
     private func answer(_ frame: ByteBuffer) async throws -> Bool {
+        let direct = frame.withUnsafeReadableBytes { raw in
+            service.directCall(UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count))
+        }
+        if let direct {
+            registry.markBusy(id, streaming: false)
+            if let reply = await service.answer(direct, peer: peer) { try await write(reply) }
+            return true
+        }
         let message: JSONValue
         do {
             message = try JSONParser.parse(frame.readableBytesView)

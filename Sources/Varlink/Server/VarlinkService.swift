@@ -63,6 +63,8 @@ public struct VarlinkService: Sendable {
     public let info: Info
     private let interfaces: [String: VarlinkInterface]
     private let handlers: [String: any VarlinkMethodHandler]
+    /// Handlers that decode a method's parameters themselves, by fully qualified method name.
+    private let directMethods: [String: (handler: any VarlinkDirectMethodHandler, member: String)]
     private let interfaceOrder: [String]
     private let logger: Logger
 
@@ -81,6 +83,14 @@ public struct VarlinkService: Sendable {
         self.info = info
         self.interfaces = byName
         self.handlers = handlers
+        var directMethods: [String: (handler: any VarlinkDirectMethodHandler, member: String)] = [:]
+        for (interface, handler) in interfaces {
+            guard let direct = handler as? any VarlinkDirectMethodHandler else { continue }
+            for member in direct.directlyDecodedMethods where interface.methods[member] != nil {
+                directMethods["\(interface.name).\(member)"] = (direct, member)
+            }
+        }
+        self.directMethods = directMethods
         self.interfaceOrder = order
         self.logger = logger
     }
@@ -95,9 +105,44 @@ public struct VarlinkService: Sendable {
         peer: VarlinkPeer?,
         sendContinuing: @escaping @Sendable ([String: JSONValue]) async throws -> Void
     ) async -> VarlinkReply? {
+        await reply(to: call) {
+            try await dispatch(call, peer: peer, sendContinuing: sendContinuing)
+        }
+    }
+
+    /// Decodes `message` straight into a handler's input when the message is a plain call
+    /// (`{"method": …, "parameters": {…}}`, in that order, no flags) of a method whose handler
+    /// decodes it directly (see `VarlinkDirectMethodHandler`); nil otherwise, and then the message
+    /// takes the general path: `JSONParser`, `VarlinkCall(message:)`, `answer(_:peer:sendContinuing:)`.
+    public func directCall(_ message: UnsafeBufferPointer<UInt8>) -> VarlinkDirectCall? {
+        guard !directMethods.isEmpty else { return nil }
+        var cursor = JSONCursor(bytes: message)
+        do {
+            guard try cursor.beginObject(), try cursor.nextKey(first: true) == "method",
+                case .string(let method) = try cursor.readValue(),
+                let (handler, member) = directMethods[method],
+                try cursor.nextKey(first: false) == "parameters",
+                let input = handler.decodeDirect(method: member, parameters: &cursor),
+                try cursor.nextKey(first: false) == nil, cursor.isAtEnd()
+            else { return nil }
+            return VarlinkDirectCall(call: VarlinkCall(method: method), handler: handler, input: input)
+        } catch {
+            return nil
+        }
+    }
+
+    /// Answers a call decoded by `directCall(_:)`.
+    public func answer(_ direct: VarlinkDirectCall, peer: VarlinkPeer?) async -> VarlinkReply? {
+        await reply(to: direct.call) {
+            let context = VarlinkCallContext(peer: peer, call: direct.call, sendContinuing: { _ in throw VarlinkError.expectedMore })
+            return try await direct.handler.handle(method: direct.call.memberName, decoded: direct.input, context: context)
+        }
+    }
+
+    private func reply(to call: VarlinkCall, _ answer: () async throws -> [String: JSONValue]) async -> VarlinkReply? {
         let reply: VarlinkReply
         do {
-            let parameters = try await dispatch(call, peer: peer, sendContinuing: sendContinuing)
+            let parameters = try await answer()
             reply = VarlinkReply(parameters: parameters)
         } catch let error as VarlinkError {
             reply = VarlinkReply(error: error)

@@ -1,0 +1,181 @@
+import Logging
+import Synchronization
+import Testing
+import Varlink
+
+/// `JSONCursor` reads what `JSONParser` parses, piece by piece, by the same rules.
+struct JSONCursorTests {
+    /// Rebuilds a whole value through the cursor, refusing repeated keys as the parser does.
+    static func read(_ cursor: inout JSONCursor) throws -> JSONValue {
+        if try cursor.beginObject() {
+            var members: [String: JSONValue] = [:]
+            var first = true
+            while let key = try cursor.nextKey(first: first) {
+                first = false
+                guard members.updateValue(try read(&cursor), forKey: key) == nil else {
+                    throw JSONParseError(offset: cursor.offset, reason: "duplicate key")
+                }
+            }
+            return .object(members)
+        }
+        if try cursor.beginArray() {
+            var elements: [JSONValue] = []
+            var first = true
+            while try cursor.nextElement(first: first) {
+                first = false
+                elements.append(try read(&cursor))
+            }
+            return .array(elements)
+        }
+        return try cursor.readValue()
+    }
+
+    static func readWhole(_ text: [UInt8]) -> JSONValue? {
+        text.withUnsafeBufferPointer { buffer in
+            var cursor = JSONCursor(bytes: buffer)
+            guard let value = try? read(&cursor), cursor.isAtEnd() else { return nil }
+            return value
+        }
+    }
+
+    @Test(arguments: [
+        #"{"a": [1, -2, 3.5, 1e3, true, false, null], "b": {"c": "d\u00e9\n"}}"#,
+        "  [ ]  ", "{}", #"{"a":{}}"#, #"[[],[[]],{"x":[{}]}]"#, "\"text\"", "12", "null",
+        "[1,]", #"{"a":1,}"#, #"{"a" 1}"#, #"{"a":1 "b":2}"#, "[1 2]", #"{"a":1,"a":2}"#, "[", "{", #"{"a":"#,
+        "[1]]", "{} {}", #"{1:2}"#, "\"\\x\"", "[01]", "",
+    ])
+    func readsWhatTheParserParsesAndRefusesWhatItRefuses(text: String) {
+        let bytes = Array(text.utf8)
+        #expect(Self.readWhole(bytes) == (try? JSONParser.parse(bytes)))
+    }
+
+    @Test func agreesWithTheParserOnRandomText() {
+        var random = CursorTestRandom(seed: 5)
+        let pieces = ["{", "}", "[", "]", ",", ":", " ", "\"k\"", "\"v\"", "1", "-0.5", "true", "null", "\"\\u00e9\"", "\"a\\\"b\""]
+        var agreed = 0
+        for _ in 0..<5000 {
+            let text = (0..<(1 + random.below(14))).map { _ in pieces[random.below(pieces.count)] }.joined()
+            let bytes = Array(text.utf8)
+            let parsed = try? JSONParser.parse(bytes)
+            #expect(Self.readWhole(bytes) == parsed, "\(text)")
+            if parsed != nil { agreed += 1 }
+        }
+        #expect(agreed > 100)
+    }
+
+    @Test func countsDepthFromTheStartOfTheText() {
+        let fine = String(repeating: "[", count: 128) + String(repeating: "]", count: 128)
+        let deep = String(repeating: "[", count: 129) + String(repeating: "]", count: 129)
+        #expect(Self.readWhole(Array(fine.utf8)) != nil)
+        #expect(Self.readWhole(Array(deep.utf8)) == nil)
+        // A cursor started inside 127 arrays may open one more, not two.
+        let inner = Array("[[]]".utf8)
+        inner.withUnsafeBufferPointer { buffer in
+            var oneMore = JSONCursor(bytes: buffer, offset: 1, depth: 127)
+            #expect((try? Self.read(&oneMore)) == .array([]))
+            var twoMore = JSONCursor(bytes: buffer, offset: 0, depth: 127)
+            #expect((try? Self.read(&twoMore)) == nil)
+        }
+    }
+
+    @Test func startsAnywhereInTheText() throws {
+        let text = Array(#"[{"a":1},{"b":[2,3]}]"#.utf8)
+        let value = text.withUnsafeBufferPointer { buffer in
+            var cursor = JSONCursor(bytes: buffer, offset: 9, depth: 1)
+            return try? Self.read(&cursor)
+        }
+        #expect(value == ["b": [2, 3]])
+    }
+}
+
+/// The service's direct path: a handler that decodes `Sum(numbers: []int)` itself.
+struct VarlinkDirectCallTests {
+    final class Summing: VarlinkDirectMethodHandler {
+        let directCalls = Mutex(0)
+        let directlyDecodedMethods: Set<String> = ["Sum"]
+
+        func handle(method: String, parameters: [String: JSONValue], context: VarlinkCallContext) async throws -> [String: JSONValue] {
+            let numbers = parameters["numbers"]?.arrayValue?.compactMap(\.intValue) ?? []
+            return ["total": .int(numbers.reduce(0, +))]
+        }
+
+        func decodeDirect(method: String, parameters cursor: inout JSONCursor) -> (any Sendable)? {
+            // Only the plain case: {"numbers": [ints]}; anything else to the general path.
+            guard (try? cursor.beginObject()) == true, (try? cursor.nextKey(first: true)) == "numbers",
+                (try? cursor.beginArray()) == true
+            else { return nil }
+            var total: Int64 = 0
+            var first = true
+            while (try? cursor.nextElement(first: first)) == true {
+                first = false
+                guard case .int(let value)? = try? cursor.readValue() else { return nil }
+                total += value
+            }
+            guard (try? cursor.nextKey(first: false)) == .some(nil) else { return nil }
+            return total
+        }
+
+        func handle(method: String, decoded input: any Sendable, context: VarlinkCallContext) async throws -> [String: JSONValue] {
+            directCalls.withLock { $0 += 1 }
+            return ["total": .int(input as! Int64)]
+        }
+    }
+
+    let handler = Summing()
+    var service: VarlinkService {
+        let interface = try! VarlinkInterface(parsing: """
+            interface org.example.sum
+            method Sum(numbers: []int) -> (total: int)
+            method Other(numbers: []int) -> (total: int)
+            """)
+        return VarlinkService(info: .init(vendor: "", product: "", version: "", url: ""), interfaces: [(interface, handler)], logger: Logger(label: "test"))
+    }
+
+    func direct(_ text: String) -> VarlinkDirectCall? {
+        Array(text.utf8).withUnsafeBufferPointer { service.directCall($0) }
+    }
+
+    @Test func aPlainCallIsDecodedDirectlyAndAnsweredAsTheGeneralPathWould() async throws {
+        let text = #"{"method":"org.example.sum.Sum","parameters":{"numbers":[1,2,39]}}"#
+        let call = try #require(direct(text))
+        let reply = await service.answer(call, peer: nil)
+        let general = await service.answer(try VarlinkCall(message: try JSONParser.parse(text)), peer: nil, sendContinuing: { _ in })
+        #expect(reply == general)
+        #expect(reply?.parameters == ["total": 42])
+        #expect(handler.directCalls.withLock { $0 } == 1)
+    }
+
+    @Test(arguments: [
+        #"{"parameters":{"numbers":[1]},"method":"org.example.sum.Sum"}"#,  // parameters first
+        #"{"method":"org.example.sum.Sum","parameters":{"numbers":[1]},"more":true}"#,  // a flag
+        #"{"method":"org.example.sum.Sum","parameters":{"numbers":[1]},"oneway":false}"#,
+        #"{"method":"org.example.sum.Sum","parameters":{"numbers":[1]}} x"#,  // trailing bytes
+        #"{"method":"org.example.sum.Sum","parameters":{"numbers":[1.5]}}"#,  // the decoder declines
+        #"{"method":"org.example.sum.Sum","parameters":{"numbers":[1],"extra":1}}"#,
+        #"{"method":"org.example.sum.Other","parameters":{"numbers":[1]}}"#,  // not a direct method
+        #"{"method":"org.example.sum.Nope","parameters":{}}"#,
+        #"{"method":"org.example.none.Sum","parameters":{"numbers":[1]}}"#,
+        #"{"method":"org.example.sum.Sum"}"#,
+        #"{"method":7,"parameters":{"numbers":[1]}}"#,
+        #"["org.example.sum.Sum"]"#,
+    ])
+    func anythingElseTakesTheGeneralPath(text: String) {
+        #expect(direct(text) == nil)
+    }
+}
+
+struct CursorTestRandom {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func below(_ bound: Int) -> Int {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Int((z ^ (z >> 31)) % UInt64(bound))
+    }
+}
