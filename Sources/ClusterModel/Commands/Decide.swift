@@ -26,25 +26,57 @@ public func decide(_ command: Command, state: RegistryState, context: DecisionCo
 /// Decides several commands as one: each sees the events of those before it; any rejection rejects
 /// them all, its error naming the command's position (`commands[3].siren`).
 public func decideAll(_ commands: [Command], state: RegistryState, context: DecisionContext) throws(DomainError) -> [Event] {
+    try decideAll(commands, applyingTo: state, context: context).events
+}
+
+/// `decideAll`, also returning the state with the events applied: event `i` at sequence
+/// `state.lastSequence + 1 + i`, committed at `context.nowMicroseconds` — the state a writer
+/// would otherwise build by applying the events a second time.
+///
+/// `handOff`, if given, receives the events as they are decided, in order, about `handOffSize`
+/// at a time (the last time with the rest): a caller can start encoding them meanwhile. Events
+/// handed off before a rejection are void like the others.
+public func decideAll(
+    _ commands: [Command],
+    applyingTo state: RegistryState,
+    context: DecisionContext,
+    handOffSize: Int = 4096,
+    handOff: (([Event]) -> Void)? = nil
+) throws(DomainError) -> (events: [Event], state: RegistryState) {
     var working = state
+    working.reserveCapacity(forEvents: commands.count)
     var events: [Event] = []
+    events.reserveCapacity(commands.count)
     var sequence = state.lastSequence
     var withoutRequest = context
     withoutRequest.requestID = nil
+    var handedOff = 0
     for (index, command) in commands.enumerated() {
-        let decided: [Event]
+        let kinds: [EventKind]
         do {
-            decided = try decide(command, state: working, context: index == commands.count - 1 ? context : withoutRequest)
+            kinds = try decideKinds(command, state: working)
         } catch {
             throw error.prefixingField(with: "commands[\(index)].")
         }
-        for event in decided {
+        // As `decide` builds them: the request id rides on the last event of the last command.
+        let commandContext = index == commands.count - 1 ? context : withoutRequest
+        for (position, kind) in kinds.enumerated() {
+            let event = Event(
+                kind: kind,
+                recordedAtMicroseconds: commandContext.nowMicroseconds,
+                peerUID: commandContext.peerUID,
+                requestID: position == kinds.count - 1 ? commandContext.requestID : nil
+            )
             sequence += 1
-            working.apply(event, sequence: sequence)
+            working.apply(event, sequence: sequence, commitTimeMicroseconds: context.nowMicroseconds)
+            events.append(event)
         }
-        events += decided
+        if let handOff, events.count - handedOff >= handOffSize || (index == commands.count - 1 && events.count > handedOff) {
+            handOff(Array(events[handedOff...]))
+            handedOff = events.count
+        }
     }
-    return events
+    return (events, working)
 }
 
 private func decideKinds(_ command: Command, state: RegistryState) throws(DomainError) -> [EventKind] {
@@ -83,7 +115,7 @@ private func decideKinds(_ command: Command, state: RegistryState) throws(Domain
         return kinds
 
     case .registerCompany(let record):
-        guard state.companies[record.siren] == nil else { throw .alreadyExists(kind: "company", id: record.siren.description) }
+        guard state.companies.index(forKey: record.siren) == nil else { throw .alreadyExists(kind: "company", id: record.siren.description) }
         return [.companyRegistered(record)]
 
     case .updateCompany(let patch):
@@ -99,7 +131,7 @@ private func decideKinds(_ command: Command, state: RegistryState) throws(Domain
 
     case .joinCluster(let clusterID, let siren, let date):
         guard let cluster = state.clusters[clusterID] else { throw .unknownCluster(clusterID.text) }
-        guard state.companies[siren] != nil else { throw .unknownCompany(siren.description) }
+        guard state.companies.index(forKey: siren) != nil else { throw .unknownCompany(siren.description) }
         if let dissolved = cluster.dissolvedOn, dissolved <= date {
             throw .invalidArgument(field: "cluster", reason: "cluster '\(clusterID)' was dissolved on \(dissolved) and takes no members")
         }
@@ -113,7 +145,7 @@ private func decideKinds(_ command: Command, state: RegistryState) throws(Domain
 
     case .leaveCluster(let clusterID, let siren, let date, let reason):
         guard let cluster = state.clusters[clusterID] else { throw .unknownCluster(clusterID.text) }
-        guard state.companies[siren] != nil else { throw .unknownCompany(siren.description) }
+        guard state.companies.index(forKey: siren) != nil else { throw .unknownCompany(siren.description) }
         guard let open = cluster.members[siren]?.last(where: { $0.end == nil }), open.start <= date else {
             throw .notAMember(cluster: clusterID.text, siren: siren.description, date: date)
         }
@@ -130,7 +162,7 @@ private func decideKinds(_ command: Command, state: RegistryState) throws(Domain
         return [.partnerLinked(cluster: clusterID, partner: partner)]
 
     case .defineSurvey(let definition):
-        guard state.surveys[definition.id] == nil else { throw .alreadyExists(kind: "survey", id: definition.id.text) }
+        guard state.surveys.index(forKey: definition.id) == nil else { throw .alreadyExists(kind: "survey", id: definition.id.text) }
         guard definition.opensAt < definition.closesAt else {
             throw .invalidArgument(field: "closes_at", reason: "\(definition.closesAt) is not after opens_at \(definition.opensAt)")
         }
@@ -146,7 +178,7 @@ private func decideKinds(_ command: Command, state: RegistryState) throws(Domain
         guard window.opensAt <= submittedAt, submittedAt <= window.closesAt else {
             throw .surveyNotOpen(survey: surveyID.text, reason: "\(submittedAt) is outside its window \(window.opensAt) to \(window.closesAt)")
         }
-        guard state.companies[siren] != nil else { throw .unknownCompany(siren.description) }
+        guard state.companies.index(forKey: siren) != nil else { throw .unknownCompany(siren.description) }
         guard state.isMemberOfAnyCluster(siren, on: submittedAt.localDate) else {
             throw .notAMember(cluster: "any", siren: siren.description, date: submittedAt.localDate)
         }

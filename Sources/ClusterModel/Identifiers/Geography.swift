@@ -35,6 +35,11 @@ public struct Department: Sendable, Hashable, Comparable, CustomStringConvertibl
     }
 
     public init(_ text: String, field: String = "department") throws(DomainError) {
+        // Already in the official form (`69`, `2A`, `974`): read from the bytes, no normalizing.
+        if let department = text.utf8.withContiguousStorageIfAvailable({ FastLookup.department(UnsafeRawBufferPointer($0)) }) ?? nil {
+            self = department
+            return
+        }
         let code = text.trimmingSpaces.uppercased()
         guard let index = Self.byCode[code] else {
             let hint = code == "20" ? " (Corsica is 2A or 2B since 1976)" : ""

@@ -18,6 +18,11 @@ public struct NAFCode: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Validates `text` against the official list (upper-case letter; `2562B` without the dot is accepted).
     public init(_ text: String, field: String = "naf") throws(DomainError) {
+        // Already in the official form (`25.62B`): read from the bytes, no normalizing.
+        if let code = text.utf8.withContiguousStorageIfAvailable({ FastLookup.naf(UnsafeRawBufferPointer($0)) }) ?? nil {
+            self = code
+            return
+        }
         var normalized = text.trimmingSpaces.uppercased()
         if normalized.count == 5, !normalized.contains(".") {
             normalized.insert(".", at: normalized.index(normalized.startIndex, offsetBy: 2))
