@@ -89,6 +89,9 @@ public final class EventLog: Sendable {
         /// Appends in the last batch written: more than one means appends are arriving together,
         /// and they are then left to the writer thread (see `enqueue(_:leading:failedBatches:)`).
         var lastBatchAppends = 0
+        /// The zeros ahead of the log ran low: the writer thread writes more when it is free
+        /// (see `commit`).
+        var preallocationWanted = false
         /// When the writer last finished a batch, or the queue was last empty.
         var lastProgress = ContinuousClock.now
     }
@@ -303,7 +306,7 @@ public final class EventLog: Sendable {
     private func finishCommitting() {
         let wake = state.withLock { state in
             state.committing = false
-            return !state.queue.isEmpty || state.closing
+            return !state.queue.isEmpty || state.closing || state.preallocationWanted
         }
         if wake { wakeWriter.signal() }
     }
@@ -394,14 +397,25 @@ public final class EventLog: Sendable {
     private func writerLoop() {
         while true {
             wakeWriter.wait()
-            let (batch, head, stop) = state.withLock { state -> ([AppendTicket], EventLog.Head, Bool) in
+            let (batch, head, preallocation, stop) = state.withLock { state -> ([AppendTicket], EventLog.Head, Bool, Bool) in
                 // A leading append is writing: it wakes this thread again when it is done.
-                if state.committing { return ([], state.head, false) }
+                if state.committing { return ([], state.head, false, false) }
+                if state.preallocationWanted {
+                    state.preallocationWanted = false
+                    state.committing = true
+                    return ([], state.head, true, false)
+                }
                 let taken = takeBatch(&state)
                 if !taken.isEmpty { state.committing = true }
-                return (taken, state.head, state.closing && state.queue.isEmpty && taken.isEmpty)
+                return (taken, state.head, false, state.closing && state.queue.isEmpty && taken.isEmpty)
             }
             if stop { return }
+            if preallocation, let file {
+                // No append waits for this: appends queued meanwhile wait, as behind any batch.
+                scratch.preallocatedEnd = preallocate(file, from: max(scratch.preallocatedEnd, head.byteCount), to: head.byteCount + preallocationBytes)
+                finishCommitting()
+                continue
+            }
             guard !batch.isEmpty else { continue }
             commit(batch, after: head, inline: false)
             finishCommitting()
@@ -432,7 +446,14 @@ public final class EventLog: Sendable {
                 scratch.preallocatedEnd = min(scratch.preallocatedEnd, (try? file.size()) ?? head.byteCount)
             }
         }
-        scratch.buffer.removeAll(keepingCapacity: true)
+        // The buffer leaves the scratch object while the batch is encoded: appending through a
+        // class property checked exclusive access on every record.
+        var buffer = scratch.buffer
+        scratch.buffer = []
+        // A large batch's buffer (an Import) is not kept: it would stay resident for good.
+        defer { scratch.buffer = buffer.capacity > 1 << 20 ? [] : buffer }
+        buffer.removeAll(keepingCapacity: true)
+        buffer.reserveCapacity(batch.reduce(0) { $0 + $1.encodedSize })
         let commitTime = max(WallClock.nowMicroseconds(), head.lastCommitTimeMicroseconds)
         var encoder = RecordEncoder(chain: head.chainHash)
         var results: [AppendResult] = []
@@ -441,24 +462,25 @@ public final class EventLog: Sendable {
         for ticket in batch {
             for (position, payload) in ticket.payloads.enumerated() {
                 let sequence = ticket.sequences.lowerBound + UInt64(position)
-                if SparseIndex.shouldIndex(sequence) { indexEntries.append((sequence, head.byteCount + scratch.buffer.count)) }
+                if SparseIndex.shouldIndex(sequence) { indexEntries.append((sequence, head.byteCount + buffer.count)) }
                 encoder.append(
                     sequence: sequence,
                     commitTimeMicroseconds: commitTime,
                     payload: payload,
                     endsBatch: position == ticket.payloads.count - 1,
-                    to: &scratch.buffer
+                    to: &buffer
                 )
             }
             recordCount += ticket.payloads.count
             results.append(AppendResult(sequences: ticket.sequences, commitTimeMicroseconds: commitTime, chainHash: encoder.chain))
         }
-        let size = scratch.buffer.count
-        if preallocationBytes > 0 && head.byteCount + size > scratch.preallocatedEnd {
-            scratch.preallocatedEnd = preallocate(file, from: max(scratch.preallocatedEnd, head.byteCount), to: head.byteCount + size + preallocationBytes)
-        }
+        let size = buffer.count
+        // Zeros ahead are written after a batch, by the writer thread, not before it: a batch
+        // that runs past them extends the file (its fdatasync then commits the new size too)
+        // instead of waiting for megabytes of zeros, most of which it would overwrite.
+        let preallocationWanted = preallocationBytes > 0 && head.byteCount + size + preallocationBytes / 2 > scratch.preallocatedEnd
         do {
-            let written = try scratch.buffer.withUnsafeBytes { bytes throws(StorageError) in try file.write(bytes, at: head.byteCount) }
+            let written = try buffer.withUnsafeBytes { bytes throws(StorageError) in try file.write(bytes, at: head.byteCount) }
             guard written == size else {
                 fail(batch, head: head, reason: "short write: \(written) of \(size) bytes", disableWrites: false)
                 return
@@ -484,6 +506,7 @@ public final class EventLog: Sendable {
             for (sequence, offset) in indexEntries { state.index.add(sequence: sequence, offset: offset) }
             state.batchesWritten += 1
             state.lastBatchAppends = batch.count
+            if preallocationWanted { state.preallocationWanted = true }
             if inline { state.batchesLedInline += 1 }
             state.lastProgress = ContinuousClock.now
         }

@@ -57,3 +57,24 @@ struct PreallocationTests {
         #expect(LogVerifier.verify(path: path).isIntact)
     }
 }
+
+extension PreallocationTests {
+    /// A batch larger than the zeros ahead is written at once, extending the file; the writer
+    /// thread then puts zeros after it, and the log reads back whole.
+    @Test func aBatchPastTheZerosIsWrittenFirstAndZerosFollowIt() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("events.log")
+        let log = try EventLog.open(path: path, options: options(64 * 1024), logger: quietLogger)
+        let big = (1...3000).map { payload(UInt64($0), size: 100) }  // ~500 KiB of records
+        _ = try await log.append(big)
+        _ = try await log.append([payload(3001)])
+        let head = log.head
+        log.close()
+        #expect(head.byteCount > 64 * 1024 * 4)
+        let bytes = try fileBytes(path)
+        #expect(bytes.count >= head.byteCount + 64 * 1024 / 2)
+        #expect(bytes[head.byteCount...].allSatisfy { $0 == 0 })
+        #expect(try readAll(path).map(\.sequence) == Array(1...3001))
+        #expect(LogVerifier.verify(path: path).isIntact)
+    }
+}

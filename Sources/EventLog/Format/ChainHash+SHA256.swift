@@ -3,14 +3,14 @@ import Crypto
 extension ChainHash {
     /// `chain(0)`: the SHA-256 of the 64 header bytes.
     static func genesis(header: UnsafeRawBufferPointer) -> ChainHash {
-        ChainHash(bytes: Array(SHA256.hash(data: header)))
+        SHA256.hash(data: header).withUnsafeBytes { ChainHash(copying: $0) }
     }
 
     /// `chain(n) = SHA-256(chain(n - 1) || hashed body bytes of record n)`.
     func next(hashing body: UnsafeRawBufferPointer) -> ChainHash {
         var hasher = SHA256()
-        bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        withUnsafeBytes { hasher.update(bufferPointer: $0) }
         hasher.update(bufferPointer: body)
-        return ChainHash(bytes: Array(hasher.finalize()))
+        return hasher.finalize().withUnsafeBytes { ChainHash(copying: $0) }
     }
 }

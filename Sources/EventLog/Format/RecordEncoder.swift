@@ -29,7 +29,7 @@ struct RecordEncoder {
             }
             let hashed = UnsafeRawBufferPointer(rebasing: record[8..<(32 + payload.count)])
             chain = chain.next(hashing: hashed)
-            chain.bytes.withUnsafeBytes { hash in
+            chain.withUnsafeBytes { hash in
                 UnsafeMutableRawBufferPointer(rebasing: record[(32 + payload.count)..<(64 + payload.count)]).copyMemory(from: hash)
             }
             let body = UnsafeRawBufferPointer(rebasing: record[8...])

@@ -114,7 +114,7 @@ public enum LogVerifier {
                 let hashed = UnsafeRawBufferPointer(rebasing: bytes[(record.offset + 8)..<record.payloadRange.upperBound])
                 chain = chain.next(hashing: hashed)
                 let stored = UnsafeRawBufferPointer(rebasing: bytes[record.chainHashOffset..<(record.chainHashOffset + 32)])
-                guard chain.bytes.elementsEqual(stored) else {
+                guard chain.withUnsafeBytes({ $0.elementsEqual(stored) }) else {
                     report.problem = Problem(offset: record.offset, sequence: record.sequence, reason: "\(RecordProblem.chainMismatch)")
                     return report
                 }

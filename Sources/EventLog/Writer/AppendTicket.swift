@@ -26,6 +26,7 @@ public final class AppendTicket: Sendable {
         self.sequences = sequences
         self.payloads = payloads
         self.mustBeCommittedByCaller = mustBeCommittedByCaller
+        self.encodedSize = payloads.reduce(0) { $0 + RecordLayout.recordSize(payloadSize: $1.count) }
     }
 
     /// The outcome, if the writer has already decided it.
@@ -65,7 +66,5 @@ public final class AppendTicket: Sendable {
     }
 
     /// Bytes the records take in the file.
-    var encodedSize: Int {
-        payloads.reduce(0) { $0 + RecordLayout.recordSize(payloadSize: $1.count) }
-    }
+    let encodedSize: Int
 }
