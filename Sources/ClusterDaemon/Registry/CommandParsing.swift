@@ -9,7 +9,7 @@ enum CommandParsing {
         "LeaveCluster", "LinkPartner", "DefineSurvey", "SubmitResponse", "CloseSurvey",
     ]
 
-    static func command(_ method: String, _ values: [String: JSONValue], prefix: String = "") throws(DomainError) -> Command {
+    static func command<Values: ParameterLookup>(_ method: String, _ values: Values, prefix: String = "") throws(DomainError) -> Command {
         let p = Parameters(values, prefix: prefix)
         switch method {
         case "RegisterCluster":
@@ -147,7 +147,7 @@ enum CommandParsing {
         }
     }
 
-    private static func question(_ p: Parameters) throws(DomainError) -> Question {
+    private static func question(_ p: Parameters<[String: JSONValue]>) throws(DomainError) -> Question {
         let kindText = try p.string("kind")
         guard let kind = QuestionKind(rawValue: kindText) else {
             throw p.invalid("kind", "'\(kindText)' is not one of yes_no, single_choice, multiple_choice, scale, number")

@@ -122,26 +122,74 @@ public final class Registry: Sendable {
         }
         let now = Self.nowMicroseconds()
         let context = DecisionContext(nowMicroseconds: now, peerUID: peerUID, requestID: requestID)
-        let events = commands.count == 1
-            ? try decide(commands[0], state: core.state, context: context)
-            : try decideAll(commands, state: core.state, context: context)
+        // Several commands: decideAll applies each one's events before deciding the next, and
+        // that state is kept (if the log numbers the events as it did) rather than built twice.
+        let events: [Event]
+        var decidedState: RegistryState?
+        var payloads: [[UInt8]]?
+        if commands.count == 1 {
+            events = try decide(commands[0], state: core.state, context: context)
+        } else if commands.count < Self.backgroundEncodingThreshold {
+            (events, decidedState) = try decideAll(commands, applyingTo: core.state, context: context)
+        } else {
+            // A large import: its events are encoded on the other core while the rest are decided.
+            let encoder = BackgroundEncoder()
+            (events, decidedState) = try decideAll(commands, applyingTo: core.state, context: context, handOff: encoder.encode)
+            payloads = encoder.finish()
+        }
         guard !events.isEmpty else {
             return .done(WriteResult(firstSequence: core.state.lastSequence, lastSequence: core.state.lastSequence, eventCount: 0))
         }
         let ticket: AppendTicket
         do {
-            ticket = try log.enqueue(events.map(EventCodec.encode), leading: true, failedBatches: core.knownFailedBatches)
+            ticket = try log.enqueue(payloads ?? events.map(EventCodec.encode), leading: true, failedBatches: core.knownFailedBatches)
         } catch EventLogError.earlierBatchFailed {
             throw EventLogError.earlierBatchFailed
         } catch {
             throw Self.storageError(error)
         }
-        for (offset, event) in events.enumerated() {
-            core.state.apply(event, sequence: ticket.sequences.lowerBound + UInt64(offset), commitTimeMicroseconds: now)
+        if let decidedState, ticket.sequences.lowerBound == core.state.lastSequence + 1 {
+            core.state = decidedState
+        } else {
+            for (offset, event) in events.enumerated() {
+                core.state.apply(event, sequence: ticket.sequences.lowerBound + UInt64(offset), commitTimeMicroseconds: now)
+            }
         }
         core.lastTicket = ticket
         if let requestID { core.inFlightRequests[requestID] = ticket }
         return .appended(ticket, eventCount: events.count)
+    }
+
+    /// Writes of at least this many commands encode their events in the background.
+    static let backgroundEncodingThreshold = 8192
+
+    /// Encodes events handed to it on the global queue, part by part; `finish` waits for all
+    /// and returns the encodings in the order the parts came.
+    private final class BackgroundEncoder: @unchecked Sendable {
+        /// One part's encodings, written by the thread that encodes it, read after `finish` waited.
+        private final class Part: @unchecked Sendable {
+            var payloads: [[UInt8]] = []
+        }
+
+        private let group = DispatchGroup()
+        private var parts: [Part] = []
+
+        /// Called on the deciding thread only.
+        func encode(_ events: [Event]) {
+            let part = Part()
+            parts.append(part)
+            DispatchQueue.global().async(group: group) {
+                part.payloads = events.map(EventCodec.encode)
+            }
+        }
+
+        func finish() -> [[UInt8]] {
+            group.wait()
+            var payloads: [[UInt8]] = []
+            payloads.reserveCapacity(parts.reduce(0) { $0 + $1.payloads.count })
+            for part in parts { payloads += part.payloads }
+            return payloads
+        }
     }
 
     /// Runs `body` on the projection once everything it holds is durable.

@@ -5,7 +5,7 @@ import Varlink
 
 /// Answers the calls of `org.clusterd.Registry`: writes through the `Registry` actor after checking
 /// the caller may write, reads through `RegistryReader`, Watch from the log.
-struct RegistryMethodHandler: VarlinkMethodHandler {
+struct RegistryMethodHandler: VarlinkDirectMethodHandler {
     let registry: Registry
     let log: EventLog
     let authorization: AuthorizationBox
@@ -14,17 +14,42 @@ struct RegistryMethodHandler: VarlinkMethodHandler {
     let logger: Logger
 
     func handle(method: String, parameters: [String: JSONValue], context: VarlinkCallContext) async throws -> [String: JSONValue] {
-        do {
+        try await mappingErrors {
             if method == "GetStatus" { return status().parameters }
             if method == "Watch" { return try await watch(parameters, context: context) }
             if method == "Import" || CommandParsing.writeMethods.contains(method) {
-                return try await write(method, parameters, peer: context.peer)
+                try authorize(context.peer)
+                return try await write(method, try Self.decodeWrite(method, parameters), peer: context.peer)
             }
             if RegistryReader.readMethods.contains(method) {
                 let reader = RegistryReader(log: log, today: Registry.today())
                 return try await registry.read { state in try reader.answer(method, parameters, state: state) }
             }
             throw VarlinkError.methodNotImplemented("\(RegistryInterfaceDefinition.name).\(method)")
+        }
+    }
+
+    let directlyDecodedMethods: Set<String> = ["Import"]
+
+    /// An Import's parameters, read straight from the message (see `ImportDecoding`).
+    func decodeDirect(method: String, parameters cursor: inout JSONCursor) -> (any Sendable)? {
+        method == "Import" ? ImportDecoding.decode(&cursor) : nil
+    }
+
+    func handle(method: String, decoded input: any Sendable, context: VarlinkCallContext) async throws -> [String: JSONValue] {
+        try await mappingErrors {
+            guard let decoded = input as? DecodedWrite else {
+                throw VarlinkError.methodNotImplemented("\(RegistryInterfaceDefinition.name).\(method)")
+            }
+            try authorize(context.peer)
+            return try await write(method, decoded, peer: context.peer)
+        }
+    }
+
+    /// The Varlink errors of the registry's failures.
+    private func mappingErrors(_ body: () async throws -> [String: JSONValue]) async throws -> [String: JSONValue] {
+        do {
+            return try await body()
         } catch let error as DomainError {
             throw ReplyEncoding.error(error)
         } catch let error as RegistryReplay.Failure {
@@ -34,13 +59,18 @@ struct RegistryMethodHandler: VarlinkMethodHandler {
         }
     }
 
-    private func write(_ method: String, _ parameters: [String: JSONValue], peer: VarlinkPeer?) async throws -> [String: JSONValue] {
+    private func authorize(_ peer: VarlinkPeer?) throws {
         if let refusal = authorization.current.refusal(for: peer) {
             throw VarlinkError("\(RegistryInterfaceDefinition.name).PermissionDenied", parameters: ["reason": .string(refusal)])
         }
+    }
+
+    /// A write's parameters, parsed and checked against the interface: the general path, which
+    /// words every refusal (`ImportDecoding` decodes an Import's accepted ones directly).
+    static func decodeWrite(_ method: String, _ parameters: [String: JSONValue]) throws(DomainError) -> DecodedWrite {
         let p = Parameters(parameters)
         let requestID = try p.optionalString("request_id")
-        if let requestID, requestID.isEmpty || requestID.utf8.count > 200 {
+        if let requestID, !DecodedWrite.isValidRequestID(requestID) {
             throw DomainError.invalidArgument(field: "request_id", reason: "must be 1 to 200 bytes")
         }
         let expected = try p.sequence("expected_seq")
@@ -64,7 +94,11 @@ struct RegistryMethodHandler: VarlinkMethodHandler {
             // beside them, need not be removed (which copied the dictionary on every write).
             commands = [try CommandParsing.command(method, parameters)]
         }
-        let result = try await registry.write(commands, requestID: requestID, expectedSequence: expected, peerUID: peer?.uid ?? 0)
+        return DecodedWrite(commands: commands, requestID: requestID, expectedSequence: expected)
+    }
+
+    private func write(_ method: String, _ decoded: DecodedWrite, peer: VarlinkPeer?) async throws -> [String: JSONValue] {
+        let result = try await registry.write(decoded.commands, requestID: decoded.requestID, expectedSequence: decoded.expectedSequence, peerUID: peer?.uid ?? 0)
         if method == "Import" {
             return ["seq": .int(Int64(result.lastSequence)), "first_seq": .int(Int64(result.firstSequence)), "events": .int(Int64(result.eventCount))]
         }

@@ -72,7 +72,7 @@ public struct RegistryReader: Sendable {
     }
 
     /// The projection at `at_seq` or `at_time`, or the current one.
-    private func pointInTime(_ p: Parameters, current: RegistryState) throws -> RegistryState {
+    private func pointInTime(_ p: Parameters<[String: JSONValue]>, current: RegistryState) throws -> RegistryState {
         var target = try p.sequence("at_seq")
         if let timeText = try p.optionalString("at_time") {
             guard target == nil else { throw DomainError.invalidArgument(field: "at_time", reason: "give at_seq or at_time, not both") }
@@ -86,7 +86,7 @@ public struct RegistryReader: Sendable {
         return try RegistryReplay.replay(log, through: target, verifyingChecksums: false)
     }
 
-    private func paging(_ p: Parameters) throws(DomainError) -> (Int, Int) {
+    private func paging(_ p: Parameters<[String: JSONValue]>) throws(DomainError) -> (Int, Int) {
         let offset = try p.optionalInteger("offset") ?? 0
         let limit = try p.optionalInteger("limit") ?? 100
         guard offset >= 0 else { throw .invalidArgument(field: "offset", reason: "must not be negative") }
@@ -94,7 +94,7 @@ public struct RegistryReader: Sendable {
         return (Int(offset), Int(limit))
     }
 
-    private func history(_ p: Parameters, state: RegistryState) throws -> [JSONValue] {
+    private func history(_ p: Parameters<[String: JSONValue]>, state: RegistryState) throws -> [JSONValue] {
         let sequences: [UInt64]
         switch (p.has("siren"), p.has("cluster")) {
         case (true, false):
