@@ -263,3 +263,54 @@ struct TestRandom: RandomNumberGenerator {
         Int(next() % UInt64(bound))
     }
 }
+
+extension ImportDecodingTests {
+    /// A single write read straight from its bytes means what the general path makes of it.
+    @Test func singleWritesAreDecodedDirectlyOnlyWhenTheGeneralPathAgrees() throws {
+        var generator = TestRandom(seed: 42)
+        let sample = Array(Self.demo[0..<30]) + Array(Self.demo[20_060..<20_090]) + Array(Self.demo.suffix(30))
+        var directCount = 0
+        var refusedCount = 0
+        for round in 0..<1500 {
+            let command = sample[generator.below(sample.count)]
+            var call: JSONValue = {
+                let (method, values) = CommandEncoding.call(command)
+                return ["method": .string(method), "parameters": .object(values)]
+            }()
+            let harmless = round % 3 == 0
+            if !harmless {
+                call = damage(call, &generator)
+            }
+            guard case .string(let method)? = call["method"], case .object(var parameters)? = call["parameters"] else { continue }
+            if !harmless && generator.below(6) == 0 {
+                parameters.merge(damageTop(&generator)) { _, new in new }
+            } else if generator.below(4) == 0 {
+                parameters["request_id"] = .string("single-\(round)")
+            }
+            var render = Render(generator: &generator, shuffleKeys: true, whitespace: generator.below(2) == 0, duplicateKey: !harmless && generator.below(10) == 0)
+            let text = render.text(.object(parameters))
+            let fast = text.withUnsafeBufferPointer { buffer -> DecodedWrite? in
+                var cursor = JSONCursor(bytes: buffer)
+                let decoded = RegistryMethodHandler.decodeDirectly(method, &cursor)
+                return cursor.isAtEnd() ? decoded : nil
+            }
+            let slow: DecodedWrite? = {
+                guard let object = (try? JSONParser.parse(text))?.objectValue,
+                    RegistryInterfaceDefinition.interface.methods[method] != nil,
+                    (try? RegistryInterfaceDefinition.interface.validateInput(of: method, object)) != nil
+                else { return nil }
+                return try? RegistryMethodHandler.decodeWrite(method, object)
+            }()
+            // Inputs with lists or nested objects are left to the general path (no flat check).
+            let flat = !["RegisterCluster", "UpdateCluster", "DefineSurvey", "SubmitResponse"].contains(method)
+            if harmless && flat { #expect(fast != nil, "\(method): \(String(decoding: text, as: UTF8.self))") }
+            if let fast {
+                directCount += 1
+                #expect(fast == slow, "\(method): \(String(decoding: text, as: UTF8.self))")
+            } else {
+                refusedCount += 1
+            }
+        }
+        #expect(directCount > 300 && refusedCount > 300)
+    }
+}

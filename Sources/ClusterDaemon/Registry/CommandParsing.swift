@@ -9,7 +9,7 @@ enum CommandParsing {
         "LeaveCluster", "LinkPartner", "DefineSurvey", "SubmitResponse", "CloseSurvey",
     ]
 
-    static func command<Values: ParameterLookup>(_ method: String, _ values: Values, prefix: String = "") throws(DomainError) -> Command {
+    static func command<Values: JSONObjectLookup>(_ method: String, _ values: Values, prefix: String = "") throws(DomainError) -> Command {
         let p = Parameters(values, prefix: prefix)
         switch method {
         case "RegisterCluster":

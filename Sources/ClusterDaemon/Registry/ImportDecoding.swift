@@ -19,7 +19,7 @@ struct DecodedWrite: Sendable, Hashable {
 /// The general path parses the message into a `JSONValue` tree, checks it against the interface,
 /// then reads the commands out of it: for the demo network's 40,581 commands (5 MiB) that took
 /// ~140 ms, half of it allocating and freeing the tree. Here each command's parameters are read
-/// into a `MemberList` (reused from one command to the next) and parsed by the same
+/// into a `JSONMembers` list (reused from one command to the next) and parsed by the same
 /// `CommandParsing` code as on the general path; a large list is read by two threads, one from
 /// each end (see `decodeCommands`).
 ///
@@ -42,7 +42,7 @@ enum ImportDecoding {
     private static func decodeParameters(_ cursor: inout JSONCursor) throws -> DecodedWrite? {
         guard try cursor.beginObject() else { return nil }
         var commands: [Command]?
-        var options = MemberList()
+        var options = JSONMembers()
         var first = true
         while let key = try cursor.nextKey(first: first) {
             first = false
@@ -134,7 +134,7 @@ enum ImportDecoding {
     /// Reads commands up to the end of the list, or until a command ends exactly at `stopAt`.
     private static func decodeRun(_ cursor: inout JSONCursor, first: Bool, stopAt: Int?) throws -> (commands: [Command], stoppedAtCut: Bool)? {
         var commands: [Command] = []
-        var parameters = MemberList()
+        var parameters = JSONMembers()
         var first = first
         while try cursor.nextElement(first: first) {
             first = false
@@ -146,7 +146,7 @@ enum ImportDecoding {
     }
 
     /// One ImportCommand: (method: string, parameters: object), nothing else.
-    private static func decodeCommand(_ cursor: inout JSONCursor, parameters: inout MemberList) throws -> Command? {
+    private static func decodeCommand(_ cursor: inout JSONCursor, parameters: inout JSONMembers) throws -> Command? {
         guard try cursor.beginObject() else { return nil }
         var method: String?
         var sawParameters = false
@@ -158,7 +158,7 @@ enum ImportDecoding {
                 guard method == nil, case .string(let name) = try cursor.readValue() else { return nil }
                 method = name
             case "parameters":
-                guard !sawParameters, try readMembers(&cursor, into: &parameters) else { return nil }
+                guard !sawParameters, try cursor.readMembers(into: &parameters) else { return nil }
                 sawParameters = true
             default:
                 return nil
@@ -167,18 +167,5 @@ enum ImportDecoding {
         guard let method, sawParameters else { return nil }
         guard parameters["request_id"] == nil, parameters["expected_seq"] == nil else { return nil }
         return try CommandParsing.command(method, parameters)
-    }
-
-    /// Reads one object's members into `members`; false when the value is not an object or
-    /// repeats a key.
-    private static func readMembers(_ cursor: inout JSONCursor, into members: inout MemberList) throws -> Bool {
-        members.removeAll()
-        guard try cursor.beginObject() else { return false }
-        var first = true
-        while let key = try cursor.nextKey(first: first) {
-            first = false
-            guard members.add(key, try cursor.readValue()) else { return false }
-        }
-        return true
     }
 }

@@ -1,45 +1,10 @@
 import ClusterModel
 import Varlink
 
-/// Where `Parameters` finds a call's values by name.
-protocol ParameterLookup {
-    subscript(_ field: String) -> JSONValue? { get }
-}
-
-/// A parsed JSON object.
-extension Dictionary: ParameterLookup where Key == String, Value == JSONValue {}
-
-/// The members of one JSON object in the order read, for the direct decoding of an Import
-/// (`ImportDecoding`): a few members, looked up a few times, cost less in a list than hashed
-/// into a dictionary that is built only to be thrown away.
-struct MemberList: ParameterLookup {
-    private(set) var members: [(key: String, value: JSONValue)] = []
-
-    subscript(_ field: String) -> JSONValue? {
-        // Lengths first: most keys differ in length, and comparing those is all it takes.
-        let length = field.utf8.count
-        for member in members where member.key.utf8.count == length && member.key == field { return member.value }
-        return nil
-    }
-
-    /// Adds a member; false when the object already has one of that name (JSON as clusterd
-    /// reads it refuses duplicate keys).
-    mutating func add(_ key: String, _ value: JSONValue) -> Bool {
-        for member in members where member.key == key { return false }
-        members.append((key, value))
-        return true
-    }
-
-    /// Empties the list, keeping its storage for the next object.
-    mutating func removeAll() {
-        members.removeAll(keepingCapacity: true)
-    }
-}
-
 /// Typed access to call parameters, each failure an `InvalidArgument` naming the field.
 ///
 /// The Varlink layer has already checked JSON types against the interface; this checks values.
-struct Parameters<Values: ParameterLookup> {
+struct Parameters<Values: JSONObjectLookup> {
     let values: Values
     /// Prefix for field names in errors (`commands[3].` inside an import).
     let prefix: String

@@ -29,11 +29,23 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
         }
     }
 
-    let directlyDecodedMethods: Set<String> = ["Import"]
+    let directlyDecodedMethods: Set<String> = CommandParsing.writeMethods.union(["Import"])
 
-    /// An Import's parameters, read straight from the message (see `ImportDecoding`).
     func decodeDirect(method: String, parameters cursor: inout JSONCursor) -> (any Sendable)? {
-        method == "Import" ? ImportDecoding.decode(&cursor) : nil
+        Self.decodeDirectly(method, &cursor)
+    }
+
+    /// A write's parameters read straight from the message: an Import's by `ImportDecoding`,
+    /// a single write's into a `JSONMembers` list that the interface's flat check accepts, then
+    /// decoded as on the general path. Nil sends the call the general way (see
+    /// `VarlinkDirectMethodHandler`).
+    static func decodeDirectly(_ method: String, _ cursor: inout JSONCursor) -> DecodedWrite? {
+        if method == "Import" { return ImportDecoding.decode(&cursor) }
+        var members = JSONMembers()
+        guard CommandParsing.writeMethods.contains(method), (try? cursor.readMembers(into: &members)) == true,
+            RegistryInterfaceDefinition.interface.acceptsInput(of: method, members)
+        else { return nil }
+        return try? decodeWrite(method, members)
     }
 
     func handle(method: String, decoded input: any Sendable, context: VarlinkCallContext) async throws -> [String: JSONValue] {
@@ -67,7 +79,7 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
 
     /// A write's parameters, parsed and checked against the interface: the general path, which
     /// words every refusal (`ImportDecoding` decodes an Import's accepted ones directly).
-    static func decodeWrite(_ method: String, _ parameters: [String: JSONValue]) throws(DomainError) -> DecodedWrite {
+    static func decodeWrite<Values: JSONObjectLookup>(_ method: String, _ parameters: Values) throws(DomainError) -> DecodedWrite {
         let p = Parameters(parameters)
         let requestID = try p.optionalString("request_id")
         if let requestID, !DecodedWrite.isValidRequestID(requestID) {

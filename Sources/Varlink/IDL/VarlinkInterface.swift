@@ -38,6 +38,13 @@ public struct VarlinkInterface: Sendable {
         }
     }
 
+    /// Whether `parameters` certainly match the input of `method`: true only for a method whose
+    /// input is flat (see `FlatInputCheck`) and parameters it accepts. False says nothing more:
+    /// `validateInput` then decides, and words the error.
+    public func acceptsInput(of method: String, _ parameters: some JSONObjectLookup) -> Bool {
+        flatInputs[method]?.accepts(parameters) ?? false
+    }
+
     /// Checks reply `parameters` against the output of `method`; returns the first mismatch.
     public func outputMismatch(of method: String, _ parameters: [String: JSONValue]) -> VarlinkTypeMismatch? {
         guard let signature = methods[method] else {
@@ -93,7 +100,7 @@ struct FlatInputCheck: Sendable {
 
     /// Whether `object` has exactly these fields (absent or null only where optional), each of
     /// its kind. Same verdict as `VarlinkTypeChecker`, which the tests hold it to.
-    func accepts(_ object: [String: JSONValue]) -> Bool {
+    func accepts(_ object: some JSONObjectLookup) -> Bool {
         var present = 0
         for index in fields.indices {
             guard let value = object[fields[index].name] else {

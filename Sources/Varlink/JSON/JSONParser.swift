@@ -383,6 +383,19 @@ public struct JSONCursor {
         return true
     }
 
+    /// Reads an object whole into `members` (emptied first); false when the next value is not an
+    /// object or repeats a key.
+    public mutating func readMembers(into members: inout JSONMembers) throws(JSONParseError) -> Bool {
+        members.removeAll()
+        guard try beginObject() else { return false }
+        var first = true
+        while let key = try nextKey(first: first) {
+            first = false
+            guard members.add(key, try readValue()) else { return false }
+        }
+        return true
+    }
+
     /// Reads the next value whole.
     public mutating func readValue() throws(JSONParseError) -> JSONValue {
         parser.skipWhitespace()
