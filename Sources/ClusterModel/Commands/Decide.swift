@@ -15,7 +15,8 @@ public struct DecisionContext: Sendable, Hashable {
 /// Checks `command` against every rule of the registry and returns the events it causes, or
 /// throws the first rule it breaks. Pure: the state is not changed.
 public func decide(_ command: Command, state: RegistryState, context: DecisionContext) throws(DomainError) -> [Event] {
-    let kinds = try decideKinds(command, state: state)
+    var kinds: [EventKind] = []
+    try decideKinds(command, state: state, into: &kinds)
     // The request id rides on the last event only: it is what a retry must find, and the log
     // need not repeat it on every event of a large import.
     return kinds.enumerated().map { index, kind in
@@ -51,10 +52,11 @@ public func decideAll(
     var withoutRequest = context
     withoutRequest.requestID = nil
     var handedOff = 0
+    var kinds: [EventKind] = []
     for (index, command) in commands.enumerated() {
-        let kinds: [EventKind]
+        kinds.removeAll(keepingCapacity: true)
         do {
-            kinds = try decideKinds(command, state: working)
+            try decideKinds(command, state: working, into: &kinds)
         } catch {
             throw error.prefixingField(with: "commands[\(index)].")
         }
@@ -79,11 +81,13 @@ public func decideAll(
     return (events, working)
 }
 
-private func decideKinds(_ command: Command, state: RegistryState) throws(DomainError) -> [EventKind] {
+/// Appends the events `command` causes to `kinds` (one reused buffer for a whole import, not an
+/// array per command), or throws the first rule it breaks, appending nothing.
+private func decideKinds(_ command: Command, state: RegistryState, into kinds: inout [EventKind]) throws(DomainError) {
     switch command {
     case .registerCluster(let record):
-        guard state.clusters[record.id] == nil else { throw .alreadyExists(kind: "cluster", id: record.id.text) }
-        return [.clusterRegistered(record)]
+        guard state.clusters.index(forKey: record.id) == nil else { throw .alreadyExists(kind: "cluster", id: record.id.text) }
+        kinds.append(.clusterRegistered(record))
 
     case .updateCluster(let patch):
         guard let cluster = state.clusters[patch.id] else { throw .unknownCluster(patch.id.text) }
@@ -94,7 +98,7 @@ private func decideKinds(_ command: Command, state: RegistryState) throws(Domain
         if let section = patch.nafSection { record.nafSection = section }
         if let founded = patch.founded { record.founded = founded }
         try RecordValidation.checkTerritory(regions: record.regions, departments: record.departments)
-        return [.clusterUpdated(record)]
+        kinds.append(.clusterUpdated(record))
 
     case .dissolveCluster(let id, let date):
         guard let cluster = state.clusters[id] else { throw .unknownCluster(id.text) }
@@ -104,19 +108,19 @@ private func decideKinds(_ command: Command, state: RegistryState) throws(Domain
         if let founded = cluster.record.founded, date < founded {
             throw .invalidArgument(field: "date", reason: "\(date) is before the cluster was founded (\(founded))")
         }
-        var kinds: [EventKind] = [.clusterDissolved(cluster: id, date: date)]
+        var dissolution: [EventKind] = [.clusterDissolved(cluster: id, date: date)]
         for siren in cluster.members.keys.sorted() {
             guard let open = cluster.members[siren]?.last(where: { $0.end == nil }) else { continue }
             guard open.start < date else {
                 throw .invalidArgument(field: "date", reason: "company \(siren) joined on \(open.start), not before \(date)")
             }
-            kinds.append(.membershipEnded(cluster: id, siren: siren, date: date, reason: "cluster dissolved"))
+            dissolution.append(.membershipEnded(cluster: id, siren: siren, date: date, reason: "cluster dissolved"))
         }
-        return kinds
+        kinds.append(contentsOf: dissolution)
 
     case .registerCompany(let record):
         guard state.companies.index(forKey: record.siren) == nil else { throw .alreadyExists(kind: "company", id: record.siren.description) }
-        return [.companyRegistered(record)]
+        kinds.append(.companyRegistered(record))
 
     case .updateCompany(let patch):
         guard let company = state.companies[patch.siren] else { throw .unknownCompany(patch.siren.description) }
@@ -127,7 +131,7 @@ private func decideKinds(_ command: Command, state: RegistryState) throws(Domain
         if let employees = patch.employees { record.employees = employees }
         if let turnover = patch.turnoverEUR { record.turnoverEUR = turnover }
         if let declared = patch.declaredCategory { record.declaredCategory = declared }
-        return [.companyUpdated(record)]
+        kinds.append(.companyUpdated(record))
 
     case .joinCluster(let clusterID, let siren, let date):
         guard let cluster = state.clusters[clusterID] else { throw .unknownCluster(clusterID.text) }
@@ -141,7 +145,7 @@ private func decideKinds(_ command: Command, state: RegistryState) throws(Domain
         if let overlapping = cluster.members[siren]?.first(where: { $0.overlapsOpenPeriod(from: date) }) {
             throw .alreadyMember(cluster: clusterID.text, siren: siren.description, since: overlapping.start)
         }
-        return [.membershipStarted(cluster: clusterID, siren: siren, date: date)]
+        kinds.append(.membershipStarted(cluster: clusterID, siren: siren, date: date))
 
     case .leaveCluster(let clusterID, let siren, let date, let reason):
         guard let cluster = state.clusters[clusterID] else { throw .unknownCluster(clusterID.text) }
@@ -152,14 +156,14 @@ private func decideKinds(_ command: Command, state: RegistryState) throws(Domain
         guard open.start < date else {
             throw .invalidArgument(field: "date", reason: "must be after the membership began (\(open.start))")
         }
-        return [.membershipEnded(cluster: clusterID, siren: siren, date: date, reason: reason)]
+        kinds.append(.membershipEnded(cluster: clusterID, siren: siren, date: date, reason: reason))
 
     case .linkPartner(let clusterID, let partner):
         guard let cluster = state.clusters[clusterID] else { throw .unknownCluster(clusterID.text) }
         guard !cluster.partners.contains(where: { $0.id == partner.id }) else {
             throw .alreadyExists(kind: "partner", id: "\(clusterID)/\(partner.id)")
         }
-        return [.partnerLinked(cluster: clusterID, partner: partner)]
+        kinds.append(.partnerLinked(cluster: clusterID, partner: partner))
 
     case .defineSurvey(let definition):
         guard state.surveys.index(forKey: definition.id) == nil else { throw .alreadyExists(kind: "survey", id: definition.id.text) }
@@ -167,7 +171,7 @@ private func decideKinds(_ command: Command, state: RegistryState) throws(Domain
             throw .invalidArgument(field: "closes_at", reason: "\(definition.closesAt) is not after opens_at \(definition.opensAt)")
         }
         try RecordValidation.checkQuestions(definition.questions)
-        return [.surveyDefined(definition)]
+        kinds.append(.surveyDefined(definition))
 
     case .submitResponse(let surveyID, let siren, let submittedAt, let input):
         guard let survey = state.surveys[surveyID] else { throw .unknownSurvey(surveyID.text) }
@@ -184,12 +188,12 @@ private func decideKinds(_ command: Command, state: RegistryState) throws(Domain
         }
         guard survey.responses[siren] == nil else { throw .duplicateResponse(survey: surveyID.text, siren: siren.description) }
         let answers = try AnswerValidation.check(input, against: window.questions)
-        return [.responseSubmitted(survey: surveyID, siren: siren, submittedAt: submittedAt, answers: answers)]
+        kinds.append(.responseSubmitted(survey: surveyID, siren: siren, submittedAt: submittedAt, answers: answers))
 
     case .closeSurvey(let id):
         guard let survey = state.surveys[id] else { throw .unknownSurvey(id.text) }
         guard survey.closedAtMicroseconds == nil else { throw .surveyNotOpen(survey: id.text, reason: "it is already closed") }
-        return [.surveyClosed(survey: id)]
+        kinds.append(.surveyClosed(survey: id))
     }
 }
 
