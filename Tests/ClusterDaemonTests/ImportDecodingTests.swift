@@ -69,7 +69,7 @@ struct ImportDecodingTests {
             text[index] == UInt8(ascii: ",") && text[(index + 1)...].starts(with: Array(#"{"method":"#.utf8))
         }
         #expect(boundaries.count == commands.count - 1)
-        var generator = TestRandom(seed: 11)
+        var generator = SplitMix64(seed: 11)
         var splitAtLeastOnce = false
         for _ in 0..<300 {
             let count = 1 + generator.below(7)
@@ -107,7 +107,7 @@ struct ImportDecodingTests {
     /// accepts as the same commands; the undamaged import and harmless changes (key order,
     /// whitespace, null for an optional field) are accepted directly.
     @Test func damagedImportsAreDecodedDirectlyOnlyWhenTheGeneralPathAgrees() throws {
-        var generator = TestRandom(seed: 20261127)
+        var generator = SplitMix64(seed: 20261127)
         let sample = Array(Self.demo[0..<40]) + Array(Self.demo[20_060..<20_080]) + Array(Self.demo.suffix(20))
         var directCount = 0
         var refusedCount = 0
@@ -139,7 +139,7 @@ struct ImportDecodingTests {
         #expect(directCount > 200 && refusedCount > 100)
     }
 
-    func damage(_ command: JSONValue, _ generator: inout TestRandom) -> JSONValue {
+    func damage(_ command: JSONValue, _ generator: inout SplitMix64) -> JSONValue {
         guard case .object(var object) = command, case .object(var parameters)? = object["parameters"] else { return command }
         let keys = parameters.keys.sorted()
         let key = keys.isEmpty ? "siren" : keys[generator.below(keys.count)]
@@ -169,7 +169,7 @@ struct ImportDecodingTests {
         return .object(object)
     }
 
-    func damageTop(_ generator: inout TestRandom) -> [String: JSONValue] {
+    func damageTop(_ generator: inout SplitMix64) -> [String: JSONValue] {
         switch generator.below(6) {
         case 0: return ["request_id": ""]
         case 1: return ["request_id": .string(String(repeating: "r", count: 201))]
@@ -187,10 +187,10 @@ struct Render {
     var shuffleKeys: Bool
     var whitespace: Bool
     var duplicateKey: Bool
-    private var random: TestRandom
+    private var random: SplitMix64
 
-    init(generator: inout TestRandom, shuffleKeys: Bool, whitespace: Bool, duplicateKey: Bool) {
-        self.random = TestRandom(seed: generator.next())
+    init(generator: inout SplitMix64, shuffleKeys: Bool, whitespace: Bool, duplicateKey: Bool) {
+        self.random = SplitMix64(seed: generator.next())
         self.shuffleKeys = shuffleKeys
         self.whitespace = whitespace
         self.duplicateKey = duplicateKey
@@ -243,31 +243,10 @@ struct Render {
     }
 }
 
-/// SplitMix64, for tests that need a reproducible stream of choices.
-struct TestRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func below(_ bound: Int) -> Int {
-        Int(next() % UInt64(bound))
-    }
-}
-
 extension ImportDecodingTests {
     /// A single write read straight from its bytes means what the general path makes of it.
     @Test func singleWritesAreDecodedDirectlyOnlyWhenTheGeneralPathAgrees() throws {
-        var generator = TestRandom(seed: 42)
+        var generator = SplitMix64(seed: 42)
         let sample = Array(Self.demo[0..<30]) + Array(Self.demo[20_060..<20_090]) + Array(Self.demo.suffix(30))
         var directCount = 0
         var refusedCount = 0

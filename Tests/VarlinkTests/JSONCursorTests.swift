@@ -50,7 +50,7 @@ struct JSONCursorTests {
     }
 
     @Test func agreesWithTheParserOnRandomText() {
-        var random = CursorTestRandom(seed: 5)
+        var random = SplitMix64(seed: 5)
         let pieces = ["{", "}", "[", "]", ",", ":", " ", "\"k\"", "\"v\"", "1", "-0.5", "true", "null", "\"\\u00e9\"", "\"a\\\"b\""]
         var agreed = 0
         for _ in 0..<5000 {
@@ -161,21 +161,5 @@ struct VarlinkDirectCallTests {
     ])
     func anythingElseTakesTheGeneralPath(text: String) {
         #expect(direct(text) == nil)
-    }
-}
-
-struct CursorTestRandom {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func below(_ bound: Int) -> Int {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Int((z ^ (z >> 31)) % UInt64(bound))
     }
 }

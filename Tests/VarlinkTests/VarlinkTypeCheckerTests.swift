@@ -130,4 +130,5 @@ struct SplitMix64 {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }

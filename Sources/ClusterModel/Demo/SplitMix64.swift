@@ -17,7 +17,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
 extension SplitMix64 {
     /// A number from 0 to `bound` - 1.
-    mutating func below(_ bound: Int) -> Int {
+    public mutating func below(_ bound: Int) -> Int {
         Int(next(upperBound: UInt64(bound)))
     }
 }
