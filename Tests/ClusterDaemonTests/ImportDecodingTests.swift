@@ -103,6 +103,15 @@ struct ImportDecodingTests {
         #expect(direct(text, cuts: [inside - 3, inside, inside + 9])?.commands == expected.commands)
     }
 
+    /// Keys a dictionary holds as one (canonically equivalent) are a repeated key on both paths
+    /// (found in review: the list compared their byte lengths first).
+    @Test func canonicallyEquivalentKeysAreARepeatedKey() {
+        let command = #"{"method":"JoinCluster","parameters":{"cluster":"glass-valley","siren":"732829320","date":"2026-01-01","\u00e9":1,"e\u0301":2}}"#
+        let text = Array(#"{"commands":[\#(command)]}"#.utf8)
+        #expect(general(text) == nil)
+        #expect(direct(text) == nil)
+    }
+
     /// Random damage to a valid import: whatever the direct path accepts, the general path
     /// accepts as the same commands; the undamaged import and harmless changes (key order,
     /// whitespace, null for an optional field) are accepted directly.

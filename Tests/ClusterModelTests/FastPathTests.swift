@@ -81,7 +81,7 @@ struct FastPathTests {
             }
         }
         var generator = SplitMix64(seed: 3)
-        let alphabet = ["0", "1", "2", "5", "6", ".", "Z", "z", "B", " ", "É", "A"]
+        let alphabet = ["0", "1", "2", "5", "6", ".", "Z", "z", "B", " ", "É", "A", "\u{0}"]
         for _ in 0..<20_000 {
             let text = Self.random(alphabet, &generator, maximumLength: 7)
             #expect((try? NAFCode(text)) == Self.naf(text), "\(text.debugDescription)")
@@ -94,8 +94,11 @@ struct FastPathTests {
                 #expect((try? Department(variant)) == department, "\(variant)")
             }
         }
+        // A leading NUL once packed like the code after it (found in review).
+        #expect((try? Department("\u{0}69")) == nil)
+        #expect((try? Department("\u{0}\u{0}1")) == nil)
         var generator = SplitMix64(seed: 4)
-        let alphabet = ["0", "1", "2", "7", "9", "A", "a", "B", " ", "ß"]
+        let alphabet = ["0", "1", "2", "7", "9", "A", "a", "B", " ", "ß", "\u{0}", "6"]
         for _ in 0..<20_000 {
             let text = Self.random(alphabet, &generator, maximumLength: 4)
             #expect((try? Department(text)) == Self.department(text), "\(text.debugDescription)")

@@ -78,6 +78,25 @@ struct JSONCursorTests {
         }
     }
 
+    /// Members read into a list follow the parser: canonically equivalent keys are one key
+    /// (found in review), and a list takes at most `JSONMembers.maximumCount` of them.
+    @Test func readsMembersAsTheParserReadsKeys() {
+        func members(_ text: String) -> JSONMembers? {
+            Array(text.utf8).withUnsafeBufferPointer { buffer in
+                var cursor = JSONCursor(bytes: buffer)
+                var members = JSONMembers()
+                return (try? cursor.readMembers(into: &members)) == true ? members : nil
+            }
+        }
+        let equivalent = #"{"\u00e9":1,"e\u0301":2}"#
+        #expect((try? JSONParser.parse(equivalent)) == nil)
+        #expect(members(equivalent) == nil)
+        #expect(members(#"{"a":1,"b":{"c":2}}"#)?["b"] == ["c": 2])
+        let many = (0..<JSONMembers.maximumCount).map { #""k\#($0)":0"# }
+        #expect(members("{" + many.joined(separator: ",") + "}")?.count == JSONMembers.maximumCount)
+        #expect(members("{" + (many + [#""last":0"#]).joined(separator: ",") + "}") == nil)
+    }
+
     @Test func startsAnywhereInTheText() throws {
         let text = Array(#"[{"a":1},{"b":[2,3]}]"#.utf8)
         let value = text.withUnsafeBufferPointer { buffer in

@@ -51,7 +51,11 @@ enum FastLookup {
     static func department(_ bytes: UnsafeRawBufferPointer) -> Department? {
         guard (1...3).contains(bytes.count) else { return nil }
         var packed: UInt32 = 0
-        for byte in bytes { packed = packed << 8 | UInt32(byte) }
+        for byte in bytes {
+            // Digits and capitals only: a leading NUL would pack like a shorter code ("\0" "69").
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) else { return nil }
+            packed = packed << 8 | UInt32(byte)
+        }
         return departmentByPacked[packed].map { Department(index: $0) }
     }
 

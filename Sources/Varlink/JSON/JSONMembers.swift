@@ -12,6 +12,10 @@ extension Dictionary: JSONObjectLookup where Key == String, Value == JSONValue {
 /// parameters, looked up a few times each, a list costs less than a dictionary built only to be
 /// thrown away; reused from one object to the next, it allocates nothing.
 public struct JSONMembers: JSONObjectLookup, Sendable {
+    /// More members than this are refused by `add`: each addition looks at every member before
+    /// it, and a dictionary (the general path) is the tool for large objects.
+    public static let maximumCount = 64
+
     public private(set) var members: [(key: String, value: JSONValue)] = []
 
     public init() {}
@@ -19,16 +23,16 @@ public struct JSONMembers: JSONObjectLookup, Sendable {
     public var count: Int { members.count }
 
     public subscript(_ key: String) -> JSONValue? {
-        // Lengths first: most keys differ in length, and comparing those is all it takes.
-        let length = key.utf8.count
-        for member in members where member.key.utf8.count == length && member.key == key { return member.value }
+        // String equality, as a dictionary's: canonically equivalent keys ("\u{e9}" and
+        // "e\u{301}") are the same key.
+        for member in members where member.key == key { return member.value }
         return nil
     }
 
     /// Adds a member; false when the object already has one of that name (JSON as read here
-    /// refuses repeated keys).
+    /// refuses repeated keys, as `JSONParser` does) or already holds `maximumCount` members.
     public mutating func add(_ key: String, _ value: JSONValue) -> Bool {
-        if self[key] != nil { return false }
+        guard members.count < Self.maximumCount, self[key] == nil else { return false }
         members.append((key, value))
         return true
     }

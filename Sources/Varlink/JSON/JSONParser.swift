@@ -384,7 +384,8 @@ public struct JSONCursor {
     }
 
     /// Reads an object whole into `members` (emptied first); false when the next value is not an
-    /// object or repeats a key.
+    /// object, repeats a key, or has more members than `JSONMembers.maximumCount` (the caller
+    /// then leaves it to the general path).
     public mutating func readMembers(into members: inout JSONMembers) throws(JSONParseError) -> Bool {
         members.removeAll()
         guard try beginObject() else { return false }
