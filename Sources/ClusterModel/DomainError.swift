@@ -12,6 +12,9 @@ public enum DomainError: Error, Sendable, Hashable, CustomStringConvertible {
     case duplicateResponse(survey: String, siren: String)
     case invalidAnswer(question: String, reason: String)
     case concurrencyConflict(expected: UInt64, actual: UInt64)
+    /// The error of one command of an import, with the command's position in the list: the
+    /// error keeps its name and parameters, and gains `command`.
+    indirect case inCommand(index: Int, DomainError)
 
     /// The error's member name in `org.clusterd.Registry`.
     public var name: String {
@@ -27,6 +30,7 @@ public enum DomainError: Error, Sendable, Hashable, CustomStringConvertible {
         case .duplicateResponse: return "DuplicateResponse"
         case .invalidAnswer: return "InvalidAnswer"
         case .concurrencyConflict: return "ConcurrencyConflict"
+        case .inCommand(_, let error): return error.name
         }
     }
 
@@ -46,6 +50,7 @@ public enum DomainError: Error, Sendable, Hashable, CustomStringConvertible {
         case .duplicateResponse(let survey, let siren): return ["survey": .string(survey), "siren": .string(siren)]
         case .invalidAnswer(let question, let reason): return ["question": .string(question), "reason": .string(reason)]
         case .concurrencyConflict(let expected, let actual): return ["expected": .int(Int64(expected)), "actual": .int(Int64(actual))]
+        case .inCommand(let index, let error): return error.parameters.merging(["command": .int(Int64(index))]) { _, position in position }
         }
     }
 
@@ -56,7 +61,31 @@ public enum DomainError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// Prefixes the field of an `invalidArgument` (e.g. `commands[3].` for a command of an import).
     public func prefixingField(with prefix: String) -> DomainError {
-        if case .invalidArgument(let field, let reason) = self { return .invalidArgument(field: prefix + field, reason: reason) }
+        switch self {
+        case .invalidArgument(let field, let reason): return .invalidArgument(field: prefix + field, reason: reason)
+        case .inCommand(let index, let error): return .inCommand(index: index, error.prefixingField(with: prefix))
+        default: return self
+        }
+    }
+
+    /// This error as the error of command `index` of an import (`inCommand`), once: an error
+    /// that already names its command keeps it, and a `concurrencyConflict` is the whole call's.
+    public func inCommand(_ index: Int) -> DomainError {
+        switch self {
+        case .inCommand, .concurrencyConflict: return self
+        default: return .inCommand(index: index, self)
+        }
+    }
+
+    /// The position of the import's command this error is about, if it is about one.
+    public var command: Int? {
+        if case .inCommand(let index, _) = self { return index }
+        return nil
+    }
+
+    /// The error without the command's position.
+    public var withoutCommand: DomainError {
+        if case .inCommand(_, let error) = self { return error.withoutCommand }
         return self
     }
 }

@@ -55,7 +55,22 @@ struct Import: AsyncParsableCommand {
         if Progress.isTerminal { Terminal.printError("sending \(rows.count) commands…") }
         let reply: [String: JSONValue]
         do {
-            reply = try await connection.with { try await $0.call("Import", write.adding(to: ["commands": .array(commands)])) }
+            reply = try await connection.with { client in
+                do {
+                    return try await client.call("Import", write.adding(to: ["commands": .array(commands)]))
+                } catch let error as VarlinkError {
+                    // The daemon names the refused command by its position; the user knows it by
+                    // its line.
+                    guard let position = error.parameters["command"]?.intValue, let index = Int(exactly: position), rows.indices.contains(index) else {
+                        throw error
+                    }
+                    var rest = error
+                    rest.parameters["command"] = nil
+                    Terminal.printError("\(file):\(rows[index].line): \(DaemonConnection.describe(rest))")
+                    Terminal.printError("nothing was written: the daemon decides the rows in order and stops at the first it refuses")
+                    throw ExitCode(1)
+                }
+            }
         }
         if write.json { return Terminal.printJSON(reply) }
         print("imported \(rows.count) commands as \(reply.cell("events")) events, seq \(reply.cell("first_seq")) to \(reply.cell("seq"))")

@@ -77,8 +77,28 @@ struct ClusterctlRegistryTests {
             {"method": "RegisterCompany", "parameters": {"siren": "732829320", "name": "ACME", "naf": "25.62B", "department": "31", "employees": 42}}
             {"method": "JoinCluster", "parameters": {"cluster": "aero", "siren": "732829320", "date": "2020-01-01"}}
             """.write(toFile: lines, atomically: true, encoding: .utf8)
+        // Rows that only the daemon can refuse (the cluster and the membership are its state)
+        // are named by their line too; the blank line counts.
+        let refused = directory.file("refused.jsonl")
+        try """
+            {"method": "RegisterCluster", "parameters": {"id": "aero", "name": "Aero", "regions": ["76"], "departments": ["31"]}}
+
+            {"method": "RegisterCompany", "parameters": {"siren": "732829320", "name": "ACME", "naf": "25.62B", "department": "31", "employees": 42}}
+            {"method": "JoinCluster", "parameters": {"cluster": "nope", "siren": "732829320", "date": "2020-01-01"}}
+            """.write(toFile: refused, atomically: true, encoding: .utf8)
+        let unknown = try await clusterctl(["--socket", daemon.socketPath, "import", refused])
+        #expect(unknown.status == 1)
+        #expect(unknown.standardError.contains("refused.jsonl:4: UnknownCluster: cluster=nope\n"), "\(unknown.standardError)")
+        #expect(unknown.standardError.contains("nothing was written"))
+        #expect(try await client.call("org.clusterd.Registry.GetStatus")["last_seq"] == 0)
+
         let imported = try await clusterctl(["--socket", daemon.socketPath, "import", lines])
         #expect(imported.status == 0, "\(imported.standardError)")
+        #expect(try await client.call("org.clusterd.Registry.GetStatus")["last_seq"] == 3)
+
+        let again = try await clusterctl(["--socket", daemon.socketPath, "import", lines])
+        #expect(again.status == 1)
+        #expect(again.standardError.contains("writes.jsonl:1: AlreadyExists: id=aero, kind=cluster\n"), "\(again.standardError)")
         #expect(try await client.call("org.clusterd.Registry.GetStatus")["last_seq"] == 3)
         await client.close()
         #expect(try await daemon.stop() == 0)

@@ -100,13 +100,26 @@ struct RegistryDaemonTests {
         let good: JSONValue = ["method": "RegisterCompany", "parameters": ["siren": "552100554", "name": "Other", "naf": "62.01Z", "department": "33", "employees": 5]]
         let join: JSONValue = ["method": "JoinCluster", "parameters": ["cluster": "aero", "siren": "552100554", "date": "2020-01-01"]]
         let bad: JSONValue = ["method": "JoinCluster", "parameters": ["cluster": "aero", "siren": "552100554", "date": "2019-12-01"]]
-        await #expect(throws: VarlinkError.self) { try await call(client, "Import", ["commands": [good, join, bad]]) }
-        #expect(try await lastSequence(client) == 3)
-        do {
-            _ = try await call(client, "Import", ["commands": [good, ["method": "JoinCluster", "parameters": ["cluster": "aero", "siren": "552100554", "date": "nope"]]]])
-        } catch let error as VarlinkError {
-            #expect(error.parameters["field"] == "commands[1].parameters.date")
+        // Every error about one command names its position: `command`, and the field's prefix.
+        await #expect { try await call(client, "Import", ["commands": [good, join, bad]]) } throws: { error in
+            let error = error as? VarlinkError
+            return error?.name == Self.registry + "AlreadyMember" && error?.parameters["command"] == 2
         }
+        #expect(try await lastSequence(client) == 3)
+        await #expect {
+            try await call(client, "Import", ["commands": [good, ["method": "JoinCluster", "parameters": ["cluster": "aero", "siren": "552100554", "date": "nope"]]]])
+        } throws: { error in
+            let error = error as? VarlinkError
+            return error?.parameters["field"] == "commands[1].parameters.date" && error?.parameters["command"] == 1
+        }
+        let unknown: JSONValue = ["method": "JoinCluster", "parameters": ["cluster": "nope", "siren": "552100554", "date": "2020-01-01"]]
+        await #expect { try await call(client, "Import", ["commands": [good, join, unknown]]) } throws: { error in
+            (error as? VarlinkError) == VarlinkError(Self.registry + "UnknownCluster", parameters: ["cluster": "nope", "command": 2])
+        }
+        await #expect { try await call(client, "JoinCluster", ["cluster": "nope", "siren": "732829320", "date": "2020-01-01"]) } throws: { error in
+            (error as? VarlinkError) == VarlinkError(Self.registry + "UnknownCluster", parameters: ["cluster": "nope"])
+        }
+        #expect(try await lastSequence(client) == 3)
         let reply = try await call(client, "Import", ["commands": [good, join]])
         #expect(reply == ["seq": 5, "first_seq": 4, "events": 2])
         await client.close()

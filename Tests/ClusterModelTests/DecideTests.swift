@@ -104,9 +104,19 @@ struct DecideTests {
             .dissolveCluster(id: Self.aero, date: Self.date("2004-01-01")),
         ]
         #expect { try decideAll(commands, state: state, context: Self.context) } throws: { error in
-            guard case .invalidArgument(let field, _)? = error as? DomainError else { return false }
-            return field == "commands[1].date"
+            guard let error = error as? DomainError, case .invalidArgument(let field, _) = error.withoutCommand else { return false }
+            return field == "commands[1].date" && error.command == 1 && error.parameters["command"] == .int(1)
         }
+        // A refusal that is not about a value keeps its name and parameters, and gains `command`.
+        let unknown: [Command] = commands.prefix(1) + [.joinCluster(cluster: try Slug("nope", field: "cluster"), siren: Self.other, date: Self.date("2020-01-01"))]
+        #expect { try decideAll(unknown, state: state, context: Self.context) } throws: { error in
+            let error = error as? DomainError
+            return error == .inCommand(index: 1, .unknownCluster("nope")) && error?.name == "UnknownCluster"
+                && error?.parameters == ["cluster": .string("nope"), "command": .int(1)]
+        }
+        // A single command's error has no position.
+        #expect(throws: DomainError.unknownCluster("nope")) { try decide(unknown[1], state: state, context: Self.context) }
+        #expect(DomainError.unknownCluster("x").inCommand(3).inCommand(5).command == 3)
     }
 
     @Test func dissolvingEndsOpenMemberships() throws {

@@ -287,26 +287,29 @@ public enum RegistryInterfaceDefinition {
         # each new one as it is committed.
         method Watch(from_seq: ?int) -> (event: LogEvent)
 
+        # The errors of a write. In an Import, `command` is the position in `commands`
+        # of the command refused (the first one, in order); nothing was written.
+
         # A parameter is missing or malformed, or breaks a rule of the registry.
-        error InvalidArgument (field: string, reason: string)
+        error InvalidArgument (field: string, reason: string, command: ?int)
 
-        error UnknownCluster (cluster: string)
+        error UnknownCluster (cluster: string, command: ?int)
 
-        error UnknownCompany (siren: string)
+        error UnknownCompany (siren: string, command: ?int)
 
-        error UnknownSurvey (survey: string)
+        error UnknownSurvey (survey: string, command: ?int)
 
-        error AlreadyExists (kind: string, id: string)
+        error AlreadyExists (kind: string, id: string, command: ?int)
 
-        error AlreadyMember (cluster: string, siren: string, since: string)
+        error AlreadyMember (cluster: string, siren: string, since: string, command: ?int)
 
-        error NotAMember (cluster: string, siren: string, date: string)
+        error NotAMember (cluster: string, siren: string, date: string, command: ?int)
 
-        error SurveyNotOpen (survey: string, reason: string)
+        error SurveyNotOpen (survey: string, reason: string, command: ?int)
 
-        error DuplicateResponse (survey: string, siren: string)
+        error DuplicateResponse (survey: string, siren: string, command: ?int)
 
-        error InvalidAnswer (question: string, reason: string)
+        error InvalidAnswer (question: string, reason: string, command: ?int)
 
         # expected_seq did not match the end of the log.
         error ConcurrencyConflict (expected: int, actual: int)

@@ -93,13 +93,18 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
             for (index, item) in list.enumerated() {
                 let prefix = "commands[\(index)]."
                 guard let name = item["method"]?.stringValue else {
-                    throw DomainError.invalidArgument(field: prefix + "method", reason: "is required")
+                    throw DomainError.invalidArgument(field: prefix + "method", reason: "is required").inCommand(index)
                 }
                 let itemParameters = item["parameters"]?.objectValue ?? [:]
                 for forbidden in ["request_id", "expected_seq"] where itemParameters[forbidden] != nil {
                     throw DomainError.invalidArgument(field: prefix + "parameters." + forbidden, reason: "belongs to the Import call, not to its commands")
+                        .inCommand(index)
                 }
-                commands.append(try CommandParsing.command(name, itemParameters, prefix: prefix + "parameters."))
+                do {
+                    commands.append(try CommandParsing.command(name, itemParameters, prefix: prefix + "parameters."))
+                } catch {
+                    throw error.inCommand(index)
+                }
             }
         } else {
             // CommandParsing reads only the fields of its command: request_id and expected_seq,

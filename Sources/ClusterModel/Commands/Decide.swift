@@ -25,7 +25,8 @@ public func decide(_ command: Command, state: RegistryState, context: DecisionCo
 }
 
 /// Decides several commands as one: each sees the events of those before it; any rejection rejects
-/// them all, its error naming the command's position (`commands[3].siren`).
+/// them all, its error naming the command's position (`inCommand`, and `commands[3].siren` in a
+/// field).
 public func decideAll(_ commands: [Command], state: RegistryState, context: DecisionContext) throws(DomainError) -> [Event] {
     try decideAll(commands, applyingTo: state, context: context).events
 }
@@ -58,7 +59,7 @@ public func decideAll(
         do {
             try decideKinds(command, state: working, into: &kinds)
         } catch {
-            throw error.prefixingField(with: "commands[\(index)].")
+            throw error.prefixingField(with: "commands[\(index)].").inCommand(index)
         }
         // As `decide` builds them: the request id rides on the last event of the last command.
         let commandContext = index == commands.count - 1 ? context : withoutRequest
