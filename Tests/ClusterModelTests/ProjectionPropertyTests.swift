@@ -60,9 +60,17 @@ struct ProjectionPropertyTests {
             let date = CalendarDate(daysSinceEpoch: Int32(day))
             let stats = state.statistics(on: date)
             var members = Set<SIREN>()
+            var clustersBySize: [SizeCategory: Int] = [:]
             for cluster in state.clusters.values where cluster.isActive(on: date) {
-                for (siren, periods) in cluster.members where periods.contains(where: { $0.contains(date) }) { members.insert(siren) }
+                var sizes = Set<SizeCategory>()
+                for (siren, periods) in cluster.members where periods.contains(where: { $0.contains(date) }) {
+                    members.insert(siren)
+                    sizes.insert(state.companies[siren]!.record.derivedCategory)
+                }
+                for size in sizes { clustersBySize[size, default: 0] += 1 }
             }
+            // A cluster counts under each size category of its current members.
+            #expect(stats.bySize.mapValues(\.clusters) == clustersBySize)
             #expect(stats.total.companies == members.count)
             #expect(stats.total.jobs == members.reduce(0) { $0 + state.companies[$1]!.record.employees })
             #expect(stats.bySize.values.reduce(0) { $0 + $1.jobs } == stats.total.jobs)

@@ -224,6 +224,8 @@ public enum RegistryInterfaceDefinition {
         method Import(commands: []ImportCommand, request_id: ?string, expected_seq: ?int) -> (seq: int, first_seq: int, events: int)
 
         # Clusters active on the date, companies with a membership on it (each once), their jobs.
+        # A Tally's `clusters` counts, by size, the clusters with a current member of that size;
+        # by region, the clusters whose territory includes it; by section, the clusters of it.
         method GetStats(as_of: ?string, at_seq: ?int, at_time: ?string) -> (
           as_of: string,
           seq: int,

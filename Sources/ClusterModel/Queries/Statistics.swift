@@ -7,6 +7,8 @@ public struct Tally: Sendable, Hashable {
 
 /// The network in figures on one date: clusters active, companies with a membership (each once),
 /// their jobs (each company counted once), broken down by size category, region and NAF section.
+/// A cluster counts under each size category among its current members, each region of its
+/// territory and its own NAF section.
 public struct NetworkStatistics: Sendable, Hashable {
     public var date: CalendarDate
     public var total = Tally()
@@ -36,14 +38,17 @@ extension RegistryState {
             result.total.clusters += 1
             for region in cluster.record.regions { byRegion[regionIndex[region]!].clusters += 1 }
             if let section = cluster.record.nafSection { bySection[Self.sectionIndex(section)].clusters += 1 }
+            // A cluster counts under each size category among its current members.
+            var sizes = 0
             for (siren, periods) in cluster.members where periods.contains(where: { $0.contains(date) }) {
                 guard let company = companies[siren] else { continue }
-                if company.clusters.count > 1 && !counted.insert(siren).inserted { continue }
                 let record = company.record
+                let size = record.derivedCategory.rank
+                sizes |= 1 << size
+                if company.clusters.count > 1 && !counted.insert(siren).inserted { continue }
                 let jobs = record.employees
                 result.total.companies += 1
                 result.total.jobs += jobs
-                let size = record.derivedCategory.rank
                 bySize[size].companies += 1
                 bySize[size].jobs += jobs
                 let region = departmentRegion[Int(record.department.index)]
@@ -53,6 +58,7 @@ extension RegistryState {
                 bySection[section].companies += 1
                 bySection[section].jobs += jobs
             }
+            for size in bySize.indices where sizes & (1 << size) != 0 { bySize[size].clusters += 1 }
         }
         for (index, category) in SizeCategory.allCases.enumerated() where bySize[index] != Tally() {
             result.bySize[category] = bySize[index]
