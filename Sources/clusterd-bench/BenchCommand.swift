@@ -6,24 +6,54 @@ import Foundation
 /// measured outside Swift (SQLite), and writes docs/benchmarks.md.
 @main
 struct BenchCommand {
+    static let usage = """
+        usage: clusterd-bench BENCHMARK [--OPTION VALUE …]
+          throughput [--dir DIR] [--events N] [--appenders N]   durable appends to the log
+          latency [--dir DIR] [--count N]                       one appender, p50/p99
+          replay [--dir DIR] [--events N] [--keep yes]          open, decode, replay, verify
+          make-log [--dir DIR] [--events N]                     write a log and print its path
+          apply [--rounds N]                                    apply the demo event mix
+          memory [--events N]                                   projection memory per company
+          queries --socket PATH [--count N] [--baseline-socket PATH] [--placement NAME]
+          pingpong --socket PATH                                a raw ping-pong server
+          writes --socket PATH [--clients N] [--seconds S]      durable writes through the daemon
+          reads --socket PATH [--connections N] [--seconds S]   GetCompany through the daemon
+          import --socket PATH                                  Import of the demo network (empty daemon)
+
+        """
+
+    /// Stops with the usage and exit code 64 (EX_USAGE), naming what was wrong.
+    static func usageError(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("clusterd-bench: \(message)\n\n\(usage)".utf8))
+        exit(64)
+    }
+
     static func main() async throws {
         var arguments = Array(CommandLine.arguments.dropFirst())
-        guard let benchmark = arguments.first else {
-            FileHandle.standardError.write(Data("usage: clusterd-bench throughput|latency|replay|make-log|apply|memory|queries|reads|writes|import [--dir DIR] [--events N] [--count N] [--socket PATH] [--clients N] [--connections N] [--seconds S]\n".utf8))
-            exit(64)
-        }
+        guard let benchmark = arguments.first else { usageError("no benchmark named") }
         arguments.removeFirst()
         var options: [String: String] = [:]
-        while arguments.count >= 2, arguments[0].hasPrefix("--") {
-            options[String(arguments[0].dropFirst(2))] = arguments[1]
+        while let option = arguments.first {
+            guard option.hasPrefix("--"), option.count > 2 else { usageError("'\(option)' is not an option (--NAME VALUE)") }
+            guard arguments.count >= 2 else { usageError("\(option) needs a value") }
+            options[String(option.dropFirst(2))] = arguments[1]
             arguments.removeFirst(2)
         }
+        func number<Value: LosslessStringConvertible & Comparable & ExpressibleByIntegerLiteral>(_ name: String, _ fallback: Value) -> Value {
+            guard let text = options[name] else { return fallback }
+            guard let value = Value(text), value > 0 else { usageError("--\(name): '\(text)' is not a positive number") }
+            return value
+        }
+        func socket(_ what: String) -> String {
+            guard let path = options["socket"] else { usageError("\(benchmark) needs --socket PATH (\(what))") }
+            return path
+        }
         let directory = options["dir"] ?? NSTemporaryDirectory()
-        let events = Int(options["events"] ?? "") ?? 1_000_000
-        let count = Int(options["count"] ?? "") ?? 20_000
+        let events: Int = number("events", 1_000_000)
+        let count: Int = number("count", 20_000)
         switch benchmark {
         case "throughput":
-            try await LogBenchmarks.throughput(directory: directory, events: events, appenders: Int(options["appenders"] ?? "") ?? 64)
+            try await LogBenchmarks.throughput(directory: directory, events: events, appenders: number("appenders", 64))
         case "latency":
             try await LogBenchmarks.latency(directory: directory, count: count)
         case "replay":
@@ -31,32 +61,30 @@ struct BenchCommand {
             try LogBenchmarks.replay(path: path, events: events)
             if options["keep"] == nil { unlink(path) }
         case "apply":
-            ModelBenchmarks.apply(rounds: Int(options["rounds"] ?? "") ?? 10)
+            ModelBenchmarks.apply(rounds: number("rounds", 10))
         case "memory":
             ModelBenchmarks.memory(companies: events)
         case "queries":
-            guard let socket = options["socket"] else { fatalError("--socket PATH of a daemon holding the demo network") }
             QueryBenchmarks.pointQueries(
-                socket: socket, directory: directory, count: count, baselineSocket: options["baseline-socket"], placement: options["placement"]
+                socket: socket("a daemon holding the demo network"), directory: directory, count: count,
+                baselineSocket: options["baseline-socket"], placement: options["placement"]
             )
         case "pingpong":
-            guard let socket = options["socket"] else { fatalError("--socket PATH to listen on") }
-            let server = PingPongServer(path: socket, replySize: nil)
+            let server = PingPongServer(path: socket("where to listen"), replySize: nil)
             withExtendedLifetime(server) { while true { sleep(3600) } }
         case "make-log":
             print(try await LogBenchmarks.buildLog(directory: directory, events: events))
         case "writes":
-            guard let socket = options["socket"] else { fatalError("--socket PATH of a daemon holding the demo network") }
-            DaemonBenchmarks.writes(socket: socket, clients: Int(options["clients"] ?? "") ?? 1, seconds: Double(options["seconds"] ?? "") ?? 10)
+            DaemonBenchmarks.writes(socket: socket("a daemon holding the demo network"), clients: number("clients", 1), seconds: number("seconds", 10.0))
         case "reads":
-            guard let socket = options["socket"] else { fatalError("--socket PATH of a daemon holding the demo network") }
-            DaemonBenchmarks.reads(socket: socket, directory: directory, connections: Int(options["connections"] ?? "") ?? 1, seconds: Double(options["seconds"] ?? "") ?? 5)
+            DaemonBenchmarks.reads(
+                socket: socket("a daemon holding the demo network"), directory: directory,
+                connections: number("connections", 1), seconds: number("seconds", 5.0)
+            )
         case "import":
-            guard let socket = options["socket"] else { fatalError("--socket PATH of an empty daemon") }
-            DaemonBenchmarks.importDemo(socket: socket)
+            DaemonBenchmarks.importDemo(socket: socket("an empty daemon"))
         default:
-            FileHandle.standardError.write(Data("unknown benchmark \(benchmark)\n".utf8))
-            exit(64)
+            usageError("unknown benchmark '\(benchmark)'")
         }
     }
 }
