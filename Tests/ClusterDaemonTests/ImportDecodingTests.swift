@@ -112,14 +112,34 @@ struct ImportDecodingTests {
         #expect(direct(text) == nil)
     }
 
+    /// Tallies variants of a call and holds the direct path to the general one: whatever the
+    /// direct path makes of a variant, the general path makes the same; a variant that must go
+    /// the direct way does.
+    struct Agreement {
+        var direct = 0
+        var refused = 0
+
+        mutating func check(
+            _ fast: DecodedWrite?, _ slow: DecodedWrite?, mustBeDirect: Bool, _ text: @autoclosure () -> String,
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) {
+            if mustBeDirect { #expect(fast != nil, "went to the general path: \(text())", sourceLocation: sourceLocation) }
+            if let fast {
+                direct += 1
+                #expect(fast == slow, "\(text())", sourceLocation: sourceLocation)
+            } else {
+                refused += 1
+            }
+        }
+    }
+
     /// Random damage to a valid import: whatever the direct path accepts, the general path
     /// accepts as the same commands; the undamaged import and harmless changes (key order,
     /// whitespace, null for an optional field) are accepted directly.
     @Test func damagedImportsAreDecodedDirectlyOnlyWhenTheGeneralPathAgrees() throws {
         var generator = SplitMix64(seed: 20261127)
         let sample = Array(Self.demo[0..<40]) + Array(Self.demo[20_060..<20_080]) + Array(Self.demo.suffix(20))
-        var directCount = 0
-        var refusedCount = 0
+        var agreement = Agreement()
         for round in 0..<600 {
             var commands: [JSONValue] = sample.map { command in
                 let (method, values) = CommandEncoding.call(command)
@@ -135,17 +155,9 @@ struct ImportDecodingTests {
             top["commands"] = .array(commands)
             var render = Render(generator: &generator, shuffleKeys: true, whitespace: harmless || generator.below(2) == 0, duplicateKey: !harmless && generator.below(10) == 0)
             let text = render.text(.object(top))
-            let fast = direct(text)
-            let slow = general(text)
-            if harmless { #expect(fast != nil, "a harmless variant went to the general path: \(String(decoding: text.prefix(300), as: UTF8.self))") }
-            if let fast {
-                directCount += 1
-                #expect(fast == slow, "\(String(decoding: text.prefix(400), as: UTF8.self))")
-            } else {
-                refusedCount += 1
-            }
+            agreement.check(direct(text), general(text), mustBeDirect: harmless, String(decoding: text.prefix(400), as: UTF8.self))
         }
-        #expect(directCount > 200 && refusedCount > 100)
+        #expect(agreement.direct > 200 && agreement.refused > 100)
     }
 
     func damage(_ command: JSONValue, _ generator: inout SplitMix64) -> JSONValue {
@@ -257,8 +269,7 @@ extension ImportDecodingTests {
     @Test func singleWritesAreDecodedDirectlyOnlyWhenTheGeneralPathAgrees() throws {
         var generator = SplitMix64(seed: 42)
         let sample = Array(Self.demo[0..<30]) + Array(Self.demo[20_060..<20_090]) + Array(Self.demo.suffix(30))
-        var directCount = 0
-        var refusedCount = 0
+        var agreement = Agreement()
         for round in 0..<1500 {
             let command = sample[generator.below(sample.count)]
             var call: JSONValue = {
@@ -291,14 +302,8 @@ extension ImportDecodingTests {
             }()
             // Inputs with lists or nested objects are left to the general path (no flat check).
             let flat = !["RegisterCluster", "UpdateCluster", "DefineSurvey", "SubmitResponse"].contains(method)
-            if harmless && flat { #expect(fast != nil, "\(method): \(String(decoding: text, as: UTF8.self))") }
-            if let fast {
-                directCount += 1
-                #expect(fast == slow, "\(method): \(String(decoding: text, as: UTF8.self))")
-            } else {
-                refusedCount += 1
-            }
+            agreement.check(fast, slow, mustBeDirect: harmless && flat, "\(method): \(String(decoding: text, as: UTF8.self))")
         }
-        #expect(directCount > 300 && refusedCount > 300)
+        #expect(agreement.direct > 300 && agreement.refused > 300)
     }
 }

@@ -16,7 +16,7 @@ public struct JSONMembers: JSONObjectLookup, Sendable {
     /// it, and a dictionary (the general path) is the tool for large objects.
     public static let maximumCount = 64
 
-    public private(set) var members: [(key: String, value: JSONValue)] = []
+    private var members: [(key: String, value: JSONValue)] = []
 
     public init() {}
 
