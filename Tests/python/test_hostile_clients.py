@@ -36,6 +36,8 @@ import termios
 import time
 import unittest
 
+from clusterd_process import wait_until_accepting
+
 CLUSTERD = os.environ.get("CLUSTERD_BIN")
 CLUSTERCTL = os.environ.get("CLUSTERCTL")
 
@@ -80,24 +82,11 @@ class Daemon:
                 preexec_fn=None if open_files is None else lambda: _lower_open_file_limit(open_files),
             )
             Daemon.running.add(self)
-            deadline = time.monotonic() + 30
-            while not self._accepting():
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"clusterd did not start ({' '.join(command[1:])}):\n{self.log()}")
-                time.sleep(0.02)
+            if not wait_until_accepting(self.process, self.socket_path):
+                raise RuntimeError(f"clusterd did not start ({' '.join(command[1:])}):\n{self.log()}")
         except BaseException:
             self.stop()
             raise
-
-    def _accepting(self):
-        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            probe.connect(self.socket_path)
-            return True
-        except OSError:
-            return False
-        finally:
-            probe.close()
 
     @property
     def pid(self):

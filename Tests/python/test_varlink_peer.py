@@ -12,10 +12,11 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 import unittest
 
 import varlink
+
+from clusterd_process import wait_until_accepting
 
 CLUSTERD = os.environ.get("CLUSTERD_BIN")
 
@@ -32,23 +33,12 @@ class RunningDaemon:
             stdout=subprocess.DEVNULL,
             stderr=self.stderr,
         )
-        deadline = time.monotonic() + 30
-        while not self._accepting():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stderr.seek(0)
-                raise RuntimeError("clusterd did not start:\n" + self.stderr.read())
-            time.sleep(0.02)
+        if not wait_until_accepting(self.process, self.socket_path):
+            self.process.kill()
+            self.process.wait()
+            self.stderr.seek(0)
+            raise RuntimeError("clusterd did not start:\n" + self.stderr.read())
         self.address = "unix:" + self.socket_path
-
-    def _accepting(self):
-        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            probe.connect(self.socket_path)
-            return True
-        except OSError:
-            return False
-        finally:
-            probe.close()
 
     def stop(self):
         self.process.send_signal(signal.SIGTERM)
