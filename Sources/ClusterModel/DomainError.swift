@@ -77,17 +77,6 @@ public enum DomainError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// The position of the import's command this error is about, if it is about one.
-    public var command: Int? {
-        if case .inCommand(let index, _) = self { return index }
-        return nil
-    }
-
-    /// The error without the command's position.
-    public var withoutCommand: DomainError {
-        if case .inCommand(_, let error) = self { return error.withoutCommand }
-        return self
-    }
 }
 
 /// A parameter value of a domain error.

@@ -53,23 +53,19 @@ struct Import: AsyncParsableCommand {
         }
         let commands: [JSONValue] = rows.map { ["method": .string($0.method), "parameters": .object($0.parameters)] }
         if Progress.isTerminal { Terminal.printError("sending \(rows.count) commands…") }
-        let reply: [String: JSONValue]
-        do {
-            reply = try await connection.with { client in
-                do {
-                    return try await client.call("Import", write.adding(to: ["commands": .array(commands)]))
-                } catch let error as VarlinkError {
-                    // The daemon names the refused command by its position; the user knows it by
-                    // its line.
-                    guard let position = error.parameters["command"]?.intValue, let index = Int(exactly: position), rows.indices.contains(index) else {
-                        throw error
-                    }
-                    var rest = error
-                    rest.parameters["command"] = nil
-                    Terminal.printError("\(file):\(rows[index].line): \(DaemonConnection.describe(rest))")
-                    Terminal.printError("nothing was written: the daemon decides the rows in order and stops at the first it refuses")
-                    throw ExitCode(1)
+        let reply = try await connection.with { client in
+            do {
+                return try await client.call("Import", write.adding(to: ["commands": .array(commands)]))
+            } catch let error as VarlinkError {
+                // The daemon names the refused command by its position; the user knows it by its line.
+                guard let position = error.parameters["command"]?.intValue, let index = Int(exactly: position), rows.indices.contains(index) else {
+                    throw error
                 }
+                var rest = error
+                rest.parameters["command"] = nil
+                Terminal.printError("\(file):\(rows[index].line): \(DaemonConnection.describe(rest))")
+                Terminal.printError("nothing was written: the daemon decides the rows in order and stops at the first it refuses")
+                throw ExitCode(1)
             }
         }
         if write.json { return Terminal.printJSON(reply) }

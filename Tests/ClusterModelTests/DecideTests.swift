@@ -104,8 +104,8 @@ struct DecideTests {
             .dissolveCluster(id: Self.aero, date: Self.date("2004-01-01")),
         ]
         #expect { try decideAll(commands, state: state, context: Self.context) } throws: { error in
-            guard let error = error as? DomainError, case .invalidArgument(let field, _) = error.withoutCommand else { return false }
-            return field == "commands[1].date" && error.command == 1 && error.parameters["command"] == .int(1)
+            guard let error = error as? DomainError, case .inCommand(1, .invalidArgument(let field, _)) = error else { return false }
+            return field == "commands[1].date" && error.parameters["command"] == .int(1)
         }
         // A refusal that is not about a value keeps its name and parameters, and gains `command`.
         let unknown: [Command] = commands.prefix(1) + [.joinCluster(cluster: try Slug("nope", field: "cluster"), siren: Self.other, date: Self.date("2020-01-01"))]
@@ -116,7 +116,7 @@ struct DecideTests {
         }
         // A single command's error has no position.
         #expect(throws: DomainError.unknownCluster("nope")) { try decide(unknown[1], state: state, context: Self.context) }
-        #expect(DomainError.unknownCluster("x").inCommand(3).inCommand(5).command == 3)
+        #expect(DomainError.unknownCluster("x").inCommand(3).inCommand(5) == .inCommand(index: 3, .unknownCluster("x")))
     }
 
     @Test func dissolvingEndsOpenMemberships() throws {

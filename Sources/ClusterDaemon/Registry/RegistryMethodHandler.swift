@@ -92,15 +92,14 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
             guard !list.isEmpty else { throw DomainError.invalidArgument(field: "commands", reason: "an import needs at least one command") }
             for (index, item) in list.enumerated() {
                 let prefix = "commands[\(index)]."
-                guard let name = item["method"]?.stringValue else {
-                    throw DomainError.invalidArgument(field: prefix + "method", reason: "is required").inCommand(index)
-                }
-                let itemParameters = item["parameters"]?.objectValue ?? [:]
-                for forbidden in ["request_id", "expected_seq"] where itemParameters[forbidden] != nil {
-                    throw DomainError.invalidArgument(field: prefix + "parameters." + forbidden, reason: "belongs to the Import call, not to its commands")
-                        .inCommand(index)
-                }
-                do {
+                do throws(DomainError) {
+                    guard let name = item["method"]?.stringValue else {
+                        throw DomainError.invalidArgument(field: prefix + "method", reason: "is required")
+                    }
+                    let itemParameters = item["parameters"]?.objectValue ?? [:]
+                    for forbidden in ["request_id", "expected_seq"] where itemParameters[forbidden] != nil {
+                        throw DomainError.invalidArgument(field: prefix + "parameters." + forbidden, reason: "belongs to the Import call, not to its commands")
+                    }
                     commands.append(try CommandParsing.command(name, itemParameters, prefix: prefix + "parameters."))
                 } catch {
                     throw error.inCommand(index)
