@@ -58,10 +58,14 @@ public final class ChildProcess: @unchecked Sendable {
     public var standardOutput: String { (try? String(contentsOfFile: standardOutputPath, encoding: .utf8)) ?? "" }
     public var standardError: String { (try? String(contentsOfFile: standardErrorPath, encoding: .utf8)) ?? "" }
 
+    /// Kills a process still running, without waiting: `waitUntilExit` here blocked a thread of
+    /// the cooperative pool until Foundation noticed the exit, and Foundation notices no exit at
+    /// all while it waits for a child that closed the descriptor it watches (what
+    /// systemd-socket-activate does before it execs): with both pool threads so blocked, the test
+    /// that would have ended that child could not run, and the suite hung.
     deinit {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
         }
     }
 }
