@@ -92,6 +92,13 @@ struct JSONCursorTests {
         #expect((try? JSONParser.parse(equivalent)) == nil)
         #expect(members(equivalent) == nil)
         #expect(members(#"{"a":1,"b":{"c":2}}"#)?["b"] == ["c": 2])
+        // A non-ASCII key may equal an ASCII one of another length: KELVIN SIGN is "K".
+        let kelvin = #"{"\u212a":1,"K":2}"#
+        #expect((try? JSONParser.parse(kelvin)) == nil)
+        #expect(members(kelvin) == nil)
+        #expect(members(#"{"\u212a":1}"#)?["K"] == 1)
+        #expect(members(#"{"K":1}"#)?["\u{212A}"] == 1)
+        #expect(members(#"{"ab":1,"abc":2,"abd":3}"#).map { [$0["abc"], $0["abd"], $0["ab"], $0["a"]] } == [2, 3, 1, nil])
         let many = (0..<JSONMembers.maximumCount).map { #""k\#($0)":0"# }
         #expect(members("{" + many.joined(separator: ",") + "}")?.count == JSONMembers.maximumCount)
         #expect(members("{" + (many + [#""last":0"#]).joined(separator: ",") + "}") == nil)
