@@ -265,6 +265,29 @@ public final class EventLog: Sendable {
     /// With `failedBatches`, the append is refused (`earlierBatchFailed`) if a batch failed since
     /// the caller read `failedBatches`: what it decided may rest on records that never made it.
     public func enqueue(_ payloads: [[UInt8]], leading: Bool = false, failedBatches expectedFailures: Int? = nil) throws(EventLogError) -> AppendTicket {
+        try enqueue(payloads, prepared: nil, leading: leading, failedBatches: expectedFailures)
+    }
+
+    /// Hands records built ahead (see `recordBuilder(commitTimeMicroseconds:)`) to the writer, as
+    /// `enqueue(_:leading:failedBatches:)` does their payloads. They go alone in their batch; if
+    /// the log moved on since they were built, their payloads are encoded again as for any append.
+    public func enqueue(_ prepared: PreparedRecords, leading: Bool = false, failedBatches expectedFailures: Int? = nil) throws(EventLogError) -> AppendTicket {
+        try enqueue(prepared.payloads, prepared: prepared, leading: leading, failedBatches: expectedFailures)
+    }
+
+    /// A builder of records that follow the log's current durable end, if nothing is queued or
+    /// being written (otherwise that end is not known yet, and nil comes back). Their commit time
+    /// is `commitTimeMicroseconds`, or the last one written if that is later.
+    public func recordBuilder(commitTimeMicroseconds: Int64) -> RecordBatchBuilder? {
+        state.withLock { state in
+            guard state.health == .writable, !state.closing, state.queue.isEmpty,
+                state.nextSequence == state.head.lastSequence + 1
+            else { return nil }
+            return RecordBatchBuilder(after: state.head, commitTimeMicroseconds: commitTimeMicroseconds)
+        }
+    }
+
+    private func enqueue(_ payloads: [[UInt8]], prepared: PreparedRecords?, leading: Bool, failedBatches expectedFailures: Int?) throws(EventLogError) -> AppendTicket {
         guard !payloads.isEmpty else { throw .emptyAppend }
         for payload in payloads where payload.count > RecordLayout.maximumPayloadSize {
             throw .payloadTooLarge(size: payload.count, limit: RecordLayout.maximumPayloadSize)
@@ -281,7 +304,12 @@ public final class EventLog: Sendable {
             state.nextSequence += UInt64(payloads.count)
             let leads = leading && state.queue.isEmpty && !state.committing && state.lastBatchAppends <= 1
             if leads { state.committing = true }
-            let ticket = AppendTicket(sequences: first...(first + UInt64(payloads.count) - 1), payloads: payloads, mustBeCommittedByCaller: leads)
+            let ticket = AppendTicket(
+                sequences: first...(first + UInt64(payloads.count) - 1),
+                payloads: payloads,
+                prepared: prepared?.firstSequence == first ? prepared : nil,
+                mustBeCommittedByCaller: leads
+            )
             if state.queue.isEmpty { state.lastProgress = ContinuousClock.now }
             state.queue.append(ticket)
             return ticket
@@ -423,16 +451,17 @@ public final class EventLog: Sendable {
     }
 
     /// Takes the next batch off the queue: everything queued, up to `maximumBatchBytes` (a
-    /// single larger append goes alone).
+    /// single larger append goes alone, and so do prepared records).
     private func takeBatch(_ state: inout State) -> [AppendTicket] {
         var taken: [AppendTicket] = []
         var bytes = 0
         while let next = state.queue.first {
             let size = next.encodedSize
-            if !taken.isEmpty && bytes + size > maximumBatchBytes { break }
+            if !taken.isEmpty && (bytes + size > maximumBatchBytes || next.prepared != nil) { break }
             taken.append(next)
             bytes += size
             state.queue.removeFirst()
+            if next.prepared != nil { break }
         }
         return taken
     }
@@ -452,35 +481,22 @@ public final class EventLog: Sendable {
         scratch.buffer = []
         // A large batch's buffer (an Import) is not kept: it would stay resident for good.
         defer { scratch.buffer = buffer.capacity > 1 << 20 ? [] : buffer }
-        buffer.removeAll(keepingCapacity: true)
-        buffer.reserveCapacity(batch.reduce(0) { $0 + $1.encodedSize })
-        let commitTime = max(WallClock.nowMicroseconds(), head.lastCommitTimeMicroseconds)
-        var encoder = RecordEncoder(chain: head.chainHash)
-        var results: [AppendResult] = []
-        var indexEntries: [(UInt64, Int)] = []
-        var recordCount = 0
-        for ticket in batch {
-            for (position, payload) in ticket.payloads.enumerated() {
-                let sequence = ticket.sequences.lowerBound + UInt64(position)
-                if SparseIndex.shouldIndex(sequence) { indexEntries.append((sequence, head.byteCount + buffer.count)) }
-                encoder.append(
-                    sequence: sequence,
-                    commitTimeMicroseconds: commitTime,
-                    payload: payload,
-                    endsBatch: position == ticket.payloads.count - 1,
-                    to: &buffer
-                )
-            }
-            recordCount += ticket.payloads.count
-            results.append(AppendResult(sequences: ticket.sequences, commitTimeMicroseconds: commitTime, chainHash: encoder.chain))
+        let encoded: EncodedBatch
+        let bytes: [UInt8]
+        if batch.count == 1, let prepared = batch[0].prepared, prepared.follow(head) {
+            encoded = EncodedBatch(prepared, sequences: batch[0].sequences, after: head)
+            bytes = prepared.bytes
+        } else {
+            encoded = encode(batch, after: head, into: &buffer)
+            bytes = buffer
         }
-        let size = buffer.count
+        let size = bytes.count
         // Zeros ahead are written after a batch, by the writer thread, not before it: a batch
         // that runs past them extends the file (its fdatasync then commits the new size too)
         // instead of waiting for megabytes of zeros, most of which it would overwrite.
         let preallocationWanted = preallocationBytes > 0 && head.byteCount + size + preallocationBytes / 2 > scratch.preallocatedEnd
         do {
-            let written = try buffer.withUnsafeBytes { bytes throws(StorageError) in try file.write(bytes, at: head.byteCount) }
+            let written = try bytes.withUnsafeBytes { bytes throws(StorageError) in try file.write(bytes, at: head.byteCount) }
             guard written == size else {
                 fail(batch, head: head, reason: "short write: \(written) of \(size) bytes", disableWrites: false)
                 return
@@ -498,21 +514,75 @@ public final class EventLog: Sendable {
         state.withLock { state in
             state.head = Head(
                 lastSequence: batch.last!.sequences.upperBound,
-                recordCount: head.recordCount + recordCount,
+                recordCount: head.recordCount + encoded.recordCount,
                 byteCount: head.byteCount + size,
-                chainHash: encoder.chain,
-                lastCommitTimeMicroseconds: commitTime
+                chainHash: encoded.chain,
+                lastCommitTimeMicroseconds: encoded.commitTime
             )
-            for (sequence, offset) in indexEntries { state.index.add(sequence: sequence, offset: offset) }
+            for (sequence, offset) in encoded.indexEntries { state.index.add(sequence: sequence, offset: head.byteCount + offset) }
             state.batchesWritten += 1
             state.lastBatchAppends = batch.count
             if preallocationWanted { state.preallocationWanted = true }
             if inline { state.batchesLedInline += 1 }
             state.lastProgress = ContinuousClock.now
         }
-        for (ticket, result) in zip(batch, results) {
+        for (ticket, result) in zip(batch, encoded.results) {
             ticket.complete(.success(result))
         }
+    }
+
+    /// A batch's records, encoded: what the log's head and index learn once they are durable.
+    private struct EncodedBatch {
+        var commitTime: Int64
+        var chain: ChainHash
+        var results: [AppendResult]
+        /// Sequence numbers and their offsets from the start of the batch.
+        var indexEntries: [(sequence: UInt64, offset: Int)]
+        var recordCount: Int
+
+        init(commitTime: Int64, chain: ChainHash, results: [AppendResult], indexEntries: [(sequence: UInt64, offset: Int)], recordCount: Int) {
+            self.commitTime = commitTime
+            self.chain = chain
+            self.results = results
+            self.indexEntries = indexEntries
+            self.recordCount = recordCount
+        }
+
+        /// Records built ahead, that follow `head`.
+        init(_ prepared: PreparedRecords, sequences: ClosedRange<UInt64>, after head: Head) {
+            commitTime = prepared.commitTimeMicroseconds
+            chain = prepared.chainEnd
+            results = [AppendResult(sequences: sequences, commitTimeMicroseconds: commitTime, chainHash: chain)]
+            indexEntries = prepared.indexEntries
+            recordCount = prepared.payloads.count
+        }
+    }
+
+    /// Encodes the records of `batch` after `head` into `buffer`, committed now.
+    private func encode(_ batch: [AppendTicket], after head: Head, into buffer: inout [UInt8]) -> EncodedBatch {
+        buffer.removeAll(keepingCapacity: true)
+        buffer.reserveCapacity(batch.reduce(0) { $0 + $1.encodedSize })
+        let commitTime = max(WallClock.nowMicroseconds(), head.lastCommitTimeMicroseconds)
+        var encoder = RecordEncoder(chain: head.chainHash)
+        var results: [AppendResult] = []
+        var indexEntries: [(sequence: UInt64, offset: Int)] = []
+        var recordCount = 0
+        for ticket in batch {
+            for (position, payload) in ticket.payloads.enumerated() {
+                let sequence = ticket.sequences.lowerBound + UInt64(position)
+                if SparseIndex.shouldIndex(sequence) { indexEntries.append((sequence, buffer.count)) }
+                encoder.append(
+                    sequence: sequence,
+                    commitTimeMicroseconds: commitTime,
+                    payload: payload,
+                    endsBatch: position == ticket.payloads.count - 1,
+                    to: &buffer
+                )
+            }
+            recordCount += ticket.payloads.count
+            results.append(AppendResult(sequences: ticket.sequences, commitTimeMicroseconds: commitTime, chainHash: encoder.chain))
+        }
+        return EncodedBatch(commitTime: commitTime, chain: encoder.chain, results: results, indexEntries: indexEntries, recordCount: recordCount)
     }
 
     /// Writes zeros from `start` to `end` and makes them durable; returns the new end of the zeros,

@@ -70,4 +70,43 @@ struct RegistryWriteTests {
         #expect(log.batchesLedInline == 3)
         log.close()
     }
+
+    /// A large import's records are built on the other core while it is decided, when the log is
+    /// idle; behind a batch still being written they are encoded at commit, as any append's. Both
+    /// give a log that verifies and replays to the projection the registry holds.
+    @Test(arguments: [false, true])
+    func aLargeImportIsStoredWhetherItsRecordsWereBuiltAheadOrNot(logBusy: Bool) async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("events.log")
+        let log = try EventLog.open(path: path, logger: quiet)
+        let registry = Registry(state: RegistryState(), log: log, logger: quiet)
+        // Enough commands for the background encoder (Registry.backgroundEncodingThreshold is
+        // 8192): the demo's clusters and first companies, few enough for a sanitizer run.
+        let commands = Array(DemoNetwork.commands().prefix(9000))
+        let blocker = logBusy ? try log.enqueue([EventCodec.encode(Event(kind: .clusterRegistered(try record("blocker")), recordedAtMicroseconds: 1, peerUID: 0))], leading: true) : nil
+        let batchesBefore = log.batchesWritten
+        let importing = Task { try await registry.write(commands, requestID: nil, expectedSequence: nil, peerUID: 0) }
+        if let blocker {
+            while registry.summary.events < commands.count { try await Task.sleep(for: .milliseconds(5)) }
+            log.commitLedBatch()
+            _ = try await blocker.wait()
+        }
+        let result = try await importing.value
+        let first: UInt64 = logBusy ? 2 : 1
+        #expect(result.firstSequence == first)
+        #expect(result.lastSequence == first + UInt64(result.eventCount) - 1)
+        // One batch (behind a busy log, the blocker's: the import queued behind it joins it),
+        // one commit time.
+        #expect(log.batchesWritten == batchesBefore + 1)
+        var commitTimes = Set<Int64>()
+        try log.forEachRecord(from: first) { commitTimes.insert($0.record.commitTimeMicroseconds) }
+        #expect(commitTimes.count == 1)
+        let replayed = try RegistryReplay.replay(log)
+        let held = registry.summary
+        #expect(replayed.lastSequence == result.lastSequence)
+        // The blocker went to the log directly, past the registry.
+        #expect(replayed.companies.count == held.companies && replayed.clusters.count == held.clusters + (logBusy ? 1 : 0))
+        log.close()
+        #expect(LogVerifier.verify(path: path).isIntact)
+    }
 }

@@ -126,23 +126,31 @@ public final class Registry: Sendable {
         // that state is kept (if the log numbers the events as it did) rather than built twice.
         let events: [Event]
         var decidedState: RegistryState?
-        var payloads: [[UInt8]]?
+        var encoded: BackgroundEncoder.Encoded?
         if commands.count == 1 {
             events = try decide(commands[0], state: core.state, context: context)
         } else if commands.count < Self.backgroundEncodingThreshold {
             (events, decidedState) = try decideAll(commands, applyingTo: core.state, context: context)
         } else {
-            // A large import: its events are encoded on the other core while the rest are decided.
-            let encoder = BackgroundEncoder()
-            (events, decidedState) = try decideAll(commands, applyingTo: core.state, context: context, handOff: encoder.encode)
-            payloads = encoder.finish()
+            // A large import: its events are encoded, and if the log is idle their records built,
+            // on the other core while the rest are decided.
+            let encoder = BackgroundEncoder(records: log.recordBuilder(commitTimeMicroseconds: now))
+            (events, decidedState) = try decideAll(commands, applyingTo: core.state, context: context, handOffSize: 1024, handOff: encoder.encode)
+            encoded = encoder.finish()
         }
         guard !events.isEmpty else {
             return .done(WriteResult(firstSequence: core.state.lastSequence, lastSequence: core.state.lastSequence, eventCount: 0))
         }
         let ticket: AppendTicket
         do {
-            ticket = try log.enqueue(payloads ?? events.map(EventCodec.encode), leading: true, failedBatches: core.knownFailedBatches)
+            switch encoded {
+            case .records(let prepared)?:
+                ticket = try log.enqueue(prepared, leading: true, failedBatches: core.knownFailedBatches)
+            case .payloads(let payloads)?:
+                ticket = try log.enqueue(payloads, leading: true, failedBatches: core.knownFailedBatches)
+            case nil:
+                ticket = try log.enqueue(events.map(EventCodec.encode), leading: true, failedBatches: core.knownFailedBatches)
+            }
         } catch EventLogError.earlierBatchFailed {
             throw EventLogError.earlierBatchFailed
         } catch {
@@ -163,32 +171,88 @@ public final class Registry: Sendable {
     /// Writes of at least this many commands encode their events in the background.
     static let backgroundEncodingThreshold = 8192
 
-    /// Encodes events handed to it on the global queue, part by part; `finish` waits for all
-    /// and returns the encodings in the order the parts came.
+    /// Encodes events handed to it, part by part in the order they came, on a queue of its own,
+    /// and builds their records as it goes when the log let it (see `EventLog.recordBuilder`).
+    /// Building is the larger half and must go in order; so once the deciding thread is done, it
+    /// encodes the parts the queue has not reached, from the last, while the queue builds.
     private final class BackgroundEncoder: @unchecked Sendable {
-        /// One part's encodings, written by the thread that encodes it, read after `finish` waited.
-        private final class Part: @unchecked Sendable {
-            var payloads: [[UInt8]] = []
+        enum Encoded {
+            case records(PreparedRecords)
+            case payloads([[UInt8]])
         }
 
-        private let group = DispatchGroup()
-        private var parts: [Part] = []
+        /// A part's events, encoded by whichever thread claims them first.
+        private final class Part: Sendable {
+            private enum State {
+                case waiting([Event])
+                case encoding
+                case encoded([[UInt8]])
+            }
 
-        /// Called on the deciding thread only.
-        func encode(_ events: [Event]) {
-            let part = Part()
-            parts.append(part)
-            DispatchQueue.global().async(group: group) {
-                part.payloads = events.map(EventCodec.encode)
+            private let state: Locked<State>
+            private let encoded = DispatchSemaphore(value: 0)
+
+            init(_ events: [Event]) {
+                state = Locked(.waiting(events))
+            }
+
+            /// Encodes the events unless another thread already took them.
+            func encodeIfWaiting() {
+                let events = state.withLock { state -> [Event]? in
+                    guard case .waiting(let events) = state else { return nil }
+                    state = .encoding
+                    return events
+                }
+                guard let events else { return }
+                let payloads = events.map(EventCodec.encode)
+                state.withLock { $0 = .encoded(payloads) }
+                encoded.signal()
+            }
+
+            /// The encoded events, encoding them here if nobody has started.
+            func payloads() -> [[UInt8]] {
+                encodeIfWaiting()
+                while true {
+                    if case .encoded(let payloads) = state.withLock({ $0 }) { return payloads }
+                    encoded.wait()
+                }
             }
         }
 
-        func finish() -> [[UInt8]] {
+        private let queue = DispatchQueue(label: "clusterd.import-encoder")
+        private let group = DispatchGroup()
+        /// Appended to and read on the deciding thread only.
+        private var parts: [Part] = []
+        /// Touched on `queue` only.
+        private var records: RecordBatchBuilder?
+        private var payloads: [[UInt8]] = []
+
+        init(records: RecordBatchBuilder?) {
+            self.records = records
+        }
+
+        /// Called on the deciding thread only.
+        func encode(_ events: [Event]) {
+            let part = Part(events)
+            parts.append(part)
+            queue.async(group: group) { [self] in
+                let encoded = part.payloads()
+                if records != nil {
+                    records!.append(encoded)
+                } else {
+                    payloads += encoded
+                }
+            }
+        }
+
+        /// Helps with the parts not yet encoded, then waits for every part.
+        func finish() -> Encoded {
+            for part in parts.reversed() { part.encodeIfWaiting() }
             group.wait()
-            var payloads: [[UInt8]] = []
-            payloads.reserveCapacity(parts.reduce(0) { $0 + $1.payloads.count })
-            for part in parts { payloads += part.payloads }
-            return payloads
+            return queue.sync {
+                if let prepared = records.take()?.finish() { return .records(prepared) }
+                return .payloads(payloads)
+            }
         }
     }
 

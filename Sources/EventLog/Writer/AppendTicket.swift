@@ -14,6 +14,8 @@ public final class AppendTicket: Sendable {
     /// The append found the log idle and leads: its caller must call `EventLog.commitLedBatch()`.
     public let mustBeCommittedByCaller: Bool
     let payloads: [[UInt8]]
+    /// The same records built ahead, if they were built on the log's end as of this append.
+    let prepared: PreparedRecords?
 
     private enum State {
         case pending([CheckedContinuation<Result<AppendResult, EventLogError>, Never>])
@@ -22,11 +24,12 @@ public final class AppendTicket: Sendable {
 
     private let state = Locked(State.pending([]))
 
-    init(sequences: ClosedRange<UInt64>, payloads: [[UInt8]], mustBeCommittedByCaller: Bool = false) {
+    init(sequences: ClosedRange<UInt64>, payloads: [[UInt8]], prepared: PreparedRecords? = nil, mustBeCommittedByCaller: Bool = false) {
         self.sequences = sequences
         self.payloads = payloads
+        self.prepared = prepared
         self.mustBeCommittedByCaller = mustBeCommittedByCaller
-        self.encodedSize = payloads.reduce(0) { $0 + RecordLayout.recordSize(payloadSize: $1.count) }
+        self.encodedSize = prepared?.bytes.count ?? payloads.reduce(0) { $0 + RecordLayout.recordSize(payloadSize: $1.count) }
     }
 
     /// The outcome, if the writer has already decided it.
