@@ -1,4 +1,5 @@
 import ClusterModel
+import Dispatch
 import EventLog
 import Logging
 import ServiceLifecycle
@@ -35,7 +36,9 @@ public struct Daemon: Sendable {
         var start = RegistryState()
         if let snapshot = snapshots.newestUsable(for: log, logger: logger) {
             do {
-                start = try RegistryState(snapshot: snapshot.payload)
+                start = try RegistryState(snapshot: snapshot.payload) { count, body in
+                    DispatchQueue.concurrentPerform(iterations: count, execute: body)
+                }
                 logger.info("loaded a snapshot", metadata: ["snapshot_seq": "\(snapshot.sequence)"])
             } catch {
                 logger.warning("ignoring a snapshot this build cannot read; replaying the whole log", metadata: ["snapshot_seq": "\(snapshot.sequence)", "reason": "\(error)"])

@@ -1,4 +1,6 @@
 import ClusterModel
+import Dispatch
+import Synchronization
 import Testing
 
 /// Properties that hold for any history: the log rebuilds the same state, jobs add up, and the
@@ -132,6 +134,18 @@ struct RegistrySnapshotTests {
         let restored = try RegistryState(snapshot: state.snapshotBytes())
         #expect(restored == state)
         #expect(restored.statistics(on: CalendarDate(year: 2021, month: 1, day: 1)).total.jobs == 1_000_000)
+    }
+
+    @Test func aLargeSnapshotDecodesItsCompaniesInChunksOnSeveralThreads() throws {
+        let state = DemoNetworkTests.built
+        #expect(state.companies.count >= 4096)  // RegistryState.chunkedCompanyCount
+        let chunks = Mutex(0)
+        let restored = try RegistryState(snapshot: state.snapshotBytes()) { count, body in
+            chunks.withLock { $0 = count }
+            DispatchQueue.concurrentPerform(iterations: count, execute: body)
+        }
+        #expect(chunks.withLock { $0 } == 8)
+        #expect(restored == state)
     }
 
     @Test func garbageIsRefused() {

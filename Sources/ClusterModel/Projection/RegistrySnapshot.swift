@@ -62,19 +62,30 @@ extension RegistryState {
     }
 
     /// Rebuilds the projection that `snapshotBytes()` wrote.
-    public init(snapshot bytes: [UInt8]) throws(EventDecodingError) {
+    ///
+    /// `perform(count, body)` must call `body` once for each of `0..<count`, on as many threads as
+    /// it likes: a large snapshot's companies, most of its bytes, are decoded in that many chunks
+    /// through it (the daemon passes `DispatchQueue.concurrentPerform`), and added in order after.
+    public init(
+        snapshot bytes: [UInt8],
+        perform: (Int, @Sendable (Int) -> Void) -> Void = { count, body in for index in 0..<count { body(index) } }
+    ) throws(EventDecodingError) {
         self.init()
         let result: Result<RegistryState, EventDecodingError> = bytes.withUnsafeBytes { raw in
-            Result { () throws(EventDecodingError) -> RegistryState in try Self.decodeSnapshot(raw) }
+            Result { () throws(EventDecodingError) -> RegistryState in try Self.decodeSnapshot(raw, perform: perform) }
         }
         self = try result.get()
     }
 
-    private static func decodeSnapshot(_ raw: UnsafeRawBufferPointer) throws(EventDecodingError) -> RegistryState {
+    /// Snapshots with at least this many companies decode them in chunks through `perform`.
+    static let chunkedCompanyCount = 4096
+
+    private static func decodeSnapshot(_ raw: UnsafeRawBufferPointer, perform: (Int, @Sendable (Int) -> Void) -> Void) throws(EventDecodingError) -> RegistryState {
         var reader = BinaryReader(raw)
         let version = try reader.readByte()
         guard version == snapshotVersion else { throw EventDecodingError("snapshot version \(version) is not supported") }
         var state = RegistryState()
+        var companyMessages: [UnsafeRawBufferPointer] = []
         while let (field, wire) = try reader.readKey() {
             switch (field, wire) {
             case (1, BinaryWriter.varint): state.lastSequence = try reader.readRawVarint()
@@ -86,8 +97,10 @@ extension RegistryState {
                 // A hint only: capped so that a hostile count cannot make us reserve without bound.
                 let count = try reader.readRawVarint()
                 state.companies.reserveCapacity(Int(min(count, UInt64(raw.count / 16))))
-            case (4, BinaryWriter.lengthDelimited): try state.decodeCluster(try reader.readLengthDelimited())
-            case (5, BinaryWriter.lengthDelimited): try state.decodeCompany(try reader.readLengthDelimited())
+            case (4, BinaryWriter.lengthDelimited):
+                let cluster = try decodeCluster(try reader.readLengthDelimited())
+                state.clusters[cluster.record.id] = cluster
+            case (5, BinaryWriter.lengthDelimited): companyMessages.append(try reader.readLengthDelimited())
             case (6, BinaryWriter.lengthDelimited): try state.decodeSurvey(try reader.readLengthDelimited())
             case (7, BinaryWriter.lengthDelimited):
                 var message = BinaryReader(try reader.readLengthDelimited())
@@ -104,6 +117,7 @@ extension RegistryState {
             default: try reader.skip(wire: wire)
             }
         }
+        try state.addCompanies(companyMessages, perform: perform)
         let companies = state.companies
         for id in state.clusters.keys {
             state.clusters.modifyExisting(id) { $0.recomputeAggregates { companies[$0]?.record.employees ?? 0 } }
@@ -111,7 +125,7 @@ extension RegistryState {
         return state
     }
 
-    private mutating func decodeCluster(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) {
+    private static func decodeCluster(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> ClusterState {
         var reader = BinaryReader(bytes)
         var cluster: ClusterState?
         var history: [UInt64] = []
@@ -156,10 +170,60 @@ extension RegistryState {
         }
         guard var cluster else { throw EventDecodingError("a snapshot's cluster has no record") }
         cluster.history = history
-        clusters[cluster.record.id] = cluster
+        return cluster
     }
 
-    private mutating func decodeCompany(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) {
+    /// Decodes the companies' messages, in eight chunks through `perform` when there are many,
+    /// and adds them in the order they came.
+    private mutating func addCompanies(_ messages: [UnsafeRawBufferPointer], perform: (Int, @Sendable (Int) -> Void) -> Void) throws(EventDecodingError) {
+        guard messages.count >= Self.chunkedCompanyCount else {
+            for message in messages {
+                let company = try Self.decodeCompany(message)
+                companies[company.record.siren] = company
+            }
+            return
+        }
+        let size = (messages.count + 7) / 8
+        let chunks = stride(from: 0, to: messages.count, by: size).map { CompanyChunk(messages[$0..<min($0 + size, messages.count)]) }
+        perform(chunks.count) { chunks[$0].decode() }
+        // From the last company back, each moved out of its chunk instead of copied (copying
+        // retained and released every field of 500,000 companies); a SIREN met again further
+        // back does not replace the later one.
+        for chunk in chunks.reversed() {
+            var decoded = try chunk.take()
+            while let company = decoded.popLast() {
+                if let later = companies.updateValue(company, forKey: company.record.siren) { companies[later.record.siren] = later }
+            }
+        }
+    }
+
+    /// A run of company messages, decoded by whichever thread `perform` gives it to.
+    private final class CompanyChunk: @unchecked Sendable {
+        private let messages: ArraySlice<UnsafeRawBufferPointer>
+        /// Written once, by the thread that decodes the chunk; read after `perform` returned.
+        private var decoded: Result<[CompanyState], EventDecodingError> = .success([])
+
+        init(_ messages: ArraySlice<UnsafeRawBufferPointer>) {
+            self.messages = messages
+        }
+
+        func decode() {
+            decoded = Result { () throws(EventDecodingError) -> [CompanyState] in
+                var companies: [CompanyState] = []
+                companies.reserveCapacity(messages.count)
+                for message in messages { companies.append(try RegistryState.decodeCompany(message)) }
+                return companies
+            }
+        }
+
+        /// The decoded companies, no longer held here.
+        func take() throws(EventDecodingError) -> [CompanyState] {
+            defer { decoded = .success([]) }
+            return try decoded.get()
+        }
+    }
+
+    private static func decodeCompany(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> CompanyState {
         var reader = BinaryReader(bytes)
         var company: CompanyState?
         var history = SequenceList()
@@ -180,7 +244,7 @@ extension RegistryState {
         }
         guard var company else { throw EventDecodingError("a snapshot's company has no record") }
         company.history = history
-        companies[company.record.siren] = company
+        return company
     }
 
     private mutating func decodeSurvey(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) {
@@ -206,3 +270,4 @@ extension RegistryState {
         surveys[survey.definition.id] = survey
     }
 }
+
