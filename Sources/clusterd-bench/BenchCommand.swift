@@ -28,6 +28,12 @@ struct BenchCommand {
         exit(64)
     }
 
+    /// Stops with exit code 1, naming what went wrong in a run (the daemon refused its calls).
+    static func failure(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("clusterd-bench: \(message)\n".utf8))
+        exit(1)
+    }
+
     static func main() async throws {
         var arguments = Array(CommandLine.arguments.dropFirst())
         guard let benchmark = arguments.first else { usageError("no benchmark named") }

@@ -28,7 +28,12 @@ enum DaemonBenchmarks {
             let cluster = demoClusters[(client + index) % demoClusters.count]
             return message("JoinCluster", #""cluster":"\#(cluster)","siren":"\#(siren)","date":"2026-01-15""#)
         }
-        precondition(outcome.errors.isEmpty, "the daemon refused \(outcome.errors.count) writes, e.g. \(outcome.errors.first ?? "")")
+        if let first = outcome.errors.first {
+            BenchCommand.failure(
+                "the daemon refused \(outcome.errors.count) of \(outcome.latencies.count) writes, e.g. \(first); the benchmark registers "
+                    + "new companies and joins them to the demo's clusters, so it needs the demo network and no earlier run with \(clients) client(s)"
+            )
+        }
         let latencies = outcome.latencies
         let label = clients == 1 ? "1_client" : "\(clients)_clients"
         let note = "RegisterCompany + JoinCluster alternating on \(clients) connection(s) driven by one thread, \(latencies.count) calls in \(String(format: "%.1f", outcome.elapsed)) s, each acknowledged after fdatasync"
@@ -93,7 +98,7 @@ enum DaemonBenchmarks {
         let reply = client.exchangeReply(request)
         let elapsed = Clock.seconds(since: start)
         guard let parsed = try? JSONParser.parse(Array(reply.utf8)), let events = parsed["parameters"]?["events"]?.intValue, events > 0 else {
-            fatalError("Import failed (is the daemon empty?): \(reply.prefix(300))")
+            BenchCommand.failure("the Import was refused (is the daemon empty?): \(reply.prefix(300))")
         }
         Figure(
             name: "import_demo", value: Double(events) / elapsed, unit: "events/s",

@@ -24,4 +24,16 @@ struct BenchCommandTests {
         #expect(result.standardError.hasPrefix("clusterd-bench: \(message)\n"), "\(result.standardError)")
         #expect(result.standardError.contains("usage: clusterd-bench BENCHMARK"))
     }
+
+    /// Writes the daemon refuses (an empty daemon has none of the demo's clusters to join) end
+    /// the run with what it said and exit 1, not a trap.
+    @Test func aRunTheDaemonRefusesSaysWhyAndExits1() async throws {
+        let daemon = try await RunningDaemon()
+        let result = try await bench(["writes", "--socket", daemon.socketPath, "--seconds", "0.3"])
+        #expect(result.status == 1)
+        #expect(result.standardError.hasPrefix("clusterd-bench: the daemon refused "), "\(result.standardError)")
+        #expect(result.standardError.contains("UnknownCluster"))
+        #expect(result.standardError.contains("it needs the demo network"))
+        #expect(!result.standardError.contains("Fatal error"))
+    }
 }

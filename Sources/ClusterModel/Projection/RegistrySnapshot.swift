@@ -270,4 +270,3 @@ extension RegistryState {
         surveys[survey.definition.id] = survey
     }
 }
-
