@@ -484,7 +484,7 @@ public final class EventLog: Sendable {
         let encoded: EncodedBatch
         let bytes: [UInt8]
         if batch.count == 1, let prepared = batch[0].prepared, prepared.follow(head) {
-            encoded = EncodedBatch(prepared, sequences: batch[0].sequences, after: head)
+            encoded = EncodedBatch(prepared, sequences: batch[0].sequences)
             bytes = prepared.bytes
         } else {
             encoded = encode(batch, after: head, into: &buffer)
@@ -532,30 +532,13 @@ public final class EventLog: Sendable {
     }
 
     /// A batch's records, encoded: what the log's head and index learn once they are durable.
-    private struct EncodedBatch {
+    fileprivate struct EncodedBatch {
         var commitTime: Int64
         var chain: ChainHash
         var results: [AppendResult]
         /// Sequence numbers and their offsets from the start of the batch.
         var indexEntries: [(sequence: UInt64, offset: Int)]
         var recordCount: Int
-
-        init(commitTime: Int64, chain: ChainHash, results: [AppendResult], indexEntries: [(sequence: UInt64, offset: Int)], recordCount: Int) {
-            self.commitTime = commitTime
-            self.chain = chain
-            self.results = results
-            self.indexEntries = indexEntries
-            self.recordCount = recordCount
-        }
-
-        /// Records built ahead, that follow `head`.
-        init(_ prepared: PreparedRecords, sequences: ClosedRange<UInt64>, after head: Head) {
-            commitTime = prepared.commitTimeMicroseconds
-            chain = prepared.chainEnd
-            results = [AppendResult(sequences: sequences, commitTimeMicroseconds: commitTime, chainHash: chain)]
-            indexEntries = prepared.indexEntries
-            recordCount = prepared.payloads.count
-        }
     }
 
     /// Encodes the records of `batch` after `head` into `buffer`, committed now.
@@ -649,4 +632,15 @@ public final class EventLog: Sendable {
 public enum LogMessageID {
     public static let tornTailRecovered = "a3e9c2b1d4f5467a8b9c0d1e2f3a4b5c"
     public static let storageFailure = "e1f2a3b4c5d6478e9f0a1b2c3d4e5f60"
+}
+
+extension EventLog.EncodedBatch {
+    /// Records built ahead (the caller checked that they follow the log's head).
+    init(_ prepared: PreparedRecords, sequences: ClosedRange<UInt64>) {
+        commitTime = prepared.commitTimeMicroseconds
+        chain = prepared.chainEnd
+        results = [AppendResult(sequences: sequences, commitTimeMicroseconds: commitTime, chainHash: chain)]
+        indexEntries = prepared.indexEntries
+        recordCount = prepared.payloads.count
+    }
 }
