@@ -482,24 +482,28 @@ public final class EventLog: Sendable {
         // A large batch's buffer (an Import) is not kept: it would stay resident for good.
         defer { scratch.buffer = buffer.capacity > 1 << 20 ? [] : buffer }
         let encoded: EncodedBatch
-        let bytes: [UInt8]
+        let chunks: [[UInt8]]
         if batch.count == 1, let prepared = batch[0].prepared, prepared.follow(head) {
             encoded = EncodedBatch(prepared, sequences: batch[0].sequences)
-            bytes = prepared.bytes
+            chunks = prepared.chunks
         } else {
             encoded = encode(batch, after: head, into: &buffer)
-            bytes = buffer
+            chunks = [buffer]
         }
-        let size = bytes.count
+        let size = chunks.reduce(0) { $0 + $1.count }
         // Zeros ahead are written after a batch, by the writer thread, not before it: a batch
         // that runs past them extends the file (its fdatasync then commits the new size too)
         // instead of waiting for megabytes of zeros, most of which it would overwrite.
         let preallocationWanted = preallocationBytes > 0 && head.byteCount + size + preallocationBytes / 2 > scratch.preallocatedEnd
         do {
-            let written = try bytes.withUnsafeBytes { bytes throws(StorageError) in try file.write(bytes, at: head.byteCount) }
-            guard written == size else {
-                fail(batch, head: head, reason: "short write: \(written) of \(size) bytes", disableWrites: false)
-                return
+            var offset = head.byteCount
+            for chunk in chunks {
+                let written = try chunk.withUnsafeBytes { bytes throws(StorageError) in try file.write(bytes, at: offset) }
+                guard written == chunk.count else {
+                    fail(batch, head: head, reason: "short write: \(offset - head.byteCount + written) of \(size) bytes", disableWrites: false)
+                    return
+                }
+                offset += written
             }
         } catch {
             fail(batch, head: head, reason: "\(error)", disableWrites: false)

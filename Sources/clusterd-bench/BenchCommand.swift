@@ -19,6 +19,7 @@ struct BenchCommand {
           writes --socket PATH [--clients N] [--seconds S]      durable writes through the daemon
           reads --socket PATH [--connections N] [--seconds S]   GetCompany through the daemon
           import --socket PATH                                  Import of the demo network (empty daemon)
+          decode [--rounds N] [--parallel yes]                  decoding the demo Import's parameters, in process
 
         """
 
@@ -89,6 +90,8 @@ struct BenchCommand {
             )
         case "import":
             DaemonBenchmarks.importDemo(socket: socket("an empty daemon"))
+        case "decode":
+            DaemonBenchmarks.decodeDemo(rounds: number("rounds", 10), parallel: options["parallel"] == "yes")
         default:
             usageError("unknown benchmark '\(benchmark)'")
         }

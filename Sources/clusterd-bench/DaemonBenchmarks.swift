@@ -86,11 +86,16 @@ enum DaemonBenchmarks {
     }
 
     /// Import of the whole demo network (one call, all or nothing) into an empty daemon.
-    static func importDemo(socket path: String) {
-        let commands = DemoNetwork.commands().map { command -> JSONValue in
+    /// The demo network's commands as an Import lists them.
+    private static func demoImportCommands() -> [JSONValue] {
+        DemoNetwork.commands().map { command -> JSONValue in
             let (method, parameters) = CommandEncoding.call(command)
             return ["method": .string(method), "parameters": .object(parameters)]
         }
+    }
+
+    static func importDemo(socket path: String) {
+        let commands = demoImportCommands()
         let call: JSONValue = ["method": "org.clusterd.Registry.Import", "parameters": ["commands": .array(commands)]]
         let request = JSONSerializer.serialize(call) + [0]
         let client = BlockingClient(path: path)
@@ -103,6 +108,26 @@ enum DaemonBenchmarks {
         Figure(
             name: "import_demo", value: Double(events) / elapsed, unit: "events/s",
             note: "\(commands.count) commands, \(events) events, \(request.count / 1024) KiB request, \(Int(elapsed * 1000)) ms from sending to the durable reply"
+        ).printed()
+    }
+
+    /// Decoding the demo network's Import parameters in this process, as the daemon does: on
+    /// this thread, or (`parallel`) cut in chunks read by both cores.
+    static func decodeDemo(rounds: Int, parallel: Bool) {
+        let commands = demoImportCommands()
+        let parameters = JSONSerializer.serialize(["commands": .array(commands)] as JSONValue)
+        var times: [Double] = []
+        for _ in 0..<max(rounds, 1) {
+            let start = Clock.now()
+            guard ImportDecodingBenchmark.decode(parameters, parallel: parallel) == commands.count else {
+                BenchCommand.failure("the demo network's Import parameters did not decode on the direct path")
+            }
+            times.append(Clock.seconds(since: start))
+        }
+        let median = times.sorted()[times.count / 2]
+        Figure(
+            name: parallel ? "import_decode_parallel" : "import_decode", value: Double(commands.count) / median, unit: "commands/s",
+            note: "\(commands.count) commands, \(parameters.count / 1024) KiB, median of \(times.count): \(String(format: "%.1f", median * 1000)) ms"
         ).printed()
     }
 

@@ -106,15 +106,17 @@ struct FastPathTests {
     }
 
     /// decideAll's own state is what applying its events one by one builds, and the events it
-    /// hands off along the way are its events, in order.
+    /// hands off along the way, part by part, are its events, in order.
     @Test func decideAllHandsBackTheStateItsEventsBuild() throws {
         let context = DecisionContext(nowMicroseconds: 1_700_000_000_000_000, peerUID: 7, requestID: "whole-demo")
-        var handedOff: [Event] = []
-        let (events, state) = try decideAll(DemoNetwork.commands(), applyingTo: RegistryState(), context: context, handOffSize: 1000) {
-            #expect($0.count >= 1000 || handedOff.count + $0.count > 40_000)
-            handedOff += $0
+        var parts: [[Event]] = []
+        let (count, handedOffState) = try decideAll(DemoNetwork.commands(), applyingTo: RegistryState(), context: context, partSize: 1000) {
+            parts.append($0)
         }
-        #expect(handedOff == events)
+        let (events, state) = try decideAll(DemoNetwork.commands(), applyingTo: RegistryState(), context: context)
+        #expect(parts.dropLast().allSatisfy { $0.count >= 1000 } && parts.last?.isEmpty == false)
+        #expect(Array(parts.joined()) == events && count == events.count)
+        #expect(handedOffState == state)
         #expect(events == (try decideAll(DemoNetwork.commands(), state: RegistryState(), context: context)))
         var applied = RegistryState()
         for (index, event) in events.enumerated() {

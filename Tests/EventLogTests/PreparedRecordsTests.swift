@@ -63,6 +63,8 @@ struct PreparedRecordsTests {
         #expect(built.filter(\.endsBatch).map(\.sequence) == [2600])
         #expect(LogVerifier.verify(path: path).isIntact)
         #expect(LogVerifier.verify(path: path).lastIntactSequence == 2601)
+        // Built into memory nobody zeroed: opening and verifying also hold the reserved bytes
+        // and the padding to zero (tried: with the padding left unset, this test fails).
     }
 
     @Test func aCommitTimeEarlierThanTheLogsIsRaisedToIt() async throws {

@@ -51,12 +51,12 @@ enum CommandParsing {
                 CompanyRecord(
                     siren: try p.siren(),
                     name: try p.text("name"),
-                    naf: try NAFCode(p.string("naf"), field: prefix + "naf"),
-                    department: try Department(p.string("department"), field: prefix + "department"),
+                    naf: try NAFCode(p.string("naf"), field: p.name("naf")),
+                    department: try Department(p.string("department"), field: p.name("department")),
                     employees: employees,
                     turnoverEUR: turnover,
                     declaredCategory: try p.optionalString("declared_category").map { text throws(DomainError) in
-                        try SizeCategory(text, field: prefix + "declared_category")
+                        try SizeCategory(text, field: p.name("declared_category"))
                     }
                 )
             )
@@ -72,14 +72,14 @@ enum CommandParsing {
                 CompanyPatch(
                     siren: try p.siren(),
                     name: try p.optionalText("name"),
-                    naf: try p.optionalString("naf").map { text throws(DomainError) in try NAFCode(text, field: prefix + "naf") },
+                    naf: try p.optionalString("naf").map { text throws(DomainError) in try NAFCode(text, field: p.name("naf")) },
                     department: try p.optionalString("department").map { text throws(DomainError) in
-                        try Department(text, field: prefix + "department")
+                        try Department(text, field: p.name("department"))
                     },
                     employees: employees,
                     turnoverEUR: turnover,
                     declaredCategory: try p.optionalString("declared_category").map { text throws(DomainError) in
-                        try SizeCategory(text, field: prefix + "declared_category")
+                        try SizeCategory(text, field: p.name("declared_category"))
                     }
                 )
             )
@@ -98,7 +98,7 @@ enum CommandParsing {
                 partner: Partner(
                     id: try p.slug("partner_id"),
                     name: try p.text("name"),
-                    kind: try PartnerKind(p.string("kind"), field: prefix + "kind")
+                    kind: try PartnerKind(p.string("kind"), field: p.name("kind"))
                 )
             )
         case "DefineSurvey":

@@ -15,7 +15,13 @@ struct Parameters<Values: JSONObjectLookup> {
     }
 
     func invalid(_ field: String, _ reason: String) -> DomainError {
-        .invalidArgument(field: prefix + field, reason: reason)
+        .invalidArgument(field: name(field), reason: reason)
+    }
+
+    /// `field` as errors name it. Without a prefix, the name itself: concatenating an empty
+    /// prefix still built a new string for every value of every write.
+    func name(_ field: String) -> String {
+        prefix.isEmpty ? field : prefix + field
     }
 
     func has(_ field: String) -> Bool {
@@ -73,31 +79,31 @@ struct Parameters<Values: JSONObjectLookup> {
     // Domain values, re-labelled with the prefixed field name.
 
     func slug(_ field: String) throws(DomainError) -> Slug {
-        try Slug(string(field), field: prefix + field)
+        try Slug(string(field), field: name(field))
     }
 
     func siren(_ field: String = "siren") throws(DomainError) -> SIREN {
-        try SIREN(string(field), field: prefix + field)
+        try SIREN(string(field), field: name(field))
     }
 
     func date(_ field: String) throws(DomainError) -> CalendarDate {
-        try CalendarDate(string(field), field: prefix + field)
+        try CalendarDate(string(field), field: name(field))
     }
 
     func optionalDate(_ field: String) throws(DomainError) -> CalendarDate? {
-        try optionalString(field).map { text throws(DomainError) in try CalendarDate(text, field: prefix + field) }
+        try optionalString(field).map { text throws(DomainError) in try CalendarDate(text, field: name(field)) }
     }
 
     func timestamp(_ field: String) throws(DomainError) -> Timestamp {
-        try Timestamp(string(field), field: prefix + field)
+        try Timestamp(string(field), field: name(field))
     }
 
     func text(_ field: String, maximum: Int = 200) throws(DomainError) -> String {
-        try validatedText(string(field), field: prefix + field, maximum: maximum)
+        try validatedText(string(field), field: name(field), maximum: maximum)
     }
 
     func optionalText(_ field: String, maximum: Int = 200) throws(DomainError) -> String? {
-        try optionalString(field).map { text throws(DomainError) in try validatedText(text, field: prefix + field, maximum: maximum) }
+        try optionalString(field).map { text throws(DomainError) in try validatedText(text, field: name(field), maximum: maximum) }
     }
 
     func regions(_ field: String) throws(DomainError) -> [Region] {
@@ -113,7 +119,7 @@ struct Parameters<Values: JSONObjectLookup> {
     }
 
     func optionalSection(_ field: String) throws(DomainError) -> NAFSection? {
-        try optionalString(field).map { text throws(DomainError) in try NAFSection(text, field: prefix + field) }
+        try optionalString(field).map { text throws(DomainError) in try NAFSection(text, field: name(field)) }
     }
 }
 

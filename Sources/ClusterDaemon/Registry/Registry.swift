@@ -124,21 +124,31 @@ public final class Registry: Sendable {
         let context = DecisionContext(nowMicroseconds: now, peerUID: peerUID, requestID: requestID)
         // Several commands: decideAll applies each one's events before deciding the next, and
         // that state is kept (if the log numbers the events as it did) rather than built twice.
-        let events: [Event]
+        var events: [[Event]]
+        let eventCount: Int
         var decidedState: RegistryState?
         var encoded: BackgroundEncoder.Encoded?
+        var encoder: BackgroundEncoder?
         if commands.count == 1 {
-            events = try decide(commands[0], state: core.state, context: context)
+            events = [try decide(commands[0], state: core.state, context: context)]
+            eventCount = events[0].count
         } else if commands.count < Self.backgroundEncodingThreshold {
-            (events, decidedState) = try decideAll(commands, applyingTo: core.state, context: context)
+            let decided = try decideAll(commands, applyingTo: core.state, context: context)
+            (events, eventCount, decidedState) = ([decided.events], decided.events.count, decided.state)
         } else {
             // A large import: its events are encoded, and if the log is idle their records built,
             // on the other core while the rest are decided.
-            let encoder = BackgroundEncoder(records: log.recordBuilder(commitTimeMicroseconds: now))
-            (events, decidedState) = try decideAll(commands, applyingTo: core.state, context: context, handOffSize: 1024, handOff: encoder.encode)
-            encoded = encoder.finish()
+            let background = BackgroundEncoder(records: log.recordBuilder(commitTimeMicroseconds: now))
+            var parts: [[Event]] = []
+            let decided = try decideAll(commands, applyingTo: core.state, context: context, partSize: 1024) { part in
+                parts.append(part)
+                background.encode(part)
+            }
+            (events, eventCount, decidedState) = (parts, decided.eventCount, decided.state)
+            encoded = background.finish()
+            encoder = background
         }
-        guard !events.isEmpty else {
+        guard eventCount > 0 else {
             return .done(WriteResult(firstSequence: core.state.lastSequence, lastSequence: core.state.lastSequence, eventCount: 0))
         }
         let ticket: AppendTicket
@@ -149,7 +159,7 @@ public final class Registry: Sendable {
             case .payloads(let payloads)?:
                 ticket = try log.enqueue(payloads, leading: true, failedBatches: core.knownFailedBatches)
             case nil:
-                ticket = try log.enqueue(events.map(EventCodec.encode), leading: true, failedBatches: core.knownFailedBatches)
+                ticket = try log.enqueue(events.joined().map(EventCodec.encode), leading: true, failedBatches: core.knownFailedBatches)
             }
         } catch EventLogError.earlierBatchFailed {
             throw EventLogError.earlierBatchFailed
@@ -159,13 +169,36 @@ public final class Registry: Sendable {
         if let decidedState, ticket.sequences.lowerBound == core.state.lastSequence + 1 {
             core.state = decidedState
         } else {
-            for (offset, event) in events.enumerated() {
+            for (offset, event) in events.joined().enumerated() {
                 core.state.apply(event, sequence: ticket.sequences.lowerBound + UInt64(offset), commitTimeMicroseconds: now)
             }
         }
+        if encoder != nil {
+            // Freeing tens of thousands of events (their strings, one by one) takes milliseconds:
+            // not here, under the lock and before the batch is written, but on another thread.
+            let discarded = Discarded((events, encoder))
+            (events, encoder) = ([], nil)
+            Self.discardQueue.async { discarded.free() }
+        }
         core.lastTicket = ticket
         if let requestID { core.inFlightRequests[requestID] = ticket }
-        return .appended(ticket, eventCount: events.count)
+        return .appended(ticket, eventCount: eventCount)
+    }
+
+    /// Where large writes' events are freed (see `decideAndAppend`).
+    private static let discardQueue = DispatchQueue(label: "clusterd.discard", qos: .utility)
+
+    /// Values to free on another thread: the last reference, dropped by `free()` there.
+    private final class Discarded<Value>: @unchecked Sendable {
+        private var value: Value?
+
+        init(_ value: Value) {
+            self.value = value
+        }
+
+        func free() {
+            value = nil
+        }
     }
 
     /// Writes of at least this many commands encode their events in the background.

@@ -34,25 +34,36 @@ public func decideAll(_ commands: [Command], state: RegistryState, context: Deci
 /// `decideAll`, also returning the state with the events applied: event `i` at sequence
 /// `state.lastSequence + 1 + i`, committed at `context.nowMicroseconds` — the state a writer
 /// would otherwise build by applying the events a second time.
-///
-/// `handOff`, if given, receives the events as they are decided, in order, about `handOffSize`
-/// at a time (the last time with the rest): a caller can start encoding them meanwhile. Events
-/// handed off before a rejection are void like the others.
+public func decideAll(
+    _ commands: [Command],
+    applyingTo state: RegistryState,
+    context: DecisionContext
+) throws(DomainError) -> (events: [Event], state: RegistryState) {
+    var events: [Event] = []
+    let decided = try decideAll(commands, applyingTo: state, context: context, partSize: Int.max) { events = $0 }
+    return (events, decided.state)
+}
+
+/// `decideAll(_:applyingTo:context:)`, handing the events to `handOff` in parts as they are
+/// decided, in order, `partSize` at a time (the last part with the rest), instead of returning
+/// them: a caller can start encoding them meanwhile. Each part is handed over, not copied (a
+/// copy retained and released every event's strings). Events handed off before a rejection are
+/// void like the others.
 public func decideAll(
     _ commands: [Command],
     applyingTo state: RegistryState,
     context: DecisionContext,
-    handOffSize: Int = 4096,
-    handOff: (([Event]) -> Void)? = nil
-) throws(DomainError) -> (events: [Event], state: RegistryState) {
+    partSize: Int,
+    handOff: ([Event]) -> Void
+) throws(DomainError) -> (eventCount: Int, state: RegistryState) {
+    precondition(partSize > 0)
     var working = state
     working.reserveCapacity(forEvents: commands.count)
-    var events: [Event] = []
-    events.reserveCapacity(commands.count)
+    var part: [Event] = []
+    part.reserveCapacity(min(partSize, commands.count))
     var sequence = state.lastSequence
     var withoutRequest = context
     withoutRequest.requestID = nil
-    var handedOff = 0
     var kinds: [EventKind] = []
     for (index, command) in commands.enumerated() {
         kinds.removeAll(keepingCapacity: true)
@@ -72,14 +83,16 @@ public func decideAll(
             )
             sequence += 1
             working.apply(event, sequence: sequence, commitTimeMicroseconds: context.nowMicroseconds)
-            events.append(event)
+            part.append(event)
         }
-        if let handOff, events.count - handedOff >= handOffSize || (index == commands.count - 1 && events.count > handedOff) {
-            handOff(Array(events[handedOff...]))
-            handedOff = events.count
+        if part.count >= partSize {
+            handOff(part)
+            part = []
+            part.reserveCapacity(min(partSize, commands.count - index))
         }
     }
-    return (events, working)
+    if !part.isEmpty { handOff(part) }
+    return (Int(sequence - state.lastSequence), working)
 }
 
 /// Appends the events `command` causes to `kinds` (one reused buffer for a whole import, not an

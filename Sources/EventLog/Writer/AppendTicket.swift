@@ -29,7 +29,7 @@ public final class AppendTicket: Sendable {
         self.payloads = payloads
         self.prepared = prepared
         self.mustBeCommittedByCaller = mustBeCommittedByCaller
-        self.encodedSize = prepared?.bytes.count ?? payloads.reduce(0) { $0 + RecordLayout.recordSize(payloadSize: $1.count) }
+        self.encodedSize = prepared?.byteCount ?? payloads.reduce(0) { $0 + RecordLayout.recordSize(payloadSize: $1.count) }
     }
 
     /// The outcome, if the writer has already decided it.

@@ -14,9 +14,12 @@ public struct PreparedRecords: Sendable {
     /// The chain hash the records were built on, and the one after the last of them.
     let chainStart: ChainHash
     let chainEnd: ChainHash
-    /// The encoded records, the last one flagged as the end of its batch.
-    let bytes: [UInt8]
-    /// Sparse-index entries: sequence number and offset from the start of `bytes`.
+    /// The encoded records in chunks written one after the other, the last record flagged as
+    /// the end of its batch.
+    let chunks: [[UInt8]]
+    /// The size of all chunks together.
+    let byteCount: Int
+    /// Sparse-index entries: sequence number and offset from the start of the first chunk.
     let indexEntries: [(sequence: UInt64, offset: Int)]
 
     /// Whether the records follow `head` exactly: same next sequence number, same chain hash, and a
@@ -36,7 +39,10 @@ public struct RecordBatchBuilder: Sendable {
     private let commitTimeMicroseconds: Int64
     private let chainStart: ChainHash
     private var encoder: RecordEncoder
-    private var bytes: [UInt8] = []
+    /// One chunk per call of `append`, each allocated at its exact size: growing one buffer
+    /// copied it again at every doubling, and zero-filled every record before writing it.
+    private var chunks: [[UInt8]] = []
+    private var byteCount = 0
     private var payloads: [[UInt8]] = []
     private var indexEntries: [(sequence: UInt64, offset: Int)] = []
     /// Sequence number of the next record to encode.
@@ -53,41 +59,51 @@ public struct RecordBatchBuilder: Sendable {
     /// Adds `more` payloads after those already added.
     public mutating func append(_ more: [[UInt8]]) {
         guard !more.isEmpty else { return }
-        if !payloads.isEmpty { encodeRecord(payloads.count - 1, endsBatch: false) }
-        let start = payloads.count
+        // The record held back last time, and all of these but the last.
+        let start = payloads.count - (payloads.isEmpty ? 0 : 1)
         payloads += more
-        // Doubling, not the exact size: reserving exactly what each part needs would copy the
-        // whole buffer on every part.
-        let needed = bytes.count + more.reduce(0) { $0 + RecordLayout.recordSize(payloadSize: $1.count) }
-        if needed > bytes.capacity { bytes.reserveCapacity(max(needed, 2 * bytes.capacity)) }
-        for position in start..<(payloads.count - 1) { encodeRecord(position, endsBatch: false) }
+        encodeRecords(start..<(payloads.count - 1), lastEndsBatch: false)
     }
 
     /// The records, the last one ending the batch; nil if no payload was added.
     public consuming func finish() -> PreparedRecords? {
         guard !payloads.isEmpty else { return nil }
-        encodeRecord(payloads.count - 1, endsBatch: true)
+        encodeRecords((payloads.count - 1)..<payloads.count, lastEndsBatch: true)
         return PreparedRecords(
             payloads: payloads,
             firstSequence: firstSequence,
             commitTimeMicroseconds: commitTimeMicroseconds,
             chainStart: chainStart,
             chainEnd: encoder.chain,
-            bytes: bytes,
+            chunks: chunks,
+            byteCount: byteCount,
             indexEntries: indexEntries
         )
     }
 
-    private mutating func encodeRecord(_ position: Int, endsBatch: Bool) {
-        let sequence = nextSequence
-        nextSequence += 1
-        if SparseIndex.shouldIndex(sequence) { indexEntries.append((sequence, bytes.count)) }
-        encoder.append(
-            sequence: sequence,
-            commitTimeMicroseconds: commitTimeMicroseconds,
-            payload: payloads[position],
-            endsBatch: endsBatch,
-            to: &bytes
-        )
+    /// Encodes the records of `positions` (in `payloads`) into a new chunk.
+    private mutating func encodeRecords(_ positions: Range<Int>, lastEndsBatch: Bool) {
+        guard !positions.isEmpty else { return }
+        let size = positions.reduce(0) { $0 + RecordLayout.recordSize(payloadSize: payloads[$1].count) }
+        let chunk = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            var offset = 0
+            for position in positions {
+                let sequence = nextSequence
+                nextSequence += 1
+                if SparseIndex.shouldIndex(sequence) { indexEntries.append((sequence, byteCount + offset)) }
+                let recordSize = RecordLayout.recordSize(payloadSize: payloads[position].count)
+                encoder.encode(
+                    sequence: sequence,
+                    commitTimeMicroseconds: commitTimeMicroseconds,
+                    payload: payloads[position],
+                    endsBatch: lastEndsBatch && position == positions.upperBound - 1,
+                    into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[offset..<(offset + recordSize)])
+                )
+                offset += recordSize
+            }
+            initialized = offset
+        }
+        chunks.append(chunk)
+        byteCount += size
     }
 }
