@@ -18,9 +18,8 @@ struct SocketActivationTests {
         // systemd-socket-activate passes the daemon only the environment it is told to: a
         // sanitizer run's options must reach the daemon too.
         let passed = ["ASAN_OPTIONS", "TSAN_OPTIONS"].filter { ProcessInfo.processInfo.environment[$0] != nil }.flatMap { ["-E", $0] }
-        // systemd-socket-activate closes every descriptor it does not pass on, the one through
-        // which Foundation learns that its child exited included: until this daemon exits,
-        // Foundation waits for it and notices no other child's exit (see ChildProcess.deinit).
+        // systemd-socket-activate closes every descriptor it does not pass on: why ChildProcess
+        // reaps its children itself instead of through Foundation (see ChildProcess).
         let process = try ChildProcess(
             activate,
             passed + ["-l", socketPath, try BuiltProducts.executable("clusterd"), "--state-dir", directory.file("state")],
