@@ -4,7 +4,7 @@ import Synchronization
 import Varlink
 
 /// A small interface that exercises every protocol feature the server offers.
-final class TestInterface: VarlinkMethodHandler {
+final class TestInterface: VarlinkDirectMethodHandler {
     static let definition = """
         # Methods for testing the server.
         interface org.example.test
@@ -26,12 +26,49 @@ final class TestInterface: VarlinkMethodHandler {
 
         method WhoAmI() -> (uid: int, gid: int, pid: int)
 
+        # Decoded from the message bytes and answered on the event loop where it can: a label
+        # starting with "later" is answered after a pause, "fail" with Failed, "decline" by the
+        # asynchronous path.
+        method Next(label: string) -> (label: string)
+
         error Failed (reason: string)
 
         """
 
     let recorded = Mutex<[String]>([])
     let slowCallsStarted = Mutex(0)
+    /// How many calls of Next were answered on the event loop (given or handed on).
+    let answeredImmediately = Mutex(0)
+
+    let directlyDecodedMethods: Set<String> = ["Next"]
+
+    func decodeDirect(method: String, parameters cursor: inout JSONCursor) -> (any Sendable)? {
+        var members = JSONMembers()
+        guard (try? cursor.readMembers(into: &members)) == true, members.count == 1, case .string(let label)? = members["label"] else { return nil }
+        return label
+    }
+
+    func handle(method: String, decoded input: any Sendable, context: VarlinkCallContext) async throws -> [String: JSONValue] {
+        let label = input as! String
+        if label.hasPrefix("fail") { throw VarlinkError("org.example.test.Failed", parameters: ["reason": .string(label)]) }
+        return ["label": .string(label)]
+    }
+
+    func answerImmediately(method: String, decoded input: any Sendable, peer: VarlinkPeer?) -> VarlinkImmediateAnswer? {
+        let label = input as! String
+        if label.hasPrefix("decline") { return nil }
+        answeredImmediately.withLock { $0 += 1 }
+        if label.hasPrefix("later") {
+            return .later {
+                try await Task.sleep(for: .milliseconds(30))
+                return ["label": .string(label)]
+            }
+        }
+        if label.hasPrefix("fail") {
+            return .done(.failure(VarlinkError("org.example.test.Failed", parameters: ["reason": .string(label)])))
+        }
+        return .done(.success(["label": .string(label)]))
+    }
 
     func handle(method: String, parameters: [String: JSONValue], context: VarlinkCallContext) async throws -> [String: JSONValue] {
         switch method {

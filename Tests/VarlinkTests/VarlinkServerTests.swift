@@ -154,6 +154,61 @@ struct VarlinkServerTests {
         try await server.stop()
     }
 
+    /// Calls answered on the event loop, those handed on to the connection's task and those of
+    /// the asynchronous path, pipelined on one connection, are answered in the order they came.
+    @Test func answersPipelinedCallsInOrderWhereverTheyAreAnswered() async throws {
+        let server = try await TestServer()
+        let socket = try UnixSocket(connectingTo: server.socketPath)
+        let labels = ["now-1", "later-2", "now-3", "decline-4", "now-5", "fail-6", "later-7", "now-8", "now-9"]
+        await socket.send(labels.map { #"{"method":"org.example.test.Next","parameters":{"label":"\#($0)"}}"# + "\0" }.joined())
+        var replies: [String] = []
+        for _ in labels { replies.append(await socket.receiveMessage() ?? "nothing") }
+        #expect(replies == labels.map { label in
+            label.hasPrefix("fail")
+                ? #"{"error":"org.example.test.Failed","parameters":{"reason":"\#(label)"}}"#
+                : #"{"parameters":{"label":"\#(label)"}}"#
+        })
+        // The first came in while the connection was idle: answered on the event loop.
+        #expect(server.handler.answeredImmediately.withLock { $0 } >= 1)
+        try await server.stop()
+    }
+
+    /// A call answered on the event loop restarts the connection's idle clock, as one answered
+    /// by its task does: the connection stays open while calls keep coming, and is closed once
+    /// they stop.
+    @Test func callsAnsweredOnTheEventLoopRestartTheIdleClock() async throws {
+        let timeout = Duration.seconds(1)
+        let server = try await TestServer { $0.idleTimeout = timeout }
+        // The connection's idle clock starts when it is accepted.
+        var lastAnswer = ContinuousClock.now
+        let client = try await server.client()
+        let start = ContinuousClock.now
+        var calls = 0
+        while ContinuousClock.now - start < timeout * 3 {
+            let sent = ContinuousClock.now
+            do {
+                #expect(try await client.call("org.example.test.Next", ["label": "now"]) == ["label": "now"])
+            } catch {
+                // Only a pause longer than the timeout (this test's task held up on a busy
+                // machine) may end the connection.
+                #expect(sent - lastAnswer > timeout, "closed \(sent - lastAnswer) after the last answer: \(error)")
+                break
+            }
+            lastAnswer = .now
+            calls += 1
+            try await Task.sleep(for: .milliseconds(150))
+        }
+        // All but perhaps the first (sent before the connection's task waited for calls), unless
+        // a pause past the timeout (sanitizers on a loaded machine) ended the connection early.
+        #expect(server.handler.answeredImmediately.withLock { $0 } >= calls - 1)
+        try await Task.sleep(for: timeout * 3)
+        await #expect(throws: (any Error).self) {
+            try await client.call("org.example.test.Next", ["label": "after the timeout"])
+        }
+        await client.close()
+        try await server.stop()
+    }
+
     @Test func refusesConnectionsBeyondTheLimitAndServesTheOthers() async throws {
         let server = try await TestServer { $0.maximumConnections = 2 }
         let first = try await server.client()

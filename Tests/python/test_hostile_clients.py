@@ -50,6 +50,11 @@ DESCRIBE_REGISTRY = (
     b'"parameters":{"interface":"org.clusterd.Registry"}}\0'
 )
 WATCH_FROM_START = b'{"method":"org.clusterd.Registry.Watch","parameters":{"from_seq":0},"more":true}\0'
+# A write the daemon refuses (no such cluster), answered on the connection's event loop, not by its task.
+JOIN_UNKNOWN_CLUSTER = (
+    b'{"method":"org.clusterd.Registry.JoinCluster",'
+    b'"parameters":{"cluster":"no-such-cluster","siren":"732829320","date":"2020-01-01"}}\0'
+)
 
 # poll() events that mean the daemon is gone from a connection (closed it, or shut down its
 # sending side), whether or not unread data is still queued for us.
@@ -493,10 +498,10 @@ os.kill(pid, signal.SIGINT)
 class NonReadingClientTests(DaemonTestCase):
     PIPELINED = 20000
 
-    def fill(self, daemon):
-        """A connection with as many GetInterfaceDescription calls pipelined as the daemon takes, none read."""
+    def fill(self, daemon, message=DESCRIBE_REGISTRY):
+        """A connection with as many calls pipelined as the daemon takes, none read."""
         hog = self.raw_socket(daemon)
-        sent = send_until_full(hog, DESCRIBE_REGISTRY, self.PIPELINED)
+        sent = send_until_full(hog, message, self.PIPELINED)
         # The daemon reads ahead a few dozen calls; the rest waits in the socket (about 2,000 fit).
         self.assertGreater(sent, 200, f"only {sent} calls pipelined before the socket was full")
         return hog
@@ -517,6 +522,31 @@ class NonReadingClientTests(DaemonTestCase):
         before = daemon.rss()
 
         hog = self.fill(daemon)
+        elapsed = wait_until_peer_gone(hog, 10)
+        self.assertIsNotNone(elapsed, "a connection that read nothing for 10 s is still open with --write-timeout 2")
+        drain_to_end(hog)
+        self.assertServedQuickly(daemon, 1.0)
+        self.assertMemoryGrowthBelow(daemon, before, 30 * MiB)
+
+
+    # Writes are answered on the event loop while the connection is between calls: their replies
+    # must be held back just the same.
+    def test_memory_stays_bounded_with_writes_answered_on_the_event_loop(self):
+        daemon = self.start_daemon()
+        self.peer(daemon).call("org.varlink.service.GetInterfaceDescription", {"interface": "org.clusterd.Registry"})
+        before = daemon.rss()
+
+        self.fill(daemon, JOIN_UNKNOWN_CLUSTER)
+        time.sleep(0.5)
+        for _ in range(3):
+            self.assertServedQuickly(daemon, 1.0, "a client next to one that does not read")
+        self.assertMemoryGrowthBelow(daemon, before, 30 * MiB)
+
+    def test_connection_writing_without_reading_is_closed_after_the_write_timeout(self):
+        daemon = self.start_daemon("--write-timeout", "2")
+        before = daemon.rss()
+
+        hog = self.fill(daemon, JOIN_UNKNOWN_CLUSTER)
         elapsed = wait_until_peer_gone(hog, 10)
         self.assertIsNotNone(elapsed, "a connection that read nothing for 10 s is still open with --write-timeout 2")
         drain_to_end(hog)

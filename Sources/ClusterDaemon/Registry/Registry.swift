@@ -49,7 +49,7 @@ public final class Registry: Sendable {
         public var eventCount: Int
     }
 
-    private enum WriteStep {
+    fileprivate enum WriteStep: Sendable {
         case done(WriteResult)
         case retryOf(AppendTicket)
         case appended(AppendTicket, eventCount: Int)
@@ -62,6 +62,24 @@ public final class Registry: Sendable {
         expectedSequence: UInt64?,
         peerUID: UInt32
     ) async throws -> WriteResult {
+        try await finish(try begin(commands, requestID: requestID, expectedSequence: expectedSequence, peerUID: peerUID))
+    }
+
+    /// A write decided and appended (or answered without an append), its durability still to
+    /// learn from `finishNow` or `finish`.
+    public struct PendingWrite: Sendable {
+        fileprivate let step: WriteStep
+        fileprivate let requestID: String?
+    }
+
+    /// The first half of `write`: decides `commands` and appends their events, writing and
+    /// syncing the batch on this thread when the log is idle (see EventLog.enqueue).
+    public func begin(
+        _ commands: [Command],
+        requestID: String?,
+        expectedSequence: UInt64?,
+        peerUID: UInt32
+    ) throws -> PendingWrite {
         let step = try core.withLock { core throws -> WriteStep in
             // A batch can fail between the rebuild check and the append: the log then refuses
             // the append, and the decision is taken again on the rebuilt projection.
@@ -77,29 +95,63 @@ public final class Registry: Sendable {
                 }
             }
         }
-        switch step {
+        if case .appended(let ticket, _) = step, ticket.mustBeCommittedByCaller { log.commitLedBatch() }
+        return PendingWrite(step: step, requestID: requestID)
+    }
+
+    /// The write's result if its batch is already durable (or failed), without waiting: nil
+    /// while it is still being written.
+    public func finishNow(_ write: PendingWrite) throws -> WriteResult? {
+        switch write.step {
+        case .done(let result):
+            return result
+        case .retryOf(let first):
+            guard let outcome = first.outcome else { return nil }
+            let result = try outcome.get()
+            return WriteResult(firstSequence: result.sequences.lowerBound, lastSequence: result.sequences.upperBound, eventCount: 0)
+        case .appended(let ticket, let eventCount):
+            guard let outcome = ticket.outcome else { return nil }
+            return try complete(ticket, outcome, eventCount: eventCount, requestID: write.requestID)
+        }
+    }
+
+    /// The second half of `write`: waits until the write's batch is durable.
+    public func finish(_ write: PendingWrite) async throws -> WriteResult {
+        switch write.step {
         case .done(let result):
             return result
         case .retryOf(let first):
             let result = try await first.wait()
             return WriteResult(firstSequence: result.sequences.lowerBound, lastSequence: result.sequences.upperBound, eventCount: 0)
         case .appended(let ticket, let eventCount):
-            // An idle log lets this thread write and sync the batch itself (see EventLog.enqueue).
-            if ticket.mustBeCommittedByCaller { log.commitLedBatch() }
-            defer {
-                if let requestID {
-                    core.withLock { core in
-                        if core.inFlightRequests[requestID] === ticket { core.inFlightRequests.removeValue(forKey: requestID) }
-                    }
-                }
-            }
+            let outcome: Result<AppendResult, EventLogError>
             do {
-                let result = try await ticket.wait()
-                headSignal.advance(to: result.sequences.upperBound)
-                return WriteResult(firstSequence: result.sequences.lowerBound, lastSequence: result.sequences.upperBound, eventCount: eventCount)
+                outcome = .success(try await ticket.wait())
             } catch {
-                throw Self.storageError(error)
+                outcome = .failure(error)
             }
+            return try complete(ticket, outcome, eventCount: eventCount, requestID: write.requestID)
+        }
+    }
+
+    /// What an appended write's batch came to; its request id is no longer in flight.
+    private func complete(
+        _ ticket: AppendTicket,
+        _ outcome: Result<AppendResult, EventLogError>,
+        eventCount: Int,
+        requestID: String?
+    ) throws -> WriteResult {
+        if let requestID {
+            core.withLock { core in
+                if core.inFlightRequests[requestID] === ticket { core.inFlightRequests.removeValue(forKey: requestID) }
+            }
+        }
+        do {
+            let result = try outcome.get()
+            headSignal.advance(to: result.sequences.upperBound)
+            return WriteResult(firstSequence: result.sequences.lowerBound, lastSequence: result.sequences.upperBound, eventCount: eventCount)
+        } catch {
+            throw Self.storageError(error)
         }
     }
 

@@ -58,16 +58,49 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
         }
     }
 
+    /// A write answered on the connection's event loop: decided, appended, and (when the log was
+    /// idle) written and synced right there; only a write whose batch another thread is writing
+    /// is left to await.
+    func answerImmediately(method: String, decoded input: any Sendable, peer: VarlinkPeer?) -> VarlinkImmediateAnswer? {
+        guard let decoded = input as? DecodedWrite else { return nil }
+        do {
+            try authorize(peer)
+            let pending = try registry.begin(decoded.commands, requestID: decoded.requestID, expectedSequence: decoded.expectedSequence, peerUID: peer?.uid ?? 0)
+            if let result = try registry.finishNow(pending) {
+                return .done(.success(Self.reply(method, result)))
+            }
+            return .later { [registry] in
+                try await Self.mappingErrors { Self.reply(method, try await registry.finish(pending)) }
+            }
+        } catch {
+            return .done(.failure(Self.varlinkError(error)))
+        }
+    }
+
     /// The Varlink errors of the registry's failures.
-    private func mappingErrors(_ body: () async throws -> [String: JSONValue]) async throws -> [String: JSONValue] {
+    private static func mappingErrors(_ body: () async throws -> [String: JSONValue]) async throws -> [String: JSONValue] {
         do {
             return try await body()
-        } catch let error as DomainError {
-            throw ReplyEncoding.error(error)
-        } catch let error as RegistryReplay.Failure {
-            throw VarlinkError("\(RegistryInterfaceDefinition.name).StorageFailure", parameters: ["reason": .string(error.description)])
-        } catch let error as EventLogError {
-            throw Registry.storageError(error)
+        } catch {
+            throw varlinkError(error)
+        }
+    }
+
+    private func mappingErrors(_ body: () async throws -> [String: JSONValue]) async throws -> [String: JSONValue] {
+        try await Self.mappingErrors(body)
+    }
+
+    /// The Varlink error that answers `error` (others unchanged).
+    private static func varlinkError(_ error: any Error) -> any Error {
+        switch error {
+        case let error as DomainError:
+            return ReplyEncoding.error(error)
+        case let error as RegistryReplay.Failure:
+            return VarlinkError("\(RegistryInterfaceDefinition.name).StorageFailure", parameters: ["reason": .string(error.description)])
+        case let error as EventLogError:
+            return Registry.storageError(error)
+        default:
+            return error
         }
     }
 
@@ -114,7 +147,11 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
     }
 
     private func write(_ method: String, _ decoded: DecodedWrite, peer: VarlinkPeer?) async throws -> [String: JSONValue] {
-        let result = try await registry.write(decoded.commands, requestID: decoded.requestID, expectedSequence: decoded.expectedSequence, peerUID: peer?.uid ?? 0)
+        Self.reply(method, try await registry.write(decoded.commands, requestID: decoded.requestID, expectedSequence: decoded.expectedSequence, peerUID: peer?.uid ?? 0))
+    }
+
+    /// A write's reply parameters.
+    private static func reply(_ method: String, _ result: Registry.WriteResult) -> [String: JSONValue] {
         if method == "Import" {
             return ["seq": .int(Int64(result.lastSequence)), "first_seq": .int(Int64(result.firstSequence)), "events": .int(Int64(result.eventCount))]
         }

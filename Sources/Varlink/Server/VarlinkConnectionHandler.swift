@@ -8,6 +8,10 @@ enum VarlinkConnectionEvent: Sendable {
     case message(ByteBuffer)
     /// The peer sent a message longer than the limit; the connection must close.
     case messageTooLarge(limit: Int)
+    /// A call answered on the event loop is still under way: its reply, once this returns.
+    case answerLater(@Sendable () async -> VarlinkReply?)
+    /// A reply written on the event loop that the peer has not taken yet.
+    case replyWaiting(EventLoopFuture<Void>)
 }
 
 /// The events of one connection, from its pipeline (on the event loop) to the task that answers
@@ -42,6 +46,12 @@ final class VarlinkConnectionInbox: Sendable {
             return nil
         }
         waiter?.resume(returning: event)
+    }
+
+    /// Whether the consumer waits for an event and none is queued: the connection is between
+    /// calls, nothing of it in progress.
+    var isIdle: Bool {
+        state.withLock { $0.waiter != nil && $0.queue.isEmpty }
     }
 
     /// No more events: the consumer gets nil once the queue is drained.
@@ -119,6 +129,8 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
 
     private let inbox: VarlinkConnectionInbox
     private let flowControl: VarlinkReadFlowControl
+    /// Answers what it can of a message on the event loop (set once the connection exists).
+    var connection: VarlinkServerConnection?
 
     init(inbox: VarlinkConnectionInbox, flowControl: VarlinkReadFlowControl) {
         self.inbox = inbox
@@ -126,8 +138,10 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let message = unwrapInboundIn(data)
+        if let connection, connection.answerImmediately(message) { return }
         flowControl.didQueue()
-        inbox.yield(.message(unwrapInboundIn(data)))
+        inbox.yield(.message(message))
     }
 
     func channelInactive(context: ChannelHandlerContext) {

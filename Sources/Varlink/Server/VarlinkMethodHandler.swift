@@ -63,6 +63,30 @@ public protocol VarlinkDirectMethodHandler: VarlinkMethodHandler {
 
     /// Answers a call whose parameters `decodeDirect` decoded into `input`.
     func handle(method: String, decoded input: any Sendable, context: VarlinkCallContext) async throws -> [String: JSONValue]
+
+    /// Answers a call whose parameters `decodeDirect` decoded, on the thread that read it and
+    /// without suspending, where it can: its reply (or error) now, or what is left to await.
+    /// Nil leaves the call to `handle(method:decoded:context:)`; nothing may have happened then.
+    ///
+    /// The server asks only when the connection has nothing else in progress, from its event
+    /// loop: a call answered here skips the task switches, continuations and futures of the
+    /// asynchronous path (~20 µs of a one-client durable write's ~200 µs, measured).
+    func answerImmediately(method: String, decoded input: any Sendable, peer: VarlinkPeer?) -> VarlinkImmediateAnswer?
+}
+
+extension VarlinkDirectMethodHandler {
+    public func answerImmediately(method: String, decoded input: any Sendable, peer: VarlinkPeer?) -> VarlinkImmediateAnswer? {
+        nil
+    }
+}
+
+/// A direct call's answer given without suspending (see `VarlinkDirectMethodHandler.answerImmediately`).
+public enum VarlinkImmediateAnswer: Sendable {
+    /// The reply's parameters, or the error to answer with (a `VarlinkError`, as `handle` throws).
+    case done(Result<[String: JSONValue], any Error>)
+    /// The call is under way: the reply once this returns. The connection answers nothing else
+    /// meanwhile.
+    case later(@Sendable () async throws -> [String: JSONValue])
 }
 
 /// A call whose parameters a `VarlinkDirectMethodHandler` decoded from the message bytes.

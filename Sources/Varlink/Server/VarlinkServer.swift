@@ -194,10 +194,11 @@ public final class VarlinkServer: Sendable {
         case .added(let id):
             let inbox = VarlinkConnectionInbox()
             let flowControl = VarlinkReadFlowControl(channel: channel)
+            let handler = VarlinkConnectionHandler(inbox: inbox, flowControl: flowControl)
             do {
                 try pipeline.addHandlers(
                     ByteToMessageHandler(VarlinkFrameDecoder(maximumMessageSize: configuration.maximumMessageSize)),
-                    VarlinkConnectionHandler(inbox: inbox, flowControl: flowControl)
+                    handler
                 )
             } catch {
                 // The peer left before its pipeline was set up: no task will serve it, so it must
@@ -219,8 +220,10 @@ public final class VarlinkServer: Sendable {
                 service: service,
                 registry: connections,
                 configuration: configuration,
-                logger: logger
+                logger: logger,
+                idle: IdleClock(channel: channel, timeout: .nanoseconds(configuration.idleTimeout.nanoseconds))
             )
+            handler.connection = connection
             Task(executorPreference: connection.executor) { await connection.serve() }
         }
     }

@@ -17,9 +17,11 @@ struct VarlinkServerConnection: Sendable {
     let registry: VarlinkConnectionRegistry
     let configuration: VarlinkServerConfiguration
     let logger: Logger
+    /// Touched on the event loop only: by the task that answers the connection and by
+    /// `answerImmediately`, both there.
+    let idle: IdleClock
 
     func serve() async {
-        let idle = IdleClock(channel: channel, timeout: .nanoseconds(configuration.idleTimeout.nanoseconds))
         defer {
             idle.stop()
             channel.close(promise: nil)
@@ -44,11 +46,62 @@ struct VarlinkServerConnection: Sendable {
                         await closeAfterReply()
                         return
                     }
+                case .answerLater(let reply)?:
+                    if let reply = await reply() { try await write(reply) }
+                case .replyWaiting(let written)?:
+                    try await waitUntilTaken(written)
                 }
             }
         } catch {
             logger.debug("connection ended with an error", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Answers a message on the event loop, from the pipeline, when the connection is between calls
+    /// and the message is a direct call whose handler can answer without suspending: true when it
+    /// took the message. What is left to wait for (the rest of the call, a reply the peer has not
+    /// taken) goes to the connection's task as an event, so that the next message waits for it.
+    func answerImmediately(_ frame: ByteBuffer) -> Bool {
+        guard inbox.isIdle else { return false }
+        let direct = frame.withUnsafeReadableBytes { raw in
+            service.directCall(UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count))
+        }
+        guard let direct else { return false }
+        registry.markBusy(id, streaming: false)
+        idle.stopWaiting()
+        let reply: VarlinkReply?
+        switch service.answerImmediately(direct, peer: peer) {
+        case .now(let now)?:
+            reply = now
+        case .later(let rest)?:
+            inbox.yield(.answerLater(rest))
+            return true
+        case nil:
+            inbox.yield(.answerLater { [service, peer] in await service.answer(direct, peer: peer) })
+            return true
+        }
+        if let reply {
+            // Without a promise (its future cost more than the rest of the write): a reply the
+            // socket cannot take at once stays buffered in the channel, and only once those
+            // exceed the channel's high-water mark does the connection wait, for the write
+            // timeout at most, before it reads another call. A failed write closes the channel.
+            var buffer = channel.allocator.buffer(capacity: 256)
+            buffer.writeVarlinkMessage(reply.message)
+            channel.writeAndFlush(buffer, promise: nil)
+            if !channel.isWritable {
+                let flushed = channel.eventLoop.makePromise(of: Void.self)
+                channel.writeAndFlush(channel.allocator.buffer(capacity: 0), promise: flushed)
+                inbox.yield(.replyWaiting(flushed.futureResult))
+                return true
+            }
+        }
+        // As the task does between calls; it still waits for the next event.
+        if registry.markIdle(id) {
+            idle.startWaiting()
+        } else {
+            inbox.finish()
+        }
+        return true
     }
 
     /// Answers one message; returns false when the connection must close (it broke the protocol).
@@ -114,6 +167,11 @@ struct VarlinkServerConnection: Sendable {
     /// Writes a reply and waits until the kernel took it, so a peer that does not read slows us
     /// down instead of filling memory; one that takes nothing for the write timeout is dropped.
     private func write(_ reply: VarlinkReply) async throws {
+        if let written = try startWriting(reply) { try await waitUntilTaken(written) }
+    }
+
+    /// Writes a reply; nil when the kernel took it at once, else the write still waiting.
+    private func startWriting(_ reply: VarlinkReply) throws -> EventLoopFuture<Void>? {
         var buffer = channel.allocator.buffer(capacity: 256)
         buffer.writeVarlinkMessage(reply.message)
         let promise = channel.eventLoop.makePromise(of: Void.self)
@@ -124,7 +182,15 @@ struct VarlinkServerConnection: Sendable {
         let outcome = NIOLockedValueBox<Result<Void, any Error>?>(nil)
         written.whenComplete { result in outcome.withLockedValue { $0 = result } }
         // Taken at once (the usual case): no timer, and no suspension waiting for the future.
-        if let done = outcome.withLockedValue({ $0 }) { return try done.get() }
+        if let done = outcome.withLockedValue({ $0 }) {
+            try done.get()
+            return nil
+        }
+        return written
+    }
+
+    /// Waits until the peer takes a reply, dropping it after the write timeout.
+    private func waitUntilTaken(_ written: EventLoopFuture<Void>) async throws {
         let timeout = configuration.writeTimeout
         let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { [channel, logger, id] in
             logger.notice(

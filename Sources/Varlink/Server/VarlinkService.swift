@@ -139,10 +139,33 @@ public struct VarlinkService: Sendable {
         }
     }
 
+    /// A direct call's reply given without suspending where its handler can (see
+    /// `VarlinkDirectMethodHandler.answerImmediately`): the reply now, or what to await for it.
+    /// Nil when the handler leaves it to `answer(_:peer:)`.
+    public func answerImmediately(_ direct: VarlinkDirectCall, peer: VarlinkPeer?) -> VarlinkImmediateReply? {
+        guard let answer = direct.handler.answerImmediately(method: direct.call.memberName, decoded: direct.input, peer: peer) else {
+            return nil
+        }
+        switch answer {
+        case .done(let result):
+            return .now(reply(to: direct.call, result))
+        case .later(let rest):
+            return .later { [self] in await reply(to: direct.call) { try await rest() } }
+        }
+    }
+
     private func reply(to call: VarlinkCall, _ answer: () async throws -> [String: JSONValue]) async -> VarlinkReply? {
+        do {
+            return reply(to: call, .success(try await answer()))
+        } catch {
+            return reply(to: call, .failure(error))
+        }
+    }
+
+    private func reply(to call: VarlinkCall, _ result: Result<[String: JSONValue], any Error>) -> VarlinkReply? {
         let reply: VarlinkReply
         do {
-            let parameters = try await answer()
+            let parameters = try result.get()
             reply = VarlinkReply(parameters: parameters)
         } catch let error as VarlinkError {
             reply = VarlinkReply(error: error)
@@ -200,4 +223,12 @@ public struct VarlinkService: Sendable {
             throw VarlinkError.methodNotImplemented("\(VarlinkError.serviceInterface).\(member)")
         }
     }
+}
+
+/// A reply given without suspending (see `VarlinkService.answerImmediately(_:peer:)`).
+public enum VarlinkImmediateReply: Sendable {
+    /// The reply (nil for a call that gets none).
+    case now(VarlinkReply?)
+    /// The reply once this returns.
+    case later(@Sendable () async -> VarlinkReply?)
 }
