@@ -498,7 +498,7 @@ os.kill(pid, signal.SIGINT)
 class NonReadingClientTests(DaemonTestCase):
     PIPELINED = 20000
 
-    def fill(self, daemon, message=DESCRIBE_REGISTRY):
+    def fill(self, daemon, message):
         """A connection with as many calls pipelined as the daemon takes, none read."""
         hog = self.raw_socket(daemon)
         sent = send_until_full(hog, message, self.PIPELINED)
@@ -506,52 +506,41 @@ class NonReadingClientTests(DaemonTestCase):
         self.assertGreater(sent, 200, f"only {sent} calls pipelined before the socket was full")
         return hog
 
-    def test_memory_stays_bounded_and_others_are_served(self):
+    def check_memory_stays_bounded_and_others_are_served(self, message):
         daemon = self.start_daemon()
         self.peer(daemon).call("org.varlink.service.GetInterfaceDescription", {"interface": "org.clusterd.Registry"})
         before = daemon.rss()
 
-        self.fill(daemon)
+        self.fill(daemon, message)
         time.sleep(0.5)
         for _ in range(3):
             self.assertServedQuickly(daemon, 1.0, "a client next to one that does not read")
         self.assertMemoryGrowthBelow(daemon, before, 30 * MiB)
 
-    def test_connection_is_closed_after_the_write_timeout(self):
+    def check_connection_is_closed_after_the_write_timeout(self, message):
         daemon = self.start_daemon("--write-timeout", "2")
         before = daemon.rss()
 
-        hog = self.fill(daemon)
+        hog = self.fill(daemon, message)
         elapsed = wait_until_peer_gone(hog, 10)
         self.assertIsNotNone(elapsed, "a connection that read nothing for 10 s is still open with --write-timeout 2")
         drain_to_end(hog)
         self.assertServedQuickly(daemon, 1.0)
         self.assertMemoryGrowthBelow(daemon, before, 30 * MiB)
 
+    def test_memory_stays_bounded_and_others_are_served(self):
+        self.check_memory_stays_bounded_and_others_are_served(DESCRIBE_REGISTRY)
+
+    def test_connection_is_closed_after_the_write_timeout(self):
+        self.check_connection_is_closed_after_the_write_timeout(DESCRIBE_REGISTRY)
 
     # Writes are answered on the event loop while the connection is between calls: their replies
     # must be held back just the same.
     def test_memory_stays_bounded_with_writes_answered_on_the_event_loop(self):
-        daemon = self.start_daemon()
-        self.peer(daemon).call("org.varlink.service.GetInterfaceDescription", {"interface": "org.clusterd.Registry"})
-        before = daemon.rss()
-
-        self.fill(daemon, JOIN_UNKNOWN_CLUSTER)
-        time.sleep(0.5)
-        for _ in range(3):
-            self.assertServedQuickly(daemon, 1.0, "a client next to one that does not read")
-        self.assertMemoryGrowthBelow(daemon, before, 30 * MiB)
+        self.check_memory_stays_bounded_and_others_are_served(JOIN_UNKNOWN_CLUSTER)
 
     def test_connection_writing_without_reading_is_closed_after_the_write_timeout(self):
-        daemon = self.start_daemon("--write-timeout", "2")
-        before = daemon.rss()
-
-        hog = self.fill(daemon, JOIN_UNKNOWN_CLUSTER)
-        elapsed = wait_until_peer_gone(hog, 10)
-        self.assertIsNotNone(elapsed, "a connection that read nothing for 10 s is still open with --write-timeout 2")
-        drain_to_end(hog)
-        self.assertServedQuickly(daemon, 1.0)
-        self.assertMemoryGrowthBelow(daemon, before, 30 * MiB)
+        self.check_connection_is_closed_after_the_write_timeout(JOIN_UNKNOWN_CLUSTER)
 
 
 class StalledWatchTests(DaemonTestCase):
