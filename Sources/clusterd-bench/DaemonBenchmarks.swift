@@ -85,7 +85,6 @@ enum DaemonBenchmarks {
         withExtendedLifetime(pingPong) {}
     }
 
-    /// Import of the whole demo network (one call, all or nothing) into an empty daemon.
     /// The demo network's commands as an Import lists them.
     private static func demoImportCommands() -> [JSONValue] {
         DemoNetwork.commands().map { command -> JSONValue in
@@ -94,6 +93,7 @@ enum DaemonBenchmarks {
         }
     }
 
+    /// Import of the whole demo network (one call, all or nothing) into an empty daemon.
     static func importDemo(socket path: String) {
         let commands = demoImportCommands()
         let call: JSONValue = ["method": "org.clusterd.Registry.Import", "parameters": ["commands": .array(commands)]]

@@ -31,15 +31,16 @@ enum ImportDecoding {
     /// Command lists at least this long (in bytes) are read by two threads.
     static let parallelThreshold = 256 * 1024
 
-    static func decode(_ cursor: inout JSONCursor) -> DecodedWrite? {
+    /// Without `parallel`, a long list is read by this thread alone (to measure the decoder).
+    static func decode(_ cursor: inout JSONCursor, parallel: Bool = true) -> DecodedWrite? {
         do {
-            return try decodeParameters(&cursor)
+            return try decodeParameters(&cursor, parallel: parallel)
         } catch {
             return nil
         }
     }
 
-    private static func decodeParameters(_ cursor: inout JSONCursor) throws -> DecodedWrite? {
+    private static func decodeParameters(_ cursor: inout JSONCursor, parallel: Bool) throws -> DecodedWrite? {
         guard try cursor.beginObject() else { return nil }
         var commands: [Command]?
         var options = JSONMembers()
@@ -48,7 +49,7 @@ enum ImportDecoding {
             first = false
             switch key {
             case "commands":
-                guard commands == nil, let decoded = try decodeCommands(&cursor) else { return nil }
+                guard commands == nil, let decoded = try decodeCommands(&cursor, parallel: parallel) else { return nil }
                 commands = decoded
             case "request_id", "expected_seq":
                 guard options.add(key, try cursor.readValue()) else { return nil }
@@ -68,10 +69,10 @@ enum ImportDecoding {
     /// (`,{"method":` past each cut), and the chunks are read by two threads. A cut is only
     /// trusted if the chunk before it, read from a trusted start, ends a command exactly there;
     /// a chunk that does not reads on to the end of the list, and the chunks after it are dropped.
-    private static func decodeCommands(_ cursor: inout JSONCursor) throws -> [Command]? {
+    private static func decodeCommands(_ cursor: inout JSONCursor, parallel: Bool) throws -> [Command]? {
         guard try cursor.beginArray() else { return nil }
         let remaining = cursor.bytes.count - cursor.offset
-        let cuts = remaining >= parallelThreshold ? cutGuesses(cursor, count: min(8, remaining / (parallelThreshold / 2))) : []
+        let cuts = parallel && remaining >= parallelThreshold ? cutGuesses(cursor, count: min(8, remaining / (parallelThreshold / 2))) : []
         return try decodeCommands(&cursor, cuts: cuts)
     }
 
@@ -173,18 +174,14 @@ enum ImportDecoding {
     }
 }
 
-/// For clusterd-bench: decodes an Import's parameters (the bytes of the object) on this thread.
+/// For clusterd-bench: decodes an Import's parameters (the bytes of the object) as the daemon
+/// does, or on this thread alone.
 public enum ImportDecodingBenchmark {
     /// The number of commands decoded, or nil if the fast path refused the parameters.
     public static func decode(_ parameters: [UInt8], parallel: Bool) -> Int? {
         parameters.withUnsafeBufferPointer { bytes in
             var cursor = JSONCursor(bytes: bytes)
-            if parallel { return ImportDecoding.decode(&cursor)?.commands.count }
-            guard (try? cursor.beginObject()) == true, (try? cursor.nextKey(first: true)) == "commands",
-                (try? cursor.beginArray()) == true,
-                let commands = try? ImportDecoding.decodeCommands(&cursor, cuts: [])
-            else { return nil }
-            return commands.count
+            return ImportDecoding.decode(&cursor, parallel: parallel)?.commands.count
         }
     }
 }

@@ -118,20 +118,14 @@ public final class Registry: Sendable {
     /// The second half of `write`: waits until the write's batch is durable.
     public func finish(_ write: PendingWrite) async throws -> WriteResult {
         switch write.step {
-        case .done(let result):
-            return result
-        case .retryOf(let first):
-            let result = try await first.wait()
-            return WriteResult(firstSequence: result.sequences.lowerBound, lastSequence: result.sequences.upperBound, eventCount: 0)
-        case .appended(let ticket, let eventCount):
-            let outcome: Result<AppendResult, EventLogError>
-            do {
-                outcome = .success(try await ticket.wait())
-            } catch {
-                outcome = .failure(error)
-            }
-            return try complete(ticket, outcome, eventCount: eventCount, requestID: write.requestID)
+        case .done:
+            break
+        case .retryOf(let ticket), .appended(let ticket, _):
+            // Its outcome, success or failure, is what finishNow reads next.
+            _ = try? await ticket.wait()
         }
+        guard let result = try finishNow(write) else { preconditionFailure("a ticket's wait returned before its outcome") }
+        return result
     }
 
     /// What an appended write's batch came to; its request id is no longer in flight.

@@ -14,7 +14,7 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
     let logger: Logger
 
     func handle(method: String, parameters: [String: JSONValue], context: VarlinkCallContext) async throws -> [String: JSONValue] {
-        try await mappingErrors {
+        try await Self.mappingErrors {
             if method == "GetStatus" { return status().parameters }
             if method == "Watch" { return try await watch(parameters, context: context) }
             if method == "Import" || CommandParsing.writeMethods.contains(method) {
@@ -49,7 +49,7 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
     }
 
     func handle(method: String, decoded input: any Sendable, context: VarlinkCallContext) async throws -> [String: JSONValue] {
-        try await mappingErrors {
+        try await Self.mappingErrors {
             guard let decoded = input as? DecodedWrite else {
                 throw VarlinkError.methodNotImplemented("\(RegistryInterfaceDefinition.name).\(method)")
             }
@@ -84,10 +84,6 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
         } catch {
             throw varlinkError(error)
         }
-    }
-
-    private func mappingErrors(_ body: () async throws -> [String: JSONValue]) async throws -> [String: JSONValue] {
-        try await Self.mappingErrors(body)
     }
 
     /// The Varlink error that answers `error` (others unchanged).
