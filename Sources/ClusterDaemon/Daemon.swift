@@ -28,7 +28,7 @@ public struct Daemon: Sendable {
         let lock = try StateDirectoryLock(path: configuration.lockPath)
         defer { withExtendedLifetime(lock) {} }
 
-        let startedAt = RFC3339.now()
+        let startedAt = Timestamp.utcString(microseconds: WallClock.nowMicroseconds())
         let replayStart = ContinuousClock.now
         let log = try openLog()
         defer { log.close() }
@@ -74,6 +74,7 @@ public struct Daemon: Sendable {
         let handler = RegistryMethodHandler(
             registry: registry,
             log: log,
+            historicalReads: HistoricalReads(threads: configuration.historicalReadThreads),
             authorization: authorization,
             startedAt: startedAt,
             replayMilliseconds: replayMilliseconds,
@@ -109,10 +110,6 @@ public struct Daemon: Sendable {
         if let interval = notifier.watchdogInterval {
             logger.info("watchdog enabled", metadata: ["interval": "\(interval)"])
             services.append(.init(service: WatchdogService(interval: interval, registry: registry, log: log, notifier: notifier, logger: logger)))
-        }
-        if ProcessEnvironment.current["CLUSTERD_TEST_FAULTS"] == "1" {
-            logger.warning("test faults are enabled (CLUSTERD_TEST_FAULTS=1): SIGUSR2 freezes the registry")
-            services.append(.init(service: FaultInjectionService(registry: registry, logger: logger)))
         }
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -171,6 +168,8 @@ public struct Daemon: Sendable {
         var server = VarlinkServerConfiguration(endpoint: endpoint)
         server.maximumMessageSize = configuration.maximumMessageSize
         server.maximumConnections = configuration.maximumConnections
+        server.connectionByteLimit = configuration.connectionByteLimit
+        server.serverByteBudget = configuration.serverByteBudget
         server.idleTimeout = configuration.idleTimeout
         server.writeTimeout = configuration.writeTimeout
         server.messageTooLargeError = { limit in

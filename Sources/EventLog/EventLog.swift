@@ -17,60 +17,6 @@ import Glibc
 /// write cuts the file back to its last durable end and fails the batch; a failed `fdatasync`
 /// disables writes until restart, since the page cache can no longer be trusted. Reads keep working.
 public final class EventLog: Sendable {
-    /// How to open a log.
-    public struct Options: Sendable {
-        /// Read-only never modifies the file: a torn tail is reported, not cut.
-        public var readOnly: Bool = false
-        /// Keep records 1 to this sequence number and set everything after aside.
-        public var repairTruncateAfterSequence: UInt64?
-        /// A batch stops growing at this many bytes (a single larger append still goes alone).
-        public var maximumBatchBytes: Int = 4 * 1024 * 1024
-        /// Zeros written ahead of the log, so that an fdatasync need not also commit a new file
-        /// size (Scripts/bench measured appends into preallocated space about 1.8 times faster).
-        /// 0 writes no zeros ahead.
-        public var preallocationBytes: Int = 0
-        /// Opens the file the writer writes to; tests inject faults here.
-        public var fileOpener: LogFileOpener = posixLogFileOpener
-
-        public init() {}
-    }
-
-    /// What opening found and did.
-    public struct OpenReport: Sendable, Hashable {
-        /// The log did not exist and was created.
-        public var created: Bool
-        /// An interrupted write cut off the end of the file (or, read-only, left in place and ignored).
-        public var tornTail: TornTail?
-        /// A repair that kept records 1 to this sequence number.
-        public var repairedAfterSequence: UInt64?
-    }
-
-    /// Bytes at the end of the file that are not part of the log.
-    public struct TornTail: Sendable, Hashable {
-        public var offset: Int
-        public var byteCount: Int
-        public var firstLostSequence: UInt64
-        /// Where the cut bytes were kept (nil when read-only).
-        public var keptAt: String?
-        public var reason: String
-    }
-
-    /// Whether the log takes writes.
-    public enum Health: Sendable, Hashable {
-        case writable
-        case writesDisabled(reason: String)
-        case closed
-    }
-
-    /// The durable end of the log.
-    public struct Head: Sendable, Hashable {
-        public var lastSequence: UInt64
-        public var recordCount: Int
-        public var byteCount: Int
-        public var chainHash: ChainHash
-        public var lastCommitTimeMicroseconds: Int64
-    }
-
     private struct State {
         var queue: [AppendTicket] = []
         var nextSequence: UInt64
@@ -234,12 +180,16 @@ public final class EventLog: Sendable {
     public var health: Health { state.withLock { $0.health } }
 
     /// Why the writer seems stuck, if appends have waited longer than `limit` while no batch
-    /// completed; nil when it keeps up (or has nothing to do).
+    /// completed — queued, or in the batch being written (a writer stuck in `fdatasync` with
+    /// nothing queued behind it is stuck all the same); nil when it keeps up or has nothing to do.
     public func writerStallDescription(after limit: Duration) -> String? {
-        let (queued, lastProgress) = state.withLock { ($0.queue.count, $0.lastProgress) }
-        guard queued > 0 else { return nil }
+        let (queued, committing, lastProgress) = state.withLock { ($0.queue.count, $0.committing, $0.lastProgress) }
+        guard queued > 0 || committing else { return nil }
         let waited = ContinuousClock.now - lastProgress
-        return waited > limit ? "\(queued) appends have waited \(waited) for the log writer" : nil
+        guard waited > limit else { return nil }
+        return queued > 0
+            ? "\(queued) appends have waited \(waited) for the log writer"
+            : "the log writer has been writing one batch for \(waited)"
     }
 
     /// How many batches (one pwrite and one fdatasync each) this process has written.
@@ -251,27 +201,35 @@ public final class EventLog: Sendable {
     /// How many of them the thread of a leading append wrote (see `enqueue(_:leading:failedBatches:)`).
     public var batchesLedInline: Int { state.withLock { $0.batchesLedInline } }
 
-    /// Hands `payloads` to the writer as one atomic batch: all are stored, or none.
+    /// Hands `payloads` to the writer thread as one atomic batch: all are stored, or none. Never
+    /// blocks on the disk: the writer thread writes and syncs it with whatever else is queued.
     ///
     /// Sequence numbers are fixed here, in call order; `wait()` on the ticket returns once durable.
-    /// With `leading`, an append that finds the log idle is not handed to the writer thread: the
-    /// ticket comes back with `mustBeCommittedByCaller` set, and the caller must call
-    /// `commitLedBatch()` next, on a thread that may block for an `fdatasync` (and without holding
-    /// a lock that other appenders need). Idle means nothing queued, nothing being written, and
-    /// the last batch held a single append: under load, leaders would block the threads that serve
-    /// connections while the writer thread could gather their appends (Scripts/bench measured 64
-    /// connections at ~5 % more writes/s without leaders).
-    ///
     /// With `failedBatches`, the append is refused (`earlierBatchFailed`) if a batch failed since
     /// the caller read `failedBatches`: what it decided may rest on records that never made it.
-    public func enqueue(_ payloads: [[UInt8]], leading: Bool = false, failedBatches expectedFailures: Int? = nil) throws(EventLogError) -> AppendTicket {
-        try enqueue(payloads, prepared: nil, leading: leading, failedBatches: expectedFailures)
+    public func enqueue(_ payloads: [[UInt8]], failedBatches expectedFailures: Int? = nil) throws(EventLogError) -> AppendTicket {
+        try enqueue(payloads, prepared: nil, leading: false, failedBatches: expectedFailures)
     }
 
     /// Hands records built ahead (see `recordBuilder(commitTimeMicroseconds:)`) to the writer, as
-    /// `enqueue(_:leading:failedBatches:)` does their payloads. They go alone in their batch; if
-    /// the log moved on since they were built, their payloads are encoded again as for any append.
-    public func enqueue(_ prepared: PreparedRecords, leading: Bool = false, failedBatches expectedFailures: Int? = nil) throws(EventLogError) -> AppendTicket {
+    /// `enqueue(_:failedBatches:)` does their payloads. They go alone in their batch; if the log
+    /// moved on since they were built, their payloads are encoded again as for any append.
+    public func enqueue(_ prepared: PreparedRecords, failedBatches expectedFailures: Int? = nil) throws(EventLogError) -> AppendTicket {
+        try enqueue(prepared.payloads, prepared: prepared, leading: false, failedBatches: expectedFailures)
+    }
+
+    /// `enqueue(_:failedBatches:)`, leading when the log is idle: the ticket then comes back with
+    /// `mustBeCommittedByCaller` set, and the caller must call `commitLedBatch()` next, on a
+    /// thread that may block for an `fdatasync`. Only `append` does that in this module (one
+    /// method that does both, so no caller can forget the second half); tests reach it with
+    /// `@testable`. Idle means nothing queued, nothing being written, and the last batch held a
+    /// single append: under load the writer thread gathers appends into batches instead.
+    func enqueue(_ payloads: [[UInt8]], leading: Bool, failedBatches expectedFailures: Int? = nil) throws(EventLogError) -> AppendTicket {
+        try enqueue(payloads, prepared: nil, leading: leading, failedBatches: expectedFailures)
+    }
+
+    /// `enqueue(_:leading:failedBatches:)` for records built ahead.
+    func enqueue(_ prepared: PreparedRecords, leading: Bool, failedBatches expectedFailures: Int? = nil) throws(EventLogError) -> AppendTicket {
         try enqueue(prepared.payloads, prepared: prepared, leading: leading, failedBatches: expectedFailures)
     }
 
@@ -320,7 +278,7 @@ public final class EventLog: Sendable {
 
     /// Writes and syncs the batch a leading append claimed (its own records and whatever queued
     /// behind them since), on the calling thread; then hands what queues next to the writer thread.
-    public func commitLedBatch() {
+    func commitLedBatch() {
         let (batch, head) = state.withLock { state in
             precondition(state.committing, "commitLedBatch() without a leading append")
             return (takeBatch(&state), state.head)
@@ -402,6 +360,48 @@ public final class EventLog: Sendable {
                 throw EventLogError.damaged(
                     LogDamage(path: path, offset: offset, sequence: scanner.expectedSequence, problem: problem, lastIntactSequence: scanner.expectedSequence - 1)
                 )
+            }
+        }
+    }
+
+    /// Calls `body` for the durable records at `sequences` (ascending), in order, with the file
+    /// mapped once: each record is reached from the nearest index entry before it, or by reading
+    /// on from the previous one when that is nearer. Sequence numbers past the end are skipped.
+    public func forEachRecord(
+        at sequences: [UInt64],
+        verifyingChecksums: Bool = true,
+        _ body: (LogRecordView) throws -> Void
+    ) throws {
+        let (head, starts) = state.withLock { state in
+            (state.head, sequences.map { state.index.start(for: $0) })
+        }
+        guard let firstWanted = sequences.first, firstWanted <= head.lastSequence else { return }
+        let mapped: MappedFile
+        do {
+            mapped = try MappedFile(path: path, length: head.byteCount)
+        } catch {
+            throw EventLogError.cannotOpen(path: path, reason: error.description)
+        }
+        var scanner = RecordScanner(bytes: mapped.bytes, offset: LogHeader.size, expectedSequence: header.firstSequence, checksCRC: verifyingChecksums)
+        for (target, start) in zip(sequences, starts) where target <= head.lastSequence {
+            if let start, start.sequence > scanner.expectedSequence || target < scanner.expectedSequence {
+                scanner = RecordScanner(bytes: mapped.bytes, offset: start.offset, expectedSequence: start.sequence, checksCRC: verifyingChecksums)
+            }
+            scanning: while true {
+                switch scanner.next() {
+                case .record(let record):
+                    if record.sequence == target {
+                        try body(LogRecordView(record: record, bytes: mapped.bytes))
+                        break scanning
+                    }
+                    if record.sequence > target { break scanning }
+                case .end:
+                    return
+                case .problem(let offset, let problem):
+                    throw EventLogError.damaged(
+                        LogDamage(path: path, offset: offset, sequence: scanner.expectedSequence, problem: problem, lastIntactSequence: scanner.expectedSequence - 1)
+                    )
+                }
             }
         }
     }
@@ -535,16 +535,6 @@ public final class EventLog: Sendable {
         }
     }
 
-    /// A batch's records, encoded: what the log's head and index learn once they are durable.
-    fileprivate struct EncodedBatch {
-        var commitTime: Int64
-        var chain: ChainHash
-        var results: [AppendResult]
-        /// Sequence numbers and their offsets from the start of the batch.
-        var indexEntries: [(sequence: UInt64, offset: Int)]
-        var recordCount: Int
-    }
-
     /// Encodes the records of `batch` after `head` into `buffer`, committed now.
     private func encode(_ batch: [AppendTicket], after head: Head, into buffer: inout [UInt8]) -> EncodedBatch {
         buffer.removeAll(keepingCapacity: true)
@@ -629,22 +619,5 @@ public final class EventLog: Sendable {
         for ticket in batch + queued {
             ticket.complete(.failure(error))
         }
-    }
-}
-
-/// journald MESSAGE_IDs of the log's key events (the daemon's are in ClusterDaemon.MessageID).
-public enum LogMessageID {
-    public static let tornTailRecovered = "a3e9c2b1d4f5467a8b9c0d1e2f3a4b5c"
-    public static let storageFailure = "e1f2a3b4c5d6478e9f0a1b2c3d4e5f60"
-}
-
-extension EventLog.EncodedBatch {
-    /// Records built ahead (the caller checked that they follow the log's head).
-    init(_ prepared: PreparedRecords, sequences: ClosedRange<UInt64>) {
-        commitTime = prepared.commitTimeMicroseconds
-        chain = prepared.chainEnd
-        results = [AppendResult(sequences: sequences, commitTimeMicroseconds: commitTime, chainHash: chain)]
-        indexEntries = prepared.indexEntries
-        recordCount = prepared.payloads.count
     }
 }

@@ -84,9 +84,9 @@ struct OfflineEndpoint: RegistryEndpoint {
         }
         do {
             try RegistryInterfaceDefinition.interface.validateInput(of: method, parameters)
-            return try RegistryReader(log: log, today: Self.today()).answer(method, parameters, state: state)
-        } catch let error as DomainError {
-            throw ReplyEncoding.error(error)
+            return try RegistryReader(log: log, today: Registry.today()).answer(method, parameters, state: state)
+        } catch {
+            throw RegistryErrorMapping.varlinkError(error)
         }
     }
 
@@ -103,12 +103,6 @@ struct OfflineEndpoint: RegistryEndpoint {
                 continuation.finish(throwing: error)
             }
         }
-    }
-
-    static func today() -> CalendarDate {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Timestamp(microsecondsSinceEpoch: Int64(spec.tv_sec) * 1_000_000).localDate
     }
 }
 

@@ -1,99 +1,180 @@
+import ArgumentParser
 import Foundation
 
-/// clusterd-bench BENCHMARK [--dir DIR] [--events N] [--socket PATH] [--count N]
-///
-/// Prints one JSON line per figure. Scripts/bench runs it in release mode, adds the baselines
-/// measured outside Swift (SQLite), and writes docs/benchmarks.md.
+/// clusterd-bench BENCHMARK [options]: prints one JSON line per figure. Scripts/bench runs it in
+/// release mode, adds the baselines measured outside Swift (SQLite, PostgreSQL), and writes
+/// docs/benchmarks.md.
 @main
-struct BenchCommand {
-    static let usage = """
-        usage: clusterd-bench BENCHMARK [--OPTION VALUE …]
-          throughput [--dir DIR] [--events N] [--appenders N]   durable appends to the log
-          latency [--dir DIR] [--count N]                       one appender, p50/p99
-          replay [--dir DIR] [--events N] [--keep yes]          open, decode, replay, verify
-          make-log [--dir DIR] [--events N]                     write a log and print its path
-          apply [--rounds N]                                    apply the demo event mix
-          memory [--events N]                                   projection memory per company
-          queries --socket PATH [--count N] [--baseline-socket PATH] [--placement NAME]
-          pingpong --socket PATH                                a raw ping-pong server
-          writes --socket PATH [--clients N] [--seconds S]      durable writes through the daemon
-          reads --socket PATH [--connections N] [--seconds S]   GetCompany through the daemon
-          import --socket PATH                                  Import of the demo network (empty daemon)
-          decode [--rounds N] [--parallel yes]                  decoding the demo Import's parameters, in process
-
-        """
-
-    /// Stops with the usage and exit code 64 (EX_USAGE), naming what was wrong.
-    static func usageError(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("clusterd-bench: \(message)\n\n\(usage)".utf8))
-        exit(64)
-    }
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clusterd-bench",
+        abstract: "Measures clusterd; prints one JSON line per figure.",
+        subcommands: [
+            Throughput.self, Latency.self, Replay.self, MakeLog.self, Apply.self, Memory.self, Queries.self, PingPong.self,
+            Writes.self, Reads.self, Import.self, Decode.self, Interference.self,
+        ]
+    )
 
     /// Stops with exit code 1, naming what went wrong in a run (the daemon refused its calls).
     static func failure(_ message: String) -> Never {
         FileHandle.standardError.write(Data("clusterd-bench: \(message)\n".utf8))
-        exit(1)
+        Foundation.exit(1)
+    }
+}
+
+/// Where benchmarks that write files write them.
+struct DirectoryOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Directory for the files written.", valueName: "dir"))
+    var dir: String = NSTemporaryDirectory()
+}
+
+/// The daemon a benchmark talks to.
+struct SocketOption: ParsableArguments {
+    @Option(help: ArgumentHelp("The daemon's socket.", valueName: "path"))
+    var socket: String
+}
+
+/// A value that must be positive: `--NAME` and what was given.
+func requirePositive<Value: Comparable & ExpressibleByIntegerLiteral>(_ value: Value, _ name: String) throws {
+    guard value > 0 else { throw ValidationError("--\(name): must be positive") }
+}
+
+extension BenchCommand {
+    struct Throughput: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Durable appends to the log by concurrent appenders.")
+        @OptionGroup var directory: DirectoryOption
+        @Option var events = 1_000_000
+        @Option var appenders = 64
+        func validate() throws {
+            try requirePositive(events, "events")
+            try requirePositive(appenders, "appenders")
+        }
+        func run() async throws {
+            try await LogBenchmarks.throughput(directory: directory.dir, events: events, appenders: appenders)
+        }
     }
 
-    static func main() async throws {
-        var arguments = Array(CommandLine.arguments.dropFirst())
-        guard let benchmark = arguments.first else { usageError("no benchmark named") }
-        arguments.removeFirst()
-        var options: [String: String] = [:]
-        while let option = arguments.first {
-            guard option.hasPrefix("--"), option.count > 2 else { usageError("'\(option)' is not an option (--NAME VALUE)") }
-            guard arguments.count >= 2 else { usageError("\(option) needs a value") }
-            options[String(option.dropFirst(2))] = arguments[1]
-            arguments.removeFirst(2)
+    struct Latency: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One appender: p50 and p99 of a durable append.")
+        @OptionGroup var directory: DirectoryOption
+        @Option var count = 20_000
+        func validate() throws { try requirePositive(count, "count") }
+        func run() async throws {
+            try await LogBenchmarks.latency(directory: directory.dir, count: count)
         }
-        func number<Value: LosslessStringConvertible & Comparable & ExpressibleByIntegerLiteral>(_ name: String, _ fallback: Value) -> Value {
-            guard let text = options[name] else { return fallback }
-            guard let value = Value(text), value > 0 else { usageError("--\(name): '\(text)' is not a positive number") }
-            return value
-        }
-        func socket(_ what: String) -> String {
-            guard let path = options["socket"] else { usageError("\(benchmark) needs --socket PATH (\(what))") }
-            return path
-        }
-        let directory = options["dir"] ?? NSTemporaryDirectory()
-        let events: Int = number("events", 1_000_000)
-        let count: Int = number("count", 20_000)
-        switch benchmark {
-        case "throughput":
-            try await LogBenchmarks.throughput(directory: directory, events: events, appenders: number("appenders", 64))
-        case "latency":
-            try await LogBenchmarks.latency(directory: directory, count: count)
-        case "replay":
-            let path = try await LogBenchmarks.buildLog(directory: directory, events: events)
+    }
+
+    struct Replay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Open, decode, replay and verify a log it writes.")
+        @OptionGroup var directory: DirectoryOption
+        @Option var events = 1_000_000
+        @Option(help: "Keep the log (yes) for the steps after.") var keep: String?
+        func validate() throws { try requirePositive(events, "events") }
+        func run() async throws {
+            let path = try await LogBenchmarks.buildLog(directory: directory.dir, events: events)
             try LogBenchmarks.replay(path: path, events: events)
-            if options["keep"] == nil { unlink(path) }
-        case "apply":
-            ModelBenchmarks.apply(rounds: number("rounds", 10))
-        case "memory":
-            ModelBenchmarks.memory(companies: events)
-        case "queries":
-            QueryBenchmarks.pointQueries(
-                socket: socket("a daemon holding the demo network"), directory: directory, count: count,
-                baselineSocket: options["baseline-socket"], placement: options["placement"]
-            )
-        case "pingpong":
-            let server = PingPongServer(path: socket("where to listen"), replySize: nil)
-            withExtendedLifetime(server) { while true { sleep(3600) } }
-        case "make-log":
-            print(try await LogBenchmarks.buildLog(directory: directory, events: events))
-        case "writes":
-            DaemonBenchmarks.writes(socket: socket("a daemon holding the demo network"), clients: number("clients", 1), seconds: number("seconds", 10.0))
-        case "reads":
-            DaemonBenchmarks.reads(
-                socket: socket("a daemon holding the demo network"), directory: directory,
-                connections: number("connections", 1), seconds: number("seconds", 5.0)
-            )
-        case "import":
-            DaemonBenchmarks.importDemo(socket: socket("an empty daemon"))
-        case "decode":
-            DaemonBenchmarks.decodeDemo(rounds: number("rounds", 10), parallel: options["parallel"] == "yes")
-        default:
-            usageError("unknown benchmark '\(benchmark)'")
+            if keep == nil { unlink(path) }
         }
+    }
+
+    struct MakeLog: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "make-log", abstract: "Write a log of companies and memberships; print its path.")
+        @OptionGroup var directory: DirectoryOption
+        @Option var events = 1_000_000
+        func validate() throws { try requirePositive(events, "events") }
+        func run() async throws {
+            print(try await LogBenchmarks.buildLog(directory: directory.dir, events: events))
+        }
+    }
+
+    struct Apply: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "apply() on the demo event mix.")
+        @Option var rounds = 10
+        func validate() throws { try requirePositive(rounds, "rounds") }
+        func run() { ModelBenchmarks.apply(rounds: rounds) }
+    }
+
+    struct Memory: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Projection memory per company.")
+        @Option var events = 1_000_000
+        func validate() throws { try requirePositive(events, "events") }
+        func run() { ModelBenchmarks.memory(companies: events) }
+    }
+
+    struct Queries: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Point queries through a daemon holding the demo network.")
+        @OptionGroup var directory: DirectoryOption
+        @OptionGroup var socket: SocketOption
+        @Option var count = 20_000
+        @Option(help: ArgumentHelp("A raw ping-pong server to compare with.", valueName: "path")) var baselineSocket: String?
+        @Option(help: ArgumentHelp("How the processes were placed, for the figures' names.", valueName: "name")) var placement: String?
+        func validate() throws { try requirePositive(count, "count") }
+        func run() {
+            QueryBenchmarks.pointQueries(
+                socket: socket.socket, directory: directory.dir, count: count, baselineSocket: baselineSocket, placement: placement
+            )
+        }
+    }
+
+    struct PingPong: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "pingpong", abstract: "A raw ping-pong server, until killed.")
+        @OptionGroup var socket: SocketOption
+        func run() {
+            let server = PingPongServer(path: socket.socket, replySize: nil)
+            withExtendedLifetime(server) { while true { sleep(3600) } }
+        }
+    }
+
+    struct Writes: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Durable writes through a daemon holding the demo network.")
+        @OptionGroup var socket: SocketOption
+        @Option var clients = 1
+        @Option var seconds = 10.0
+        func validate() throws {
+            try requirePositive(clients, "clients")
+            try requirePositive(seconds, "seconds")
+        }
+        func run() { DaemonBenchmarks.writes(socket: socket.socket, clients: clients, seconds: seconds) }
+    }
+
+    struct Reads: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "GetCompany through a daemon holding the demo network.")
+        @OptionGroup var directory: DirectoryOption
+        @OptionGroup var socket: SocketOption
+        @Option var connections = 1
+        @Option var seconds = 5.0
+        func validate() throws {
+            try requirePositive(connections, "connections")
+            try requirePositive(seconds, "seconds")
+        }
+        func run() {
+            DaemonBenchmarks.reads(socket: socket.socket, directory: directory.dir, connections: connections, seconds: seconds)
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Import of the demo network into an empty daemon.")
+        @OptionGroup var socket: SocketOption
+        func run() { DaemonBenchmarks.importDemo(socket: socket.socket) }
+    }
+
+    struct Decode: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Decoding the demo Import's parameters, in process.")
+        @Option var rounds = 10
+        @Option(help: "Decode on both cores (yes).") var parallel: String?
+        func validate() throws { try requirePositive(rounds, "rounds") }
+        func run() { DaemonBenchmarks.decodeDemo(rounds: rounds, parallel: parallel == "yes") }
+    }
+
+    struct Interference: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "GetCompany and writes with and without historical reads beside them.")
+        @OptionGroup var socket: SocketOption
+        @Option(help: "The length of the daemon's log, written by make-log.") var events = 1_000_000
+        @Option var count = 2_000
+        func validate() throws {
+            try requirePositive(events, "events")
+            try requirePositive(count, "count")
+        }
+        func run() { HistoricalInterference.run(socket: socket.socket, events: events, count: count) }
     }
 }

@@ -10,7 +10,6 @@ enum ModelBenchmarks {
             var state = RegistryState()
             let start = Clock.now()
             // As a replay does: room for the entities the log may hold, reserved up front.
-            state.reserveCapacity(forEvents: events.count)
             for index in events.indices { state.apply(events[index], sequence: UInt64(index + 1)) }
             best = min(best, Clock.seconds(since: start))
             precondition(state.companies.count == 20_000)

@@ -43,6 +43,12 @@ struct ClusterdCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Most client connections served at once.", valueName: "count"))
     var maxConnections: Int = 1024
 
+    @Option(help: ArgumentHelp("Most bytes one connection may hold (calls not yet answered, replies not yet read) before it is no longer read; default: the largest message and 64 KiB.", valueName: "bytes"))
+    var connectionByteLimit: Int?
+
+    @Option(help: ArgumentHelp("Most bytes all connections may hold together beyond 16 KiB each; while it is spent, only small calls are read.", valueName: "bytes"))
+    var serverByteBudget: Int = 128 * 1024 * 1024
+
     @Option(help: ArgumentHelp("Write a snapshot of the projection after this many new events (and at shutdown).", valueName: "events"))
     var snapshotEvery: UInt64 = 100_000
 
@@ -51,6 +57,9 @@ struct ClusterdCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Seconds a reply may wait for a peer that does not read it before the connection is closed.", valueName: "seconds"))
     var writeTimeout: Int = 30
+
+    @Option(help: ArgumentHelp("Threads that answer historical reads (at_seq, at_time, History), off the event loops.", valueName: "count"))
+    var historicalReadThreads: Int = 1
 
     @Option(help: ArgumentHelp("Group whose members may write (besides root and the daemon's user).", valueName: "group"))
     var writersGroup: String = "clusterd-admin"
@@ -70,6 +79,11 @@ struct ClusterdCommand: AsyncParsableCommand {
         }
         guard maxMessageBytes >= 1024 else { throw ValidationError("--max-message-bytes: must be at least 1024") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections: must be at least 1") }
+        if let connectionByteLimit, connectionByteLimit <= maxMessageBytes {
+            throw ValidationError("--connection-byte-limit: must be more than --max-message-bytes (\(maxMessageBytes)), or the largest message could never be read")
+        }
+        guard serverByteBudget >= 1024 * 1024 else { throw ValidationError("--server-byte-budget: must be at least 1 MiB (1048576)") }
+        guard (1...64).contains(historicalReadThreads) else { throw ValidationError("--historical-read-threads: must be 1 to 64") }
         guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout: must be at least 1 second") }
         guard writeTimeout >= 1 else { throw ValidationError("--write-timeout: must be at least 1 second") }
         if let stateDirectory, stateDirectory.isEmpty { throw ValidationError("--state-dir: must not be empty") }
@@ -130,10 +144,13 @@ struct ClusterdCommand: AsyncParsableCommand {
         var configuration = DaemonConfiguration(stateDirectory: directory, listener: listener)
         configuration.maximumMessageSize = maxMessageBytes
         configuration.maximumConnections = maxConnections
+        configuration.connectionByteLimit = connectionByteLimit
+        configuration.serverByteBudget = serverByteBudget
         configuration.idleTimeout = .seconds(idleTimeout)
         configuration.writeTimeout = .seconds(writeTimeout)
         configuration.repairTruncateAfterSequence = repairTruncateAfterSequence
         configuration.writersGroup = writersGroup
+        configuration.historicalReadThreads = historicalReadThreads
         configuration.snapshotEvery = max(snapshotEvery, 1)
         return configuration
     }

@@ -17,7 +17,7 @@ struct DaemonProcessTests {
         #expect(status["log_bytes"]?.intValue != nil)
         #expect(status["replay_ms"]?.intValue != nil)
         let startedAt = try #require(status["started_at"]?.stringValue)
-        #expect(startedAt.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil)
+        #expect(startedAt.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z/) != nil)
         await client.close()
         #expect(try await daemon.stop() == 0)
     }

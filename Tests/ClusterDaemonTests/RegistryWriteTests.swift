@@ -2,9 +2,11 @@ import ClusterDaemon
 import ClusterModel
 import ClusterdTestSupport
 import EventLog
+import Foundation
 import Logging
 import Synchronization
 import Testing
+import Varlink
 
 /// The write path of the registry without a daemon around it: what a retry of a write still in
 /// flight gets, and when.
@@ -20,17 +22,14 @@ struct RegistryWriteTests {
 
     @Test func aRetryOfAWriteStillInFlightIsAnsweredOnlyOnceTheFirstIsDurable() async throws {
         let directory = try TemporaryDirectory()
-        let log = try EventLog.open(path: directory.file("events.log"), logger: quiet)
+        let (log, file) = try GatedLogFile.openLog(path: directory.file("events.log"))
         let registry = Registry(state: RegistryState(), log: log, logger: quiet)
-        // Hold the log busy: this test leads a batch and commits it only when it chooses, so the
-        // registry's append waits in the queue behind it.
-        let blocker = try log.enqueue([EventCodec.encode(Event(kind: .clusterRegistered(try record("blocker")), recordedAtMicroseconds: 1, peerUID: 0))], leading: true)
-        #expect(blocker.mustBeCommittedByCaller)
+        file.hold()
 
         let command = try cluster("aero")
         let first = Task { try await registry.write([command], requestID: "r1", expectedSequence: nil, peerUID: 0) }
-        // The projection holds the write (and its request id) as soon as it is queued.
-        while registry.summary.clusters == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        // The write is decided (its request id with it) as soon as it is queued.
+        while registry.decidedSequence == 0 { try await Task.sleep(for: .milliseconds(1)) }
         let retryAnswered = Mutex(false)
         let retry = Task {
             let result = try await registry.write([command], requestID: "r1", expectedSequence: nil, peerUID: 0)
@@ -38,36 +37,156 @@ struct RegistryWriteTests {
             return result
         }
         try await Task.sleep(for: .milliseconds(200))
-        // Nothing is durable yet: neither the write nor its retry may be acknowledged.
+        // Nothing is durable yet: neither the write nor its retry may be acknowledged, or read.
         let answeredEarly = retryAnswered.withLock { $0 }
         #expect(!answeredEarly)
         #expect(log.head.lastSequence == 0)
+        #expect(registry.view.clusters.isEmpty)
 
-        log.commitLedBatch()
+        file.release()
         let written = try await first.value
         let retried = try await retry.value
-        #expect(written.lastSequence == 2)
+        #expect(written.lastSequence == 1)
         #expect(written.eventCount == 1)
-        #expect(retried.lastSequence == 2)
+        #expect(retried.lastSequence == 1)
         #expect(retried.eventCount == 0)
-        #expect(log.head.lastSequence == 2)
+        #expect(log.head.lastSequence == 1)
         // And later retries are answered from the projection, durable by then.
         let late = try await registry.write([command], requestID: "r1", expectedSequence: nil, peerUID: 0)
-        #expect(late.lastSequence == 2 && late.eventCount == 0)
+        #expect(late.lastSequence == 1 && late.eventCount == 0)
         log.close()
     }
 
-    @Test func aLoneWriteIsMadeDurableOnTheCallingThread() async throws {
+    @Test func writesAreMadeDurableByTheLogsWriterThreadAndReadableWhenAcknowledged() async throws {
         let directory = try TemporaryDirectory()
         let log = try EventLog.open(path: directory.file("events.log"), logger: quiet)
         let registry = Registry(state: RegistryState(), log: log, logger: quiet)
         for (index, id) in ["a", "b", "c"].enumerated() {
             let result = try await registry.write([try cluster(id)], requestID: nil, expectedSequence: nil, peerUID: 0)
             #expect(result.lastSequence == UInt64(index + 1))
+            // Read-your-writes: the view is published before the write is acknowledged.
+            #expect(registry.view.lastSequence == result.lastSequence)
+            #expect(registry.view.clusters[try Slug(id, field: "id")] != nil)
         }
-        // One after the other, each found the log idle and led its own batch.
+        // The callers never wrote or synced: the log's writer thread did, every time.
         #expect(log.batchesWritten == 3)
-        #expect(log.batchesLedInline == 3)
+        #expect(log.batchesLedInline == 0)
+        log.close()
+    }
+
+    /// The read view holds only durable events: while a batch's fdatasync is held, readers see the
+    /// state before it; if the batch fails, they never see it; once a batch is durable, they do.
+    @Test func theReadViewNeverShowsAnEventBeforeItIsDurable() async throws {
+        let directory = try TemporaryDirectory()
+        let (log, file) = try GatedLogFile.openLog(path: directory.file("events.log"))
+        let registry = Registry(state: RegistryState(), log: log, logger: quiet)
+        _ = try await registry.write([try cluster("kept")], requestID: nil, expectedSequence: nil, peerUID: 0)
+
+        file.hold()
+        let held = Task { try await registry.write([try cluster("held")], requestID: nil, expectedSequence: nil, peerUID: 0) }
+        while file.heldSyncs == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(registry.decidedSequence == 2)
+        #expect(registry.view.lastSequence == 1)
+        #expect(registry.view.clusters[try Slug("held", field: "id")] == nil)
+        file.release()
+        #expect(try await held.value.lastSequence == 2)
+        #expect(registry.view.clusters[try Slug("held", field: "id")] != nil)
+
+        file.failWrites(1)
+        await #expect(throws: (any Error).self) {
+            try await registry.write([try cluster("lost")], requestID: nil, expectedSequence: nil, peerUID: 0)
+        }
+        #expect(registry.view.lastSequence == 2)
+        #expect(registry.view.clusters[try Slug("lost", field: "id")] == nil)
+        // The next write is decided on the durable projection: it gets the failed one's number.
+        #expect(try await registry.write([try cluster("next")], requestID: nil, expectedSequence: nil, peerUID: 0).lastSequence == 3)
+        log.close()
+    }
+
+    /// Random concurrent writers and readers, with some batches failing: every cluster any reader
+    /// saw is in the log when it is opened again, as a restarted daemon would open it.
+    @Test func everyEventAReaderSawSurvivesARestart() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("events.log")
+        let (log, file) = try GatedLogFile.openLog(path: path)
+        let registry = Registry(state: RegistryState(), log: log, logger: quiet)
+        let seen = SharedValue<Set<Slug>>([])
+        let writing = SharedValue(true)
+        // Readers take the view over and over while the writers run.
+        var readers: [Task<Void, Never>] = []
+        for _ in 0..<4 {
+            readers.append(Task {
+                while writing.withLock({ $0 }) {
+                    let view = registry.view
+                    seen.withLock { $0.formUnion(view.clusters.keys) }
+                    await Task.yield()
+                }
+            })
+        }
+        // Syncs are held for a moment now and then, so that batches gather several writes.
+        let stalls = Task {
+            while writing.withLock({ $0 }) {
+                file.hold()
+                try? await Task.sleep(for: .milliseconds(3))
+                file.release()
+                try? await Task.sleep(for: .milliseconds(2))
+            }
+            file.release()
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for writer in 0..<8 {
+                group.addTask {
+                    for index in 0..<60 {
+                        if (index + writer) % 13 == 0 { file.failWrites(1) }
+                        let command = try? self.cluster("w\(writer)-\(index)")
+                        _ = try? await registry.write([command!], requestID: nil, expectedSequence: nil, peerUID: 0)
+                    }
+                }
+            }
+        }
+        writing.withLock { $0 = false }
+        for reader in readers { await reader.value }
+        await stalls.value
+        log.close()
+        let reopened = try EventLog.open(path: path, options: { var o = EventLog.Options(); o.readOnly = true; return o }(), logger: quiet)
+        let replayed = try RegistryReplay.replay(reopened)
+        let saw = seen.withLock { $0 }
+        #expect(!saw.isEmpty)
+        for id in saw { #expect(replayed.clusters[id] != nil, "a reader saw \(id.text), which the log does not hold") }
+        #expect(reopened.failedBatches == 0)
+        #expect(log.failedBatches > 0, "no batch failed: the test proved nothing")
+    }
+
+    /// A historical read runs on the history pool with a view it took, holding nothing the writer
+    /// needs: writes complete while the pool is busy with it, and it answers as of its sequence.
+    @Test func writesCompleteWhileAHistoricalReadHoldsThePool() async throws {
+        let directory = try TemporaryDirectory()
+        let log = try EventLog.open(path: directory.file("events.log"), logger: quiet)
+        let registry = Registry(state: RegistryState(), log: log, logger: quiet)
+        for id in ["a", "b"] { _ = try await registry.write([try cluster(id)], requestID: nil, expectedSequence: nil, peerUID: 0) }
+        let history = HistoricalReads(threads: 1)
+        let view = registry.view
+        let reader = RegistryReader(log: log, today: CalendarDate(daysSinceEpoch: 20000), rebuilt: history.rebuilt)
+        // The pool's one thread is held in the middle of a historical read until the test says.
+        let gate = DispatchSemaphore(value: 0)
+        let held = Task {
+            try await history.pool.run {
+                gate.wait()
+                return try reader.answer("ListClusters", ["at_seq": 1], state: view)
+            }
+        }
+        while history.pool.queuedJobs > 0 { try await Task.sleep(for: .milliseconds(1)) }
+        for id in ["c", "d", "e"] { _ = try await registry.write([try cluster(id)], requestID: nil, expectedSequence: nil, peerUID: 0) }
+        #expect(registry.view.clusters.count == 5)
+        gate.signal()
+        let answer = try await held.value
+        #expect(answer["total"] == .int(1))
+        #expect(answer["seq"] == .int(1))
+        // A read at a nearby point starts from the kept projection, and agrees with a full replay.
+        let nearby = try reader.answer("ListClusters", ["at_seq": 4], state: registry.view)
+        #expect(nearby["total"] == .int(4))
+        #expect(try history.rebuilt.state(at: 4, of: log) == RegistryReplay.replay(log, through: 4))
+        history.pool.shutdown()
         log.close()
     }
 
@@ -78,35 +197,53 @@ struct RegistryWriteTests {
     func aLargeImportIsStoredWhetherItsRecordsWereBuiltAheadOrNot(logBusy: Bool) async throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("events.log")
-        let log = try EventLog.open(path: path, logger: quiet)
+        let (log, file) = try GatedLogFile.openLog(path: path)
+        if logBusy { file.hold() }
         let registry = Registry(state: RegistryState(), log: log, logger: quiet)
         // Enough commands for the background encoder (Registry.backgroundEncodingThreshold is
         // 8192): the demo's clusters and first companies, few enough for a sanitizer run.
         let commands = Array(DemoNetwork.commands().prefix(9000))
-        let blocker = logBusy ? try log.enqueue([EventCodec.encode(Event(kind: .clusterRegistered(try record("blocker")), recordedAtMicroseconds: 1, peerUID: 0))], leading: true) : nil
+        let blocker = logBusy ? try log.enqueue([EventCodec.encode(Event(kind: .clusterRegistered(try record("blocker")), recordedAtMicroseconds: 1, peerUID: 0))]) : nil
+        if blocker != nil {
+            while file.heldSyncs == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        }
         let batchesBefore = log.batchesWritten
         let importing = Task { try await registry.write(commands, requestID: nil, expectedSequence: nil, peerUID: 0) }
         if let blocker {
-            while registry.summary.events < commands.count { try await Task.sleep(for: .milliseconds(5)) }
-            log.commitLedBatch()
+            while registry.decidedSequence < UInt64(commands.count) { try await Task.sleep(for: .milliseconds(5)) }
+            file.release()
             _ = try await blocker.wait()
         }
         let result = try await importing.value
         let first: UInt64 = logBusy ? 2 : 1
         #expect(result.firstSequence == first)
         #expect(result.lastSequence == first + UInt64(result.eventCount) - 1)
-        // One batch (behind a busy log, the blocker's: the import queued behind it joins it),
+        // One batch (behind a busy log, after the blocker's, which the writer thread had taken),
         // one commit time.
-        #expect(log.batchesWritten == batchesBefore + 1)
+        #expect(log.batchesWritten == batchesBefore + (logBusy ? 2 : 1))
         var commitTimes = Set<Int64>()
         try log.forEachRecord(from: first) { commitTimes.insert($0.record.commitTimeMicroseconds) }
         #expect(commitTimes.count == 1)
         let replayed = try RegistryReplay.replay(log)
         let held = registry.summary
+        #expect(registry.view.lastSequence == result.lastSequence)
         #expect(replayed.lastSequence == result.lastSequence)
         // The blocker went to the log directly, past the registry.
         #expect(replayed.companies.count == held.companies && replayed.clusters.count == held.clusters + (logBusy ? 1 : 0))
         log.close()
         #expect(LogVerifier.verify(path: path).isIntact)
+    }
+}
+
+/// A value several tasks share, behind a mutex.
+final class SharedValue<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+
+    init(_ value: Value) {
+        mutex = Mutex(value)
+    }
+
+    func withLock<Result>(_ body: (inout Value) -> Result) -> Result {
+        mutex.withLock { body(&$0) }
     }
 }

@@ -1,5 +1,5 @@
 import ClusterdTestSupport
-import EventLog
+@testable import EventLog
 import Foundation
 import Testing
 

@@ -13,6 +13,8 @@ or malicious local client could:
   end it with a log line that says so;
 * a 1 GiB message: refused with org.clusterd.Registry.TooLarge after about
   --max-message-bytes, not buffered;
+* many connections pushing large calls without reading: each is held at --connection-byte-limit,
+  all together at --server-byte-budget, and a small client is still served;
 * slow-loris connections trickling an endless message: --idle-timeout must close them, while a
   slow but valid client is still answered.
 
@@ -708,6 +710,85 @@ class SlowLorisTests(DaemonTestCase):
             time.sleep(0.05)
         reply = peer.reply()
         self.assertEqual(reply.get("parameters", {}).get("product"), "clusterd", reply)
+
+
+def push_without_reading(socks, data, stall=1.0, limit=30.0):
+    """Sends `data` on every non-blocking socket in `socks`, never reading, until the daemon has
+    taken nothing more from any of them for `stall` seconds. Returns the bytes each one sent."""
+    for sock in socks:
+        sock.setblocking(False)
+    sent = [0] * len(socks)
+    last_progress = time.monotonic()
+    deadline = last_progress + limit
+    while time.monotonic() - last_progress < stall and time.monotonic() < deadline:
+        progressed = False
+        for index, sock in enumerate(socks):
+            if sent[index] >= len(data):
+                continue
+            try:
+                sent[index] += sock.send(data[sent[index] : sent[index] + 65536])
+                progressed = True
+            except BlockingIOError:
+                pass
+        if progressed:
+            last_progress = time.monotonic()
+        else:
+            time.sleep(0.02)
+    return sent
+
+
+class ByteBudgetTests(DaemonTestCase):
+    """Clients that push large calls and read nothing hold at most the daemon's byte budgets:
+    their connections stop being read, the daemon's memory stays bounded, and others are served."""
+
+    CONNECTIONS = 40
+    MESSAGE_LIMIT = 4 * MiB
+    BUDGET = 32 * MiB
+
+    def test_clients_pushing_large_messages_are_held_at_the_budget_and_others_are_served(self):
+        daemon = self.start_daemon("--max-message-bytes", str(self.MESSAGE_LIMIT), "--server-byte-budget", str(self.BUDGET))
+        self.assertServedQuickly(daemon, 1.0)
+        before = daemon.rss()
+        # Each sends most of a call of nearly the largest size and never ends it: the daemon cannot
+        # answer it, only hold it. Without budgets it would hold 40 × 4 MiB = 160 MiB.
+        message = b'{"method":"org.clusterd.Registry.GetCompany","parameters":{"siren":"' + b"1" * (self.MESSAGE_LIMIT - 100)
+        hogs = [self.raw_socket(daemon) for _ in range(self.CONNECTIONS)]
+        sent = push_without_reading(hogs, message)
+        # What the daemon took is what was sent minus what waits in the kernel's socket buffers.
+        in_kernel = sum(queued_bytes_unsent(hog) for hog in hogs)
+        taken = sum(sent) - in_kernel
+        bound = self.BUDGET + self.CONNECTIONS * (16 + 64 + 32) * 1024
+        self.assertLess(taken, bound, f"the daemon took {taken / MiB:.1f} MiB from clients that read nothing (budget {self.BUDGET / MiB:.0f} MiB)")
+        self.assertGreater(taken, self.BUDGET // 2, f"the daemon took only {taken / MiB:.1f} MiB: the test pushed too little to prove anything")
+        for _ in range(3):
+            self.assertServedQuickly(daemon, 1.0, "a client next to 40 that push without reading")
+        self.assertMemoryGrowthBelow(daemon, before, self.BUDGET + 48 * MiB)
+        # Once they leave, their bytes go back to the budget: a call larger than a connection's
+        # allowance is read and answered again.
+        for hog in hogs:
+            hog.close()
+        time.sleep(0.5)
+        peer = self.peer(daemon)
+        reply, elapsed = peer.call("org.clusterd.Registry.GetCompany", {"siren": "1" * (256 * 1024)})
+        self.assertEqual(reply.get("error"), "org.clusterd.Registry.InvalidArgument", reply)
+        self.assertLess(elapsed, 2.0)
+
+    def test_one_connection_is_held_at_its_own_limit(self):
+        daemon = self.start_daemon("--max-message-bytes", str(MiB))
+        message = b'{"method":"org.clusterd.Registry.GetCompany","parameters":{"siren":"' + b"1" * (8 * MiB)
+        hog = self.raw_socket(daemon)
+        sent = push_without_reading([hog], message)[0]
+        # Past the largest message the daemon refuses the call and closes; it never held more.
+        taken = sent - queued_bytes_unsent(hog)
+        self.assertLess(taken, MiB + 256 * 1024, f"the daemon read {taken / MiB:.1f} MiB of a call limited to 1 MiB")
+
+
+def queued_bytes_unsent(sock):
+    """Bytes written on `sock` that the peer has not read yet (still in the kernel)."""
+    try:
+        return int.from_bytes(fcntl.ioctl(sock, termios.TIOCOUTQ, b"\0\0\0\0"), "little")
+    except OSError:
+        return 0
 
 
 if __name__ == "__main__":

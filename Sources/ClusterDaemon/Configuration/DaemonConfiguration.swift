@@ -24,6 +24,11 @@ public struct DaemonConfiguration: Sendable {
     public var maximumMessageSize: Int = 16 * 1024 * 1024
     /// Most client connections at once.
     public var maximumConnections: Int = 1024
+    /// Most bytes one connection holds (requests not yet answered, replies not yet taken) before
+    /// it is no longer read; nil for the largest message and 64 KiB.
+    public var connectionByteLimit: Int?
+    /// Most bytes all connections hold together beyond a small allowance each.
+    public var serverByteBudget: Int = 128 * 1024 * 1024
     /// Idle connections are closed after this long.
     public var idleTimeout: Duration = .seconds(300)
     /// A connection whose peer takes no reply for this long is closed.
@@ -31,6 +36,8 @@ public struct DaemonConfiguration: Sendable {
     /// A snapshot of the projection is written after this many new events (and at shutdown), so
     /// that a restart replays only the log's tail.
     public var snapshotEvery: UInt64 = 100_000
+    /// Threads that answer historical reads (`at_seq`, `at_time`, `History`), off the event loops.
+    public var historicalReadThreads: Int = 1
     /// Members of this group may write (besides root and the daemon's own user).
     public var writersGroup = "clusterd-admin"
     /// Keep log records 1 to this sequence number and set the rest aside (an explicit repair).

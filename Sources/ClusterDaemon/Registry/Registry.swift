@@ -1,44 +1,57 @@
 import ClusterModel
 import EventLog
-import Foundation
 import Locking
 import Logging
 import Varlink
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// The one writer of the registry: decide → append → apply, in order.
+/// The one writer of the registry, and the read view it publishes.
 ///
-/// Concurrent writes are decided against the state that includes the events of appends not yet
-/// durable, handed to the log's group commit, and acknowledged only once durable. Reads first wait
-/// until the last append they could see is durable. If an append fails, the projection is rebuilt
-/// from the log before anything else is decided, so a failed write leaves no trace.
+/// Writes: decide → append → (durable) → publish → acknowledge. A write is decided against the
+/// *decided* projection, which includes the events of appends not yet durable, under the writer
+/// lock; its events go to the log's group commit; the log's writer thread makes the batch durable
+/// (one `fdatasync`) and only then, from that thread, publishes the projection as it stood after
+/// the write and wakes the caller. If an append fails, the decided projection goes back to the
+/// published one (or is replayed from the log) before anything else is decided.
 ///
-/// A mutex, not an actor: a call runs on the thread that serves its connection (deciding and
-/// applying take microseconds), where an actor would hop to the cooperative pool and back, two
-/// thread wakeups per call. Nothing waits for durability while holding it.
+/// Reads: `view` is the projection after the last durable write, an immutable value. Taking it
+/// costs a few retains under a lock held for nothing else; the query then runs on the caller with
+/// no lock held, so a slow read never delays a write, and no read ever sees an event that a
+/// restart would not show. `RegistryState` is persistent (hash tries), which makes the copy kept
+/// for each write O(1) and the writer's next change copy only a path.
+///
+/// A mutex, not an actor, guards the writer side: deciding and applying one command take
+/// microseconds, and an actor would hop to the cooperative pool and back, two thread wakeups per
+/// call. Nothing blocks while holding it: no I/O, no wait for durability.
 public final class Registry: Sendable {
-    private struct Core {
-        var state: RegistryState
-        var lastTicket: AppendTicket?
-        /// The log's failed-batch count the projection is known to agree with; when the log
-        /// reports more, the projection may hold events that were never stored.
+    private struct Writer {
+        /// The projection with every appended event, durable or not: what commands are decided on.
+        var decided: RegistryState
+        /// The log's failed-batch count the decided projection is known to agree with; when the
+        /// log reports more, it may hold events that were never stored.
         var knownFailedBatches: Int
         /// Writes in flight by request id, so that a retry waits for the first attempt.
         var inFlightRequests: [String: AppendTicket] = [:]
     }
 
-    private let core: Locked<Core>
+    private let writer: Locked<Writer>
+    /// The published read view: only ever replaced by a later durable projection.
+    private let published: Locked<RegistryState>
     private let log: EventLog
     private let logger: Logger
+    /// Where writes too large to decide on an event loop are decided (imports).
+    private let largeWrites: BlockingWorkPool
     let headSignal: HeadSignal
 
+    /// Writes of more commands than this are decided on `largeWrites`, not on the caller's thread
+    /// (an event loop): deciding one command takes 1–5 µs, so this keeps the caller under ~100 µs.
+    public static let inlineDecisionLimit = 32
+
     public init(state: RegistryState, log: EventLog, logger: Logger) {
-        self.core = Locked(Core(state: state, knownFailedBatches: log.failedBatches))
+        self.writer = Locked(Writer(decided: state, knownFailedBatches: log.failedBatches))
+        self.published = Locked(state)
         self.log = log
         self.logger = logger
+        self.largeWrites = BlockingWorkPool(name: "clusterd-import", threads: 1)
         self.headSignal = HeadSignal(head: state.lastSequence)
     }
 
@@ -49,20 +62,39 @@ public final class Registry: Sendable {
         public var eventCount: Int
     }
 
+    // MARK: Reads
+
+    /// The projection after the last durable write. Never waits for the writer.
+    public var view: RegistryState { published.withLock { $0 } }
+
+    /// Counts for the service status line, from the read view.
+    public var summary: (events: Int, companies: Int, clusters: Int) {
+        let view = self.view
+        return (view.eventCount, view.companies.count, view.clusters.count)
+    }
+
+    /// The last sequence number decided (appended, maybe not yet durable).
+    public var decidedSequence: UInt64 { writer.withLock { $0.decided.lastSequence } }
+
+    /// Replaces the read view with `state` unless it already shows as much: views only move
+    /// forward, whatever order the completions of a batch's writes run in.
+    private func publish(_ state: RegistryState) {
+        let previous = published.withLock { view -> RegistryState? in
+            guard state.lastSequence > view.lastSequence else { return nil }
+            let previous = view
+            view = state
+            return previous
+        }
+        // The old view's last reference may be here: let it go outside the lock.
+        _ = previous
+    }
+
+    // MARK: Writes
+
     fileprivate enum WriteStep: Sendable {
         case done(WriteResult)
         case retryOf(AppendTicket)
         case appended(AppendTicket, eventCount: Int)
-    }
-
-    /// Decides `commands` atomically and returns once their events are durable.
-    public func write(
-        _ commands: [Command],
-        requestID: String?,
-        expectedSequence: UInt64?,
-        peerUID: UInt32
-    ) async throws -> WriteResult {
-        try await finish(try begin(commands, requestID: requestID, expectedSequence: expectedSequence, peerUID: peerUID))
     }
 
     /// A write decided and appended (or answered without an append), its durability still to
@@ -72,30 +104,48 @@ public final class Registry: Sendable {
         fileprivate let requestID: String?
     }
 
-    /// The first half of `write`: decides `commands` and appends their events, writing and
-    /// syncing the batch on this thread when the log is idle (see EventLog.enqueue).
+    /// Decides `commands` atomically and returns once their events are durable and visible to
+    /// reads. Large writes are decided on a thread of their own, not the caller's.
+    public func write(
+        _ commands: [Command],
+        requestID: String?,
+        expectedSequence: UInt64?,
+        peerUID: UInt32
+    ) async throws -> WriteResult {
+        let pending: PendingWrite
+        if commands.count > Self.inlineDecisionLimit {
+            pending = try await largeWrites.run { [self] in
+                try begin(commands, requestID: requestID, expectedSequence: expectedSequence, peerUID: peerUID)
+            }
+        } else {
+            pending = try begin(commands, requestID: requestID, expectedSequence: expectedSequence, peerUID: peerUID)
+        }
+        return try await finish(pending)
+    }
+
+    /// The first half of `write`: decides `commands` and hands their events to the log's writer
+    /// thread. Never blocks on the disk; callers on an event loop keep to `inlineDecisionLimit`.
     public func begin(
         _ commands: [Command],
         requestID: String?,
         expectedSequence: UInt64?,
         peerUID: UInt32
     ) throws -> PendingWrite {
-        let step = try core.withLock { core throws -> WriteStep in
+        let step = try writer.withLock { writer throws -> WriteStep in
             // A batch can fail between the rebuild check and the append: the log then refuses
             // the append, and the decision is taken again on the rebuilt projection.
             // A third refusal in a row goes back to the caller as a storage failure.
             var attempt = 0
             while true {
                 attempt += 1
-                try rebuildIfNeeded(&core)
+                try rebuildIfNeeded(&writer)
                 do {
-                    return try decideAndAppend(&core, commands, requestID: requestID, expectedSequence: expectedSequence, peerUID: peerUID)
+                    return try decideAndAppend(&writer, commands, requestID: requestID, expectedSequence: expectedSequence, peerUID: peerUID)
                 } catch EventLogError.earlierBatchFailed where attempt < 3 {
                     continue
                 }
             }
         }
-        if case .appended(let ticket, _) = step, ticket.mustBeCommittedByCaller { log.commitLedBatch() }
         return PendingWrite(step: step, requestID: requestID)
     }
 
@@ -111,7 +161,13 @@ public final class Registry: Sendable {
             return WriteResult(firstSequence: result.sequences.lowerBound, lastSequence: result.sequences.upperBound, eventCount: 0)
         case .appended(let ticket, let eventCount):
             guard let outcome = ticket.outcome else { return nil }
-            return try complete(ticket, outcome, eventCount: eventCount, requestID: write.requestID)
+            if let requestID = write.requestID {
+                writer.withLock { writer in
+                    if writer.inFlightRequests[requestID] === ticket { writer.inFlightRequests.removeValue(forKey: requestID) }
+                }
+            }
+            let result = try outcome.get()
+            return WriteResult(firstSequence: result.sequences.lowerBound, lastSequence: result.sequences.upperBound, eventCount: eventCount)
         }
     }
 
@@ -128,45 +184,24 @@ public final class Registry: Sendable {
         return result
     }
 
-    /// What an appended write's batch came to; its request id is no longer in flight.
-    private func complete(
-        _ ticket: AppendTicket,
-        _ outcome: Result<AppendResult, EventLogError>,
-        eventCount: Int,
-        requestID: String?
-    ) throws -> WriteResult {
-        if let requestID {
-            core.withLock { core in
-                if core.inFlightRequests[requestID] === ticket { core.inFlightRequests.removeValue(forKey: requestID) }
-            }
-        }
-        do {
-            let result = try outcome.get()
-            headSignal.advance(to: result.sequences.upperBound)
-            return WriteResult(firstSequence: result.sequences.lowerBound, lastSequence: result.sequences.upperBound, eventCount: eventCount)
-        } catch {
-            throw Self.storageError(error)
-        }
-    }
-
     private func decideAndAppend(
-        _ core: inout Core,
+        _ writer: inout Writer,
         _ commands: [Command],
         requestID: String?,
         expectedSequence: UInt64?,
         peerUID: UInt32
     ) throws -> WriteStep {
         if let requestID {
-            // In flight first: the projection already holds its id, but it is not durable yet.
-            if let inFlight = core.inFlightRequests[requestID] { return .retryOf(inFlight) }
-            if let last = core.state.requests[requestID] {
+            // In flight first: the decided projection already holds its id, but not durably.
+            if let inFlight = writer.inFlightRequests[requestID] { return .retryOf(inFlight) }
+            if let last = writer.decided.requests[requestID] {
                 return .done(WriteResult(firstSequence: last, lastSequence: last, eventCount: 0))
             }
         }
-        if let expectedSequence, expectedSequence != core.state.lastSequence {
-            throw DomainError.concurrencyConflict(expected: expectedSequence, actual: core.state.lastSequence)
+        if let expectedSequence, expectedSequence != writer.decided.lastSequence {
+            throw DomainError.concurrencyConflict(expected: expectedSequence, actual: writer.decided.lastSequence)
         }
-        let now = Self.nowMicroseconds()
+        let now = WallClock.nowMicroseconds()
         let context = DecisionContext(nowMicroseconds: now, peerUID: peerUID, requestID: requestID)
         // Several commands: decideAll applies each one's events before deciding the next, and
         // that state is kept (if the log numbers the events as it did) rather than built twice.
@@ -176,17 +211,17 @@ public final class Registry: Sendable {
         var encoded: BackgroundEncoder.Encoded?
         var encoder: BackgroundEncoder?
         if commands.count == 1 {
-            events = [try decide(commands[0], state: core.state, context: context)]
+            events = [try decide(commands[0], state: writer.decided, context: context)]
             eventCount = events[0].count
         } else if commands.count < Self.backgroundEncodingThreshold {
-            let decided = try decideAll(commands, applyingTo: core.state, context: context)
+            let decided = try decideAll(commands, applyingTo: writer.decided, context: context)
             (events, eventCount, decidedState) = ([decided.events], decided.events.count, decided.state)
         } else {
             // A large import: its events are encoded, and if the log is idle their records built,
             // on the other core while the rest are decided.
             let background = BackgroundEncoder(records: log.recordBuilder(commitTimeMicroseconds: now))
             var parts: [[Event]] = []
-            let decided = try decideAll(commands, applyingTo: core.state, context: context, partSize: 1024) { part in
+            let decided = try decideAll(commands, applyingTo: writer.decided, context: context, partSize: 1024) { part in
                 parts.append(part)
                 background.encode(part)
             }
@@ -195,218 +230,77 @@ public final class Registry: Sendable {
             encoder = background
         }
         guard eventCount > 0 else {
-            return .done(WriteResult(firstSequence: core.state.lastSequence, lastSequence: core.state.lastSequence, eventCount: 0))
+            return .done(WriteResult(firstSequence: writer.decided.lastSequence, lastSequence: writer.decided.lastSequence, eventCount: 0))
         }
+        // A refusal (earlierBatchFailed, writes disabled) goes up as the log's error: `begin`
+        // retries the first, and the handler's one error mapping answers the others.
         let ticket: AppendTicket
-        do {
-            switch encoded {
-            case .records(let prepared)?:
-                ticket = try log.enqueue(prepared, leading: true, failedBatches: core.knownFailedBatches)
-            case .payloads(let payloads)?:
-                ticket = try log.enqueue(payloads, leading: true, failedBatches: core.knownFailedBatches)
-            case nil:
-                ticket = try log.enqueue(events.joined().map(EventCodec.encode), leading: true, failedBatches: core.knownFailedBatches)
-            }
-        } catch EventLogError.earlierBatchFailed {
-            throw EventLogError.earlierBatchFailed
-        } catch {
-            throw Self.storageError(error)
+        switch encoded {
+        case .records(let prepared)?:
+            ticket = try log.enqueue(prepared, failedBatches: writer.knownFailedBatches)
+        case .payloads(let payloads)?:
+            ticket = try log.enqueue(payloads, failedBatches: writer.knownFailedBatches)
+        case nil:
+            ticket = try log.enqueue(events.joined().map(EventCodec.encode), failedBatches: writer.knownFailedBatches)
         }
-        if let decidedState, ticket.sequences.lowerBound == core.state.lastSequence + 1 {
-            core.state = decidedState
+        if let decidedState, ticket.sequences.lowerBound == writer.decided.lastSequence + 1 {
+            writer.decided = decidedState
         } else {
             for (offset, event) in events.joined().enumerated() {
-                core.state.apply(event, sequence: ticket.sequences.lowerBound + UInt64(offset), commitTimeMicroseconds: now)
+                writer.decided.apply(event, sequence: ticket.sequences.lowerBound + UInt64(offset), commitTimeMicroseconds: now)
             }
         }
         if encoder != nil {
-            // Freeing tens of thousands of events (their strings, one by one) takes milliseconds:
-            // not here, under the lock and before the batch is written, but on another thread.
-            let discarded = Discarded((events, encoder))
+            // Not here, under the lock and before the batch is written, but on another thread.
+            Discarded.freeLater((events, encoder))
             (events, encoder) = ([], nil)
-            Self.discardQueue.async { discarded.free() }
         }
-        core.lastTicket = ticket
-        if let requestID { core.inFlightRequests[requestID] = ticket }
+        if let requestID { writer.inFlightRequests[requestID] = ticket }
+        // The projection as this write leaves it, published by the log's writer thread once the
+        // batch is durable, before the caller is woken: acknowledged writes are always visible.
+        let after = writer.decided
+        // It may run at once, on this thread, if the batch is already done: it takes no lock
+        // but the view's.
+        ticket.whenCompleted { [self] outcome in
+            guard case .success(let result) = outcome else { return }
+            publish(after)
+            headSignal.advance(to: result.sequences.upperBound)
+        }
         return .appended(ticket, eventCount: eventCount)
-    }
-
-    /// Where large writes' events are freed (see `decideAndAppend`).
-    private static let discardQueue = DispatchQueue(label: "clusterd.discard", qos: .utility)
-
-    /// Values to free on another thread: the last reference, dropped by `free()` there.
-    private final class Discarded<Value>: @unchecked Sendable {
-        private var value: Value?
-
-        init(_ value: Value) {
-            self.value = value
-        }
-
-        func free() {
-            value = nil
-        }
     }
 
     /// Writes of at least this many commands encode their events in the background.
     static let backgroundEncodingThreshold = 8192
 
-    /// Encodes events handed to it, part by part in the order they came, on a queue of its own,
-    /// and builds their records as it goes when the log let it (see `EventLog.recordBuilder`).
-    /// Building is the larger half and must go in order; so once the deciding thread is done, it
-    /// encodes the parts the queue has not reached, from the last, while the queue builds.
-    private final class BackgroundEncoder: @unchecked Sendable {
-        enum Encoded {
-            case records(PreparedRecords)
-            case payloads([[UInt8]])
-        }
-
-        /// A part's events, encoded by whichever thread claims them first.
-        private final class Part: Sendable {
-            private enum State {
-                case waiting([Event])
-                case encoding
-                case encoded([[UInt8]])
-            }
-
-            private let state: Locked<State>
-            private let encoded = DispatchSemaphore(value: 0)
-
-            init(_ events: [Event]) {
-                state = Locked(.waiting(events))
-            }
-
-            /// Encodes the events unless another thread already took them.
-            func encodeIfWaiting() {
-                let events = state.withLock { state -> [Event]? in
-                    guard case .waiting(let events) = state else { return nil }
-                    state = .encoding
-                    return events
-                }
-                guard let events else { return }
-                let payloads = events.map(EventCodec.encode)
-                state.withLock { $0 = .encoded(payloads) }
-                encoded.signal()
-            }
-
-            /// The encoded events, encoding them here if nobody has started.
-            func payloads() -> [[UInt8]] {
-                encodeIfWaiting()
-                while true {
-                    if case .encoded(let payloads) = state.withLock({ $0 }) { return payloads }
-                    encoded.wait()
-                }
-            }
-        }
-
-        private let queue = DispatchQueue(label: "clusterd.import-encoder")
-        private let group = DispatchGroup()
-        /// Appended to and read on the deciding thread only.
-        private var parts: [Part] = []
-        /// Touched on `queue` only.
-        private var records: RecordBatchBuilder?
-        private var payloads: [[UInt8]] = []
-
-        init(records: RecordBatchBuilder?) {
-            self.records = records
-        }
-
-        /// Called on the deciding thread only.
-        func encode(_ events: [Event]) {
-            let part = Part(events)
-            parts.append(part)
-            queue.async(group: group) { [self] in
-                let encoded = part.payloads()
-                if records != nil {
-                    records!.append(encoded)
-                } else {
-                    payloads += encoded
-                }
-            }
-        }
-
-        /// Helps with the parts not yet encoded, then waits for every part.
-        func finish() -> Encoded {
-            for part in parts.reversed() { part.encodeIfWaiting() }
-            group.wait()
-            return queue.sync {
-                if let prepared = records.take()?.finish() { return .records(prepared) }
-                return .payloads(payloads)
-            }
-        }
+    /// The read view, for snapshots: durable by construction.
+    public func durableState() -> RegistryState {
+        view
     }
 
-    /// Runs `body` on the projection once everything it holds is durable.
-    public func read<Result: Sendable>(_ body: (RegistryState) throws -> Result) async throws -> Result {
-        let pending = core.withLock { core -> AppendTicket? in
-            guard let ticket = core.lastTicket else { return nil }
-            if ticket.outcome != nil {
-                core.lastTicket = nil
-                return nil
-            }
-            return ticket
-        }
-        if let pending { _ = try? await pending.wait() }
-        return try core.withLock { core in
-            try rebuildIfNeeded(&core)
-            return try body(core.state)
-        }
-    }
-
-    /// The projection, once everything it holds is durable (for snapshots).
-    public func durableState() async -> RegistryState {
-        while true {
-            let (state, pending) = core.withLock { core -> (RegistryState, AppendTicket?) in
-                if let ticket = core.lastTicket, ticket.outcome == nil { return (core.state, ticket) }
-                return (core.state, nil)
-            }
-            guard let pending else { return state }
-            _ = try? await pending.wait()
-        }
-    }
-
-    /// Counts for the service status line.
-    public var summary: (events: Int, companies: Int, clusters: Int) {
-        core.withLock { ($0.state.eventCount, $0.state.companies.count, $0.state.clusters.count) }
-    }
-
-    /// Returns once the registry's lock could be taken (the watchdog's liveness probe).
+    /// Returns once the writer lock could be taken (the watchdog's liveness probe).
     func awaitLock() {
-        core.withLock { _ in }
+        writer.withLock { _ in }
     }
 
-    /// Takes the registry's lock and never gives it back: a hung daemon, for the watchdog tests
-    /// only. A thread of its own holds it, so that the daemon hangs as a real deadlock would.
-    func freezeForTesting() {
-        let core = self.core
-        Thread.detachNewThread {
-            core.withLock { _ in
-                while true { sleep(3600) }
-            }
-        }
-    }
-
-    /// Rebuilds the projection from the log if a batch failed since it was last known good.
-    private func rebuildIfNeeded(_ core: inout Core) throws {
+    /// Brings the decided projection back to the log's durable end if a batch failed since it
+    /// was last known good: the published view when it is that end (it is, unless a batch's
+    /// completions have not all run yet), else a replay of the log.
+    private func rebuildIfNeeded(_ writer: inout Writer) throws {
         let failed = log.failedBatches
-        guard failed != core.knownFailedBatches else { return }
-        logger.warning("rebuilding the projection from the log after a failed append", metadata: ["log": "\(log.path)"])
-        core.state = try RegistryReplay.replay(log, verifyingChecksums: true)
-        core.knownFailedBatches = failed
-        core.lastTicket = nil
+        guard failed != writer.knownFailedBatches else { return }
+        let durableEnd = log.head.lastSequence
+        let view = self.view
+        if view.lastSequence == durableEnd {
+            writer.decided = view
+        } else {
+            logger.warning("rebuilding the projection from the log after a failed append", metadata: ["log": "\(log.path)"])
+            writer.decided = try RegistryReplay.replay(log, verifyingChecksums: true)
+        }
+        writer.knownFailedBatches = failed
     }
 
-    static func storageError(_ error: any Error) -> VarlinkError {
-        VarlinkError("\(RegistryInterfaceDefinition.name).StorageFailure", parameters: ["reason": .string("\(error)")])
-    }
-
-    static func nowMicroseconds() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1000
-    }
-
-    /// Today's date in UTC.
-    static func today() -> CalendarDate {
-        Timestamp(microsecondsSinceEpoch: nowMicroseconds()).localDate
+    /// Today's date in UTC: what "current" means to reads without a date, here and offline.
+    public static func today() -> CalendarDate {
+        Timestamp(microsecondsSinceEpoch: WallClock.nowMicroseconds()).localDate
     }
 }

@@ -3,11 +3,12 @@ import EventLog
 import Logging
 import Varlink
 
-/// Answers the calls of `org.clusterd.Registry`: writes through the `Registry` actor after checking
+/// Answers the calls of `org.clusterd.Registry`: writes through the `Registry` after checking
 /// the caller may write, reads through `RegistryReader`, Watch from the log.
 struct RegistryMethodHandler: VarlinkDirectMethodHandler {
     let registry: Registry
     let log: EventLog
+    let historicalReads: HistoricalReads
     let authorization: AuthorizationBox
     let startedAt: String
     let replayMilliseconds: Int64
@@ -22,8 +23,13 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
                 return try await write(method, try Self.decodeWrite(method, parameters), peer: context.peer)
             }
             if RegistryReader.readMethods.contains(method) {
-                let reader = RegistryReader(log: log, today: Registry.today())
-                return try await registry.read { state in try reader.answer(method, parameters, state: state) }
+                // The durable view, taken without waiting for the writer; the query holds no lock.
+                let view = registry.view
+                let reader = RegistryReader(log: log, today: Registry.today(), rebuilt: historicalReads.rebuilt)
+                if HistoricalReads.needsLog(method, parameters) {
+                    return try await historicalReads.pool.run { try reader.answer(method, parameters, state: view) }
+                }
+                return try reader.answer(method, parameters, state: view)
             }
             throw VarlinkError.methodNotImplemented("\(RegistryInterfaceDefinition.name).\(method)")
         }
@@ -58,11 +64,13 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
         }
     }
 
-    /// A write answered on the connection's event loop: decided, appended, and (when the log was
-    /// idle) written and synced right there; only a write whose batch another thread is writing
-    /// is left to await.
+    /// A write begun on the connection's event loop: decided and handed to the log's writer
+    /// thread there (microseconds), its durability then awaited by the connection's task. The
+    /// event loop never writes or syncs the log; a write of more than
+    /// `Registry.inlineDecisionLimit` commands is not even decided there (nil: `handle` sends it
+    /// to the registry's import thread).
     func answerImmediately(method: String, decoded input: any Sendable, peer: VarlinkPeer?) -> VarlinkImmediateAnswer? {
-        guard let decoded = input as? DecodedWrite else { return nil }
+        guard let decoded = input as? DecodedWrite, decoded.commands.count <= Registry.inlineDecisionLimit else { return nil }
         do {
             try authorize(peer)
             let pending = try registry.begin(decoded.commands, requestID: decoded.requestID, expectedSequence: decoded.expectedSequence, peerUID: peer?.uid ?? 0)
@@ -73,7 +81,7 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
                 try await Self.mappingErrors { Self.reply(method, try await registry.finish(pending)) }
             }
         } catch {
-            return .done(.failure(Self.varlinkError(error)))
+            return .done(.failure(RegistryErrorMapping.varlinkError(error)))
         }
     }
 
@@ -82,21 +90,7 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
         do {
             return try await body()
         } catch {
-            throw varlinkError(error)
-        }
-    }
-
-    /// The Varlink error that answers `error` (others unchanged).
-    private static func varlinkError(_ error: any Error) -> any Error {
-        switch error {
-        case let error as DomainError:
-            return ReplyEncoding.error(error)
-        case let error as RegistryReplay.Failure:
-            return VarlinkError("\(RegistryInterfaceDefinition.name).StorageFailure", parameters: ["reason": .string(error.description)])
-        case let error as EventLogError:
-            return Registry.storageError(error)
-        default:
-            return error
+            throw RegistryErrorMapping.varlinkError(error)
         }
     }
 

@@ -13,10 +13,13 @@ public struct RegistryReader: Sendable {
     public let log: EventLog
     /// Today, for "current" membership when no as_of is given.
     public let today: CalendarDate
+    /// Projections rebuilt by earlier historical reads, to start from (nil: from the log's start).
+    public let rebuilt: RebuiltStates?
 
-    public init(log: EventLog, today: CalendarDate) {
+    public init(log: EventLog, today: CalendarDate, rebuilt: RebuiltStates? = nil) {
         self.log = log
         self.today = today
+        self.rebuilt = rebuilt
     }
 
     /// Answers `method`; throws `DomainError` for bad parameters and unknown entities.
@@ -83,6 +86,7 @@ public struct RegistryReader: Sendable {
         guard target <= current.lastSequence else {
             throw DomainError.invalidArgument(field: "at_seq", reason: "the log ends at \(current.lastSequence), before \(target)")
         }
+        if let rebuilt { return try rebuilt.state(at: target, of: log) }
         return try RegistryReplay.replay(log, through: target, verifyingChecksums: false)
     }
 
@@ -104,21 +108,20 @@ public struct RegistryReader: Sendable {
         case (false, true):
             let cluster = try p.slug("cluster")
             guard let state = state.clusters[cluster] else { throw DomainError.unknownCluster(cluster.text) }
-            sequences = state.history
+            sequences = Array(state.history)
         default:
             throw DomainError.invalidArgument(field: "siren", reason: "give either siren or cluster")
         }
         return try events(at: sequences)
     }
 
-    /// The events at `sequences` (ascending), read from the log.
+    /// The events at `sequences` (ascending), read from the log in one pass.
     public func events(at sequences: [UInt64]) throws -> [JSONValue] {
         var result: [JSONValue] = []
-        for sequence in sequences {
-            try log.forEachRecord(from: sequence, through: sequence, verifyingChecksums: true) { record in
-                let event = try EventCodec.decode(record.payload)
-                result.append(ReplyEncoding.logEvent(event, sequence: record.sequence, commitTimeMicroseconds: record.commitTimeMicroseconds, chainHash: record.chainHash))
-            }
+        result.reserveCapacity(sequences.count)
+        try log.forEachRecord(at: sequences, verifyingChecksums: true) { record in
+            let event = try EventCodec.decode(record.payload)
+            result.append(ReplyEncoding.logEvent(event, sequence: record.sequence, commitTimeMicroseconds: record.commitTimeMicroseconds, chainHash: record.chainHash))
         }
         return result
     }

@@ -20,17 +20,18 @@ public enum RegistryReplay {
         }
     }
 
-    /// Applies the log's records after `state.lastSequence` through `last` (the end when nil).
+    /// Applies the log's records after `state.lastSequence` through `last` (the end when nil), on
+    /// two threads when more than `pipeliningAbove` remain.
     public static func replay(
         _ log: EventLog,
         onto state: RegistryState = RegistryState(),
         through last: UInt64? = nil,
-        verifyingChecksums: Bool = true
+        verifyingChecksums: Bool = true,
+        pipeliningAbove: Int = 100_000
     ) throws(Failure) -> RegistryState {
         var state = state
-        if state.lastSequence == 0 { state.reserveCapacity(forEvents: log.head.recordCount) }
         let remaining = Int(min(last ?? log.head.lastSequence, log.head.lastSequence) &- state.lastSequence)
-        if remaining > 100_000 {
+        if remaining > pipeliningAbove {
             return try pipelined(log, onto: state, through: last, verifyingChecksums: verifyingChecksums)
         }
         var failure: Failure?

@@ -38,18 +38,3 @@ struct StatusService: Service {
         }
     }
 }
-
-/// A test-only fault switch (enabled by CLUSTERD_TEST_FAULTS=1): SIGUSR2 freezes the registry, so
-/// that tests can see the watchdog kill a hung daemon.
-struct FaultInjectionService: Service {
-    let registry: Registry
-    let logger: Logger
-
-    func run() async throws {
-        let signals = await UnixSignalsSequence(trapping: .sigusr2)
-        for await _ in signals.cancelOnGracefulShutdown() {
-            logger.warning("test fault: freezing the registry (CLUSTERD_TEST_FAULTS=1, SIGUSR2)")
-            registry.freezeForTesting()
-        }
-    }
-}

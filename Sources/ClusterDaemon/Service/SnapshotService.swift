@@ -29,7 +29,7 @@ struct SnapshotService: Service {
 
     /// Writes one snapshot; returns its sequence number.
     private func snapshot() async -> UInt64? {
-        let state = await registry.durableState()
+        let state = registry.durableState()
         let sequence = state.lastSequence
         guard sequence > 0, let hash = try? log.chainHash(at: sequence) else { return nil }
         let start = ContinuousClock.now

@@ -58,7 +58,6 @@ public func decideAll(
 ) throws(DomainError) -> (eventCount: Int, state: RegistryState) {
     precondition(partSize > 0)
     var working = state
-    working.reserveCapacity(forEvents: commands.count)
     var part: [Event] = []
     part.reserveCapacity(min(partSize, commands.count))
     var sequence = state.lastSequence

@@ -66,3 +66,39 @@ public struct SequenceList: Sendable, Hashable, RandomAccessCollection, Expressi
         }
     }
 }
+
+/// An append-only list whose copies share all but its last, partial chunk.
+///
+/// A cluster's history grows with every membership for ten years. The registry publishes a copy
+/// of its state after every write (see `Registry`), and the next append to a plain array would
+/// then copy the whole history; appending here copies at most one chunk and the list of chunks.
+public struct ChunkedList<Element: Sendable & Hashable>: Sendable, Hashable, RandomAccessCollection, ExpressibleByArrayLiteral {
+    /// Elements per chunk: a copied tail costs at most this many elements.
+    static var chunkSize: Int { 256 }
+
+    private var chunks: [[Element]] = []
+    private var tail: [Element] = []
+
+    public init() {}
+
+    public init(arrayLiteral elements: Element...) {
+        for element in elements { append(element) }
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { chunks.count * Self.chunkSize + tail.count }
+
+    public subscript(position: Int) -> Element {
+        let (chunk, offset) = position.quotientAndRemainder(dividingBy: Self.chunkSize)
+        return chunk < chunks.count ? chunks[chunk][offset] : tail[offset]
+    }
+
+    public mutating func append(_ element: Element) {
+        if tail.isEmpty { tail.reserveCapacity(Self.chunkSize) }
+        tail.append(element)
+        if tail.count == Self.chunkSize {
+            chunks.append(tail)
+            tail = []
+        }
+    }
+}

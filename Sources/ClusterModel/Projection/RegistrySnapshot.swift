@@ -94,9 +94,8 @@ extension RegistryState {
                 state.eventCount = count
             case (3, BinaryWriter.varint): state.lastCommitTimeMicroseconds = BinaryReader.signed(try reader.readRawVarint())
             case (8, BinaryWriter.varint):
-                // A hint only: capped so that a hostile count cannot make us reserve without bound.
-                let count = try reader.readRawVarint()
-                state.companies.reserveCapacity(Int(min(count, UInt64(raw.count / 16))))
+                // A hint for hash tables; the hash trie needs none.
+                _ = try reader.readRawVarint()
             case (4, BinaryWriter.lengthDelimited):
                 let cluster = try decodeCluster(try reader.readLengthDelimited())
                 state.clusters[cluster.record.id] = cluster
@@ -128,7 +127,7 @@ extension RegistryState {
     private static func decodeCluster(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> ClusterState {
         var reader = BinaryReader(bytes)
         var cluster: ClusterState?
-        var history: [UInt64] = []
+        var history = ChunkedList<UInt64>()
         while let (field, wire) = try reader.readKey() {
             switch field {
             case 1:

@@ -1,3 +1,5 @@
+import HashTreeCollections
+
 /// A period of membership: from `start` (a member on that day) until `end` (no longer a member on
 /// that day), or open.
 public struct MembershipPeriod: Sendable, Hashable {
@@ -20,9 +22,9 @@ public struct ClusterState: Sendable, Hashable {
     public var dissolvedOn: CalendarDate?
     public var partners: [Partner] = []
     /// Membership periods by company.
-    public var members: [SIREN: InlineList<MembershipPeriod>] = [:]
+    public var members: TreeDictionary<SIREN, InlineList<MembershipPeriod>> = [:]
     /// Sequence numbers of the events that touched the cluster.
-    public var history: [UInt64] = []
+    public var history = ChunkedList<UInt64>()
     /// Members whose period is open, and the sum of their employees, kept as events are applied:
     /// on any date from `latestPeriodDate` on, they are the member count and jobs, without a scan.
     public internal(set) var openMembers = 0
@@ -40,7 +42,7 @@ public struct ClusterState: Sendable, Hashable {
 
 extension ClusterState {
     mutating func started(_ siren: SIREN, on date: CalendarDate, employees: Int64, sequence: UInt64) {
-        members[siren, default: []].append(MembershipPeriod(start: date, end: nil))
+        members.updateValue(forKey: siren, default: []) { $0.append(MembershipPeriod(start: date, end: nil)) }
         openMembers += 1
         openJobs += employees
         noteDate(date)
@@ -124,7 +126,7 @@ extension CompanyState {
 public struct SurveyState: Sendable, Hashable {
     public var definition: SurveyDefinition
     public var closedAtMicroseconds: Int64?
-    public var responses: [SIREN: SurveyResponse] = [:]
+    public var responses: TreeDictionary<SIREN, SurveyResponse> = [:]
 }
 
 /// One company's answers to a survey.
@@ -135,12 +137,17 @@ public struct SurveyResponse: Sendable, Hashable {
 
 /// The registry's state, built by applying events in order: what every query reads and what
 /// `decide` checks commands against. Pure: no I/O.
+///
+/// A persistent value: its collections are hash tries (`TreeDictionary`) and chunked lists that
+/// share structure between copies, so a copy costs O(1) and a change to a copy copies only the
+/// O(log n) nodes on its path. The registry keeps a copy after every write and publishes it as
+/// the read view once the write is durable; with hash tables a copy would cost the whole table.
 public struct RegistryState: Sendable, Equatable {
-    public internal(set) var clusters: [Slug: ClusterState] = [:]
-    public internal(set) var companies: [SIREN: CompanyState] = [:]
-    public internal(set) var surveys: [Slug: SurveyState] = [:]
+    public internal(set) var clusters: TreeDictionary<Slug, ClusterState> = [:]
+    public internal(set) var companies: TreeDictionary<SIREN, CompanyState> = [:]
+    public internal(set) var surveys: TreeDictionary<Slug, SurveyState> = [:]
     /// The last sequence number of the events of each request id.
-    public internal(set) var requests: [String: UInt64] = [:]
+    public internal(set) var requests: TreeDictionary<String, UInt64> = [:]
     public internal(set) var lastSequence: UInt64 = 0
     public internal(set) var eventCount: Int = 0
     /// Commit time of the last event applied (microseconds), 0 before any.
@@ -206,10 +213,6 @@ public struct RegistryState: Sendable, Equatable {
         }
     }
 
-    /// Makes room for the entities that a log of `events` events may hold, sparing rehashing.
-    public mutating func reserveCapacity(forEvents events: Int) {
-        companies.reserveCapacity(companies.count + events / 2)
-    }
 
     /// Whether `siren` is a member of any cluster on `date`.
     public func isMemberOfAnyCluster(_ siren: SIREN, on date: CalendarDate) -> Bool {
@@ -228,16 +231,14 @@ public struct RegistryState: Sendable, Equatable {
     }
 }
 
-extension Dictionary {
+extension TreeDictionary {
     /// Mutates the value for `key` in place, if there is one, and returns what `body` returns.
-    ///
-    /// `dictionary[key]?.mutate()` moves the value into an optional and back, copying a struct
-    /// that holds references (retains and releases on every event of a replay); mutating through
-    /// `values[index]` does not.
     @inline(__always)
     mutating func modifyExisting<Result>(_ key: Key, _ body: (inout Value) -> Result) -> Result? {
-        guard let index = index(forKey: key) else { return nil }
-        return body(&values[index])
+        updateValue(forKey: key) { value -> Result? in
+            guard value != nil else { return nil }
+            return body(&value!)
+        }
     }
 }
 

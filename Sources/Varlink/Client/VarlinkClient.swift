@@ -47,7 +47,9 @@ public final class VarlinkClient: Sendable {
             call: VarlinkCall(method: method, parameters: parameters),
             waiter: .single(promise)
         )
-        channel.writeAndFlush(request).cascadeFailure(to: promise)
+        // A call that cannot be written (the service closed the connection) fails as one whose
+        // reply never came: with `connectionClosed`, not the transport's error.
+        channel.writeAndFlush(request).whenFailure { _ in promise.fail(VarlinkClientError.connectionClosed) }
         let reply = try await promise.futureResult.get()
         if let error = reply.varlinkError { throw error }
         return reply.parameters
@@ -63,7 +65,7 @@ public final class VarlinkClient: Sendable {
             call: VarlinkCall(method: method, parameters: parameters, more: true),
             waiter: .stream(continuation)
         )
-        channel.writeAndFlush(request).whenFailure { continuation.finish(throwing: $0) }
+        channel.writeAndFlush(request).whenFailure { _ in continuation.finish(throwing: VarlinkClientError.connectionClosed) }
         return stream
     }
 
@@ -73,7 +75,11 @@ public final class VarlinkClient: Sendable {
             call: VarlinkCall(method: method, parameters: parameters, oneway: true),
             waiter: .none
         )
-        try await channel.writeAndFlush(request).get()
+        do {
+            try await channel.writeAndFlush(request).get()
+        } catch {
+            throw VarlinkClientError.connectionClosed
+        }
     }
 
     /// Closes the connection; calls still waiting fail with `connectionClosed`.

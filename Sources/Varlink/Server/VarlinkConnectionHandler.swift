@@ -79,68 +79,27 @@ final class VarlinkConnectionInbox: Sendable {
     }
 }
 
-/// Stops reading from a peer that sends calls faster than they are answered, so that a client
-/// pipelining without end cannot make the daemon buffer without bound.
-final class VarlinkReadFlowControl: Sendable {
-    static let pauseAbove = 64
-    static let resumeBelow = 16
-
-    private struct State {
-        var queued = 0
-        var paused = false
-    }
-
-    private let state = Locked(State())
-    private let channel: any Channel
-
-    init(channel: any Channel) {
-        self.channel = channel
-    }
-
-    /// A message was queued; pauses reading when too many wait.
-    func didQueue() {
-        let pause = state.withLock { state -> Bool in
-            state.queued += 1
-            guard !state.paused, state.queued > Self.pauseAbove else { return false }
-            state.paused = true
-            return true
-        }
-        if pause { channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in } }
-    }
-
-    /// A message was taken; resumes reading when the queue has drained.
-    func didDequeue() {
-        let resume = state.withLock { state -> Bool in
-            state.queued -= 1
-            guard state.paused, state.queued < Self.resumeBelow else { return false }
-            state.paused = false
-            return true
-        }
-        if resume {
-            channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
-            channel.read()
-        }
-    }
-}
-
 /// The last handler of a server connection: passes messages to the connection's task.
 final class VarlinkConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
     private let inbox: VarlinkConnectionInbox
-    private let flowControl: VarlinkReadFlowControl
+    private let bytes: VarlinkConnectionBytes
     /// Answers what it can of a message on the event loop (set once the connection exists).
     var connection: VarlinkServerConnection?
 
-    init(inbox: VarlinkConnectionInbox, flowControl: VarlinkReadFlowControl) {
+    init(inbox: VarlinkConnectionInbox, bytes: VarlinkConnectionBytes) {
         self.inbox = inbox
-        self.flowControl = flowControl
+        self.bytes = bytes
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let message = unwrapInboundIn(data)
-        if let connection, connection.answerImmediately(message) { return }
-        flowControl.didQueue()
+        if let connection, connection.answerImmediately(message) {
+            // Taken: what is left of the call no longer holds the message's bytes (and its NUL).
+            bytes.release(message.readableBytes + 1)
+            return
+        }
         inbox.yield(.message(message))
     }
 

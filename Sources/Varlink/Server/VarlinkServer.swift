@@ -25,9 +25,13 @@ public final class VarlinkServer: Sendable {
     private let service: VarlinkService
     private let logger: Logger
     private let eventLoopGroup: any EventLoopGroup
+    /// The bytes every connection holds beyond its allowance (see `VarlinkByteBudget`).
+    private let byteBudget: VarlinkByteBudget
     private let state = Locked(State.created)
     private let connections = VarlinkConnectionRegistry()
     private let readyWaiters = Locked<[CheckedContinuation<Void, any Error>]>([])
+    /// Why binding failed: what `waitUntilListening` answers, also to a caller that comes after.
+    private let bindFailure = Locked<(any Error)?>(nil)
 
     public init(
         configuration: VarlinkServerConfiguration,
@@ -39,6 +43,7 @@ public final class VarlinkServer: Sendable {
         self.service = service
         self.logger = logger
         self.eventLoopGroup = eventLoopGroup
+        self.byteBudget = VarlinkByteBudget(limit: configuration.serverByteBudget)
     }
 
     /// The number of connections being served.
@@ -57,6 +62,7 @@ public final class VarlinkServer: Sendable {
         do {
             serverChannel = try await bind()
         } catch {
+            bindFailure.withLock { $0 = error }
             state.withLock { $0 = .finished }
             resumeReadyWaiters(with: error)
             throw error
@@ -109,7 +115,7 @@ public final class VarlinkServer: Sendable {
             let outcome = state.withLock { state -> Result<Void, any Error>? in
                 switch state {
                 case .running: return .success(())
-                case .finished: return .failure(VarlinkServerError.notRunning)
+                case .finished: return .failure(bindFailure.withLock { $0 } ?? VarlinkServerError.notRunning)
                 default:
                     readyWaiters.withLock { $0.append(continuation) }
                     return nil
@@ -150,6 +156,12 @@ public final class VarlinkServer: Sendable {
     private func bind() async throws -> any Channel {
         let bootstrap = ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.backlog, value: 512)
+            // The byte budgets' bound counts one read (NIO reads up to four times per wakeup by
+            // default, whatever the handlers decide meanwhile) and the replies below the
+            // high-water mark per connection: all fixed here rather than left to NIO's defaults.
+            .childChannelOption(.maxMessagesPerRead, value: 1)
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 64 * 1024))
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 16 * 1024, high: 32 * 1024))
             .childChannelInitializer { [self] channel in
                 PeerCredentials.read(from: channel).flatMapThrowing { peer in
                     try self.setUp(channel, peer: peer)
@@ -193,10 +205,14 @@ public final class VarlinkServer: Sendable {
             try pipeline.addHandler(VarlinkRefuseConnectionHandler(reply: VarlinkReply(error: error)))
         case .added(let id):
             let inbox = VarlinkConnectionInbox()
-            let flowControl = VarlinkReadFlowControl(channel: channel)
-            let handler = VarlinkConnectionHandler(inbox: inbox, flowControl: flowControl)
+            let bytes = VarlinkConnectionBytes(
+                channel: channel, budget: byteBudget,
+                allowance: configuration.connectionByteAllowance, limit: configuration.effectiveConnectionByteLimit
+            )
+            let handler = VarlinkConnectionHandler(inbox: inbox, bytes: bytes)
             do {
                 try pipeline.addHandlers(
+                    VarlinkByteCounter(bytes: bytes),
                     ByteToMessageHandler(VarlinkFrameDecoder(maximumMessageSize: configuration.maximumMessageSize)),
                     handler
                 )
@@ -216,7 +232,7 @@ public final class VarlinkServer: Sendable {
                 executor: EventLoopTaskExecutor(channel.eventLoop),
                 peer: peer,
                 inbox: inbox,
-                flowControl: flowControl,
+                bytes: bytes,
                 service: service,
                 registry: connections,
                 configuration: configuration,

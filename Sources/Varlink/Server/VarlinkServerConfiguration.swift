@@ -21,6 +21,24 @@ public struct VarlinkServerConfiguration: Sendable {
     /// A reply the peer has not taken within this time closes the connection: a client that
     /// stops reading (a stalled `Watch` reader included) holds one reply in memory, not a backlog.
     public var writeTimeout: Duration = .seconds(30)
+    /// Bytes a connection holds without drawing on `serverByteBudget`: received and not yet
+    /// answered (a partial message included) and replies its peer has not taken. A small call is
+    /// read at once, however busy the others are.
+    public var connectionByteAllowance: Int = 16 * 1024
+    /// Most bytes one connection holds before the server stops reading from it; nil for
+    /// `maximumMessageSize` and 64 KiB, room for one message of the largest size and a read.
+    public var connectionByteLimit: Int?
+    /// Most bytes all connections hold together beyond their allowances; while it is spent, the
+    /// server reads only from connections within theirs. With the defaults, a thousand
+    /// connections hold at most this plus, each, the allowance, one read (64 KiB) and the replies
+    /// below the write buffer's high-water mark (32 KiB): 240 MiB.
+    public var serverByteBudget: Int = 128 * 1024 * 1024
+
+    /// `connectionByteLimit`, or its default.
+    var effectiveConnectionByteLimit: Int {
+        max(connectionByteLimit ?? maximumMessageSize + 64 * 1024, maximumMessageSize + 1)
+    }
+
     /// How long shutdown waits for calls in flight before it closes their connections.
     public var shutdownGracePeriod: Duration = .seconds(10)
     /// Answered before closing a connection whose message passes `maximumMessageSize`.

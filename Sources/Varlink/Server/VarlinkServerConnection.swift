@@ -1,7 +1,6 @@
 import Locking
 import Logging
 import NIOCore
-import NIOConcurrencyHelpers
 
 /// Answers the calls of one connection, in order, until the peer leaves, breaks the protocol,
 /// stays idle too long, or the server shuts down.
@@ -12,7 +11,8 @@ struct VarlinkServerConnection: Sendable {
     let executor: EventLoopTaskExecutor
     let peer: VarlinkPeer?
     let inbox: VarlinkConnectionInbox
-    let flowControl: VarlinkReadFlowControl
+    /// The bytes the connection holds, against its limit and the server's budget.
+    let bytes: VarlinkConnectionBytes
     let service: VarlinkService
     let registry: VarlinkConnectionRegistry
     let configuration: VarlinkServerConfiguration
@@ -41,8 +41,9 @@ struct VarlinkServerConnection: Sendable {
                     await closeAfterReply()
                     return
                 case .message(let frame)?:
-                    flowControl.didDequeue()
-                    guard try await answer(frame) else {
+                    let keepOpen = try await answer(frame)
+                    bytes.release(frame.readableBytes + 1)
+                    guard keepOpen else {
                         await closeAfterReply()
                         return
                     }
@@ -80,20 +81,9 @@ struct VarlinkServerConnection: Sendable {
             inbox.yield(.answerLater { [service, peer] in await service.answer(direct, peer: peer) })
             return true
         }
-        if let reply {
-            // Without a promise (its future cost more than the rest of the write): a reply the
-            // socket cannot take at once stays buffered in the channel, and only once those
-            // exceed the channel's high-water mark does the connection wait, for the write
-            // timeout at most, before it reads another call. A failed write closes the channel.
-            var buffer = channel.allocator.buffer(capacity: 256)
-            buffer.writeVarlinkMessage(reply.message)
-            channel.writeAndFlush(buffer, promise: nil)
-            if !channel.isWritable {
-                let flushed = channel.eventLoop.makePromise(of: Void.self)
-                channel.writeAndFlush(channel.allocator.buffer(capacity: 0), promise: flushed)
-                inbox.yield(.replyWaiting(flushed.futureResult))
-                return true
-            }
+        if let reply, let waiting = (try? send(reply)) ?? nil {
+            inbox.yield(.replyWaiting(waiting))
+            return true
         }
         // As the task does between calls; it still waits for the next event.
         if registry.markIdle(id) {
@@ -159,7 +149,7 @@ struct VarlinkServerConnection: Sendable {
             channel.close(promise: nil)
         }
         while let event = await inbox.next() {
-            if case .message = event { flowControl.didDequeue() }
+            if case .message(let frame) = event { bytes.release(frame.readableBytes + 1) }
         }
         deadline.cancel()
     }
@@ -167,26 +157,26 @@ struct VarlinkServerConnection: Sendable {
     /// Writes a reply and waits until the kernel took it, so a peer that does not read slows us
     /// down instead of filling memory; one that takes nothing for the write timeout is dropped.
     private func write(_ reply: VarlinkReply) async throws {
-        if let written = try startWriting(reply) { try await waitUntilTaken(written) }
+        if let waiting = try send(reply) { try await waitUntilTaken(waiting) }
     }
 
-    /// Writes a reply; nil when the kernel took it at once, else the write still waiting.
-    private func startWriting(_ reply: VarlinkReply) throws -> EventLoopFuture<Void>? {
+    /// Writes a reply, from the event loop (where the connection's task runs too): the one writer
+    /// of replies. Nil when the channel took it within its high-water mark, the usual case: no
+    /// promise, future or timer (they cost more than the rest of the write). Else a future that
+    /// completes once the peer has taken what was buffered, until which the reply counts against
+    /// the byte budgets and the connection reads no other call. A failed write closes the channel.
+    private func send(_ reply: VarlinkReply) throws -> EventLoopFuture<Void>? {
+        guard channel.isActive else { throw ChannelError.ioOnClosedChannel }
         var buffer = channel.allocator.buffer(capacity: 256)
         buffer.writeVarlinkMessage(reply.message)
-        let promise = channel.eventLoop.makePromise(of: Void.self)
-        let written = promise.futureResult
-        channel.writeAndFlush(buffer, promise: promise)
-        // On the event loop a write the socket takes at once completes inside writeAndFlush: only
-        // a reply left waiting for the peer needs a timer.
-        let outcome = NIOLockedValueBox<Result<Void, any Error>?>(nil)
-        written.whenComplete { result in outcome.withLockedValue { $0 = result } }
-        // Taken at once (the usual case): no timer, and no suspension waiting for the future.
-        if let done = outcome.withLockedValue({ $0 }) {
-            try done.get()
-            return nil
-        }
-        return written
+        let size = buffer.readableBytes
+        channel.writeAndFlush(buffer, promise: nil)
+        guard !channel.isWritable else { return nil }
+        bytes.hold(size)
+        let flushed = channel.eventLoop.makePromise(of: Void.self)
+        flushed.futureResult.whenComplete { [bytes] _ in bytes.release(size) }
+        channel.writeAndFlush(channel.allocator.buffer(capacity: 0), promise: flushed)
+        return flushed.futureResult
     }
 
     /// Waits until the peer takes a reply, dropping it after the write timeout.

@@ -1,0 +1,78 @@
+import Foundation
+import Locking
+
+/// A fixed set of threads for work that may block or run long: replaying the log for a
+/// historical read, deciding a large import. Event loops hand such work here and await it, so
+/// that no connection on their loop waits for it.
+///
+/// Jobs run in the order they came, at most `threads` at a time; the rest wait in the queue.
+public final class BlockingWorkPool: Sendable {
+    private struct Queue {
+        var jobs: [@Sendable () -> Void] = []
+        var head = 0
+        var stopped = false
+    }
+
+    public let name: String
+    private let queue = Locked(Queue())
+    private let available = DispatchSemaphore(value: 0)
+    private let threadCount: Int
+
+    /// Starts `threads` threads named `name` (as `top -H` shows them).
+    public init(name: String, threads: Int) {
+        precondition(threads >= 1, "a pool needs at least one thread")
+        self.name = name
+        self.threadCount = threads
+        for index in 0..<threads {
+            let thread = Thread { [self] in work() }
+            thread.name = threads == 1 ? name : "\(name)-\(index)"
+            thread.start()
+        }
+    }
+
+    /// Runs `body` on one of the pool's threads and returns what it returned.
+    public func run<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            let accepted = queue.withLock { queue -> Bool in
+                guard !queue.stopped else { return false }
+                queue.jobs.append { continuation.resume(with: Swift.Result { try body() }) }
+                return true
+            }
+            if accepted {
+                available.signal()
+            } else {
+                continuation.resume(throwing: CancellationError())
+            }
+        }
+    }
+
+    /// Jobs waiting for a thread.
+    public var queuedJobs: Int { queue.withLock { $0.jobs.count - $0.head } }
+
+    /// Lets the threads finish the queued jobs, then end. Later jobs are refused.
+    public func shutdown() {
+        queue.withLock { $0.stopped = true }
+        for _ in 0..<threadCount { available.signal() }
+    }
+
+    private func work() {
+        while true {
+            available.wait()
+            let job = queue.withLock { queue -> (@Sendable () -> Void)? in
+                guard queue.head < queue.jobs.count else { return nil }
+                let job = queue.jobs[queue.head]
+                queue.head += 1
+                if queue.head > 64 && queue.head * 2 > queue.jobs.count {
+                    queue.jobs.removeFirst(queue.head)
+                    queue.head = 0
+                }
+                return job
+            }
+            guard let job else {
+                if queue.withLock({ $0.stopped }) { return }
+                continue
+            }
+            job()
+        }
+    }
+}

@@ -1,0 +1,57 @@
+/// The values `EventLog` takes and reports: how to open it, what opening did, its durable end and
+/// whether it takes writes.
+extension EventLog {
+    /// How to open a log.
+    public struct Options: Sendable {
+        /// Read-only never modifies the file: a torn tail is reported, not cut.
+        public var readOnly: Bool = false
+        /// Keep records 1 to this sequence number and set everything after aside.
+        public var repairTruncateAfterSequence: UInt64?
+        /// A batch stops growing at this many bytes (a single larger append still goes alone).
+        public var maximumBatchBytes: Int = 4 * 1024 * 1024
+        /// Zeros written ahead of the log, so that an fdatasync need not also commit a new file
+        /// size (Scripts/bench measured appends into preallocated space about 1.8 times faster).
+        /// 0 writes no zeros ahead.
+        public var preallocationBytes: Int = 0
+        /// Opens the file the writer writes to; tests inject faults here.
+        public var fileOpener: LogFileOpener = posixLogFileOpener
+
+        public init() {}
+    }
+
+    /// What opening found and did.
+    public struct OpenReport: Sendable, Hashable {
+        /// The log did not exist and was created.
+        public var created: Bool
+        /// An interrupted write cut off the end of the file (or, read-only, left in place and ignored).
+        public var tornTail: TornTail?
+        /// A repair that kept records 1 to this sequence number.
+        public var repairedAfterSequence: UInt64?
+    }
+
+    /// Bytes at the end of the file that are not part of the log.
+    public struct TornTail: Sendable, Hashable {
+        public var offset: Int
+        public var byteCount: Int
+        public var firstLostSequence: UInt64
+        /// Where the cut bytes were kept (nil when read-only).
+        public var keptAt: String?
+        public var reason: String
+    }
+
+    /// Whether the log takes writes.
+    public enum Health: Sendable, Hashable {
+        case writable
+        case writesDisabled(reason: String)
+        case closed
+    }
+
+    /// The durable end of the log.
+    public struct Head: Sendable, Hashable {
+        public var lastSequence: UInt64
+        public var recordCount: Int
+        public var byteCount: Int
+        public var chainHash: ChainHash
+        public var lastCommitTimeMicroseconds: Int64
+    }
+}
