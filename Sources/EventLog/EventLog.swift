@@ -9,11 +9,11 @@ import Glibc
 /// The append-only log: the one source of truth of clusterd.
 ///
 /// Concurrent appends are gathered into a batch, written with one `pwrite`, made durable with one
-/// `fdatasync`, and only then acknowledged, every append of the batch together. An append that
-/// finds the log quiet (see `enqueue(_:leading:failedBatches:)`) may lead: its caller writes and syncs
-/// the batch on its own thread, as a database backend flushes its own commit, which saves two
-/// thread handoffs on a lone write; appends that arrive meanwhile queue behind it and the writer
-/// thread takes them as the next batch, so under load batches form as before. A failed
+/// `fdatasync`, and only then acknowledged, every append of the batch together. `enqueue` hands
+/// every batch to the writer thread (the daemon's path: its callers are event loops). An `append`
+/// that finds the log quiet may lead instead (see `enqueue(_:leading:failedBatches:)`): it writes
+/// and syncs the batch on its own thread, which saves two thread handoffs on a lone write; appends
+/// that arrive meanwhile queue behind it and the writer thread takes them as the next batch. A failed
 /// write cuts the file back to its last durable end and fails the batch; a failed `fdatasync`
 /// disables writes until restart, since the page cache can no longer be trusted. Reads keep working.
 public final class EventLog: Sendable {
@@ -333,12 +333,7 @@ public final class EventLog: Sendable {
         let (head, start) = state.withLock { state in
             (state.head, state.index.start(for: first))
         }
-        let mapped: MappedFile
-        do {
-            mapped = try MappedFile(path: path, length: head.byteCount)
-        } catch {
-            throw EventLogError.cannotOpen(path: path, reason: error.description)
-        }
+        let mapped = try mapDurable(head)
         let upper = min(last ?? head.lastSequence, head.lastSequence)
         guard first <= upper else { return }
         var scanner = RecordScanner(
@@ -357,9 +352,7 @@ public final class EventLog: Sendable {
             case .end:
                 return
             case .problem(let offset, let problem):
-                throw EventLogError.damaged(
-                    LogDamage(path: path, offset: offset, sequence: scanner.expectedSequence, problem: problem, lastIntactSequence: scanner.expectedSequence - 1)
-                )
+                throw damage(at: offset, problem, scanner)
             }
         }
     }
@@ -376,12 +369,7 @@ public final class EventLog: Sendable {
             (state.head, sequences.map { state.index.start(for: $0) })
         }
         guard let firstWanted = sequences.first, firstWanted <= head.lastSequence else { return }
-        let mapped: MappedFile
-        do {
-            mapped = try MappedFile(path: path, length: head.byteCount)
-        } catch {
-            throw EventLogError.cannotOpen(path: path, reason: error.description)
-        }
+        let mapped = try mapDurable(head)
         var scanner = RecordScanner(bytes: mapped.bytes, offset: LogHeader.size, expectedSequence: header.firstSequence, checksCRC: verifyingChecksums)
         for (target, start) in zip(sequences, starts) where target <= head.lastSequence {
             if let start, start.sequence > scanner.expectedSequence || target < scanner.expectedSequence {
@@ -398,12 +386,24 @@ public final class EventLog: Sendable {
                 case .end:
                     return
                 case .problem(let offset, let problem):
-                    throw EventLogError.damaged(
-                        LogDamage(path: path, offset: offset, sequence: scanner.expectedSequence, problem: problem, lastIntactSequence: scanner.expectedSequence - 1)
-                    )
+                    throw damage(at: offset, problem, scanner)
                 }
             }
         }
+    }
+
+    /// The file mapped up to the durable end `head`, for the readers above.
+    private func mapDurable(_ head: Head) throws(EventLogError) -> MappedFile {
+        do {
+            return try MappedFile(path: path, length: head.byteCount)
+        } catch {
+            throw .cannotOpen(path: path, reason: error.description)
+        }
+    }
+
+    /// What a reader reports when `scanner` meets `problem` at `offset`.
+    private func damage(at offset: Int, _ problem: RecordProblem, _ scanner: RecordScanner) -> EventLogError {
+        .damaged(LogDamage(path: path, offset: offset, sequence: scanner.expectedSequence, problem: problem, lastIntactSequence: scanner.expectedSequence - 1))
     }
 
     /// The stored chain hash of record `sequence`, if the log has it.

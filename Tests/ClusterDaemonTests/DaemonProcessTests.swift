@@ -107,9 +107,18 @@ struct DaemonProcessTests {
         #expect(try await first.stop() == 0)
     }
 
-    @Test func rejectsBadArgumentsWithUsageErrors() async throws {
-        let result = try await runToCompletion(try BuiltProducts.executable("clusterd"), ["--max-connections", "0"])
+    @Test(arguments: [
+        (["--max-connections", "0"], "--max-connections"),
+        (["--historical-read-threads", "0"], "--historical-read-threads: must be 1 to 64"),
+        (["--max-message-bytes", "2048", "--connection-byte-limit", "2048"], "--connection-byte-limit: must be more than --max-message-bytes"),
+        (["--server-byte-budget", "1000"], "--server-byte-budget: must be at least 1 MiB"),
+    ])
+    func rejectsBadArgumentsWithUsageErrors(arguments: [String], message: String) async throws {
+        let directory = try TemporaryDirectory()
+        let result = try await runToCompletion(try BuiltProducts.executable("clusterd"), ["--state-dir", directory.file("state")] + arguments)
         #expect(result.status == 64)
-        #expect(result.standardError.contains("--max-connections"))
+        #expect(result.standardError.contains(message), "\(result.standardError)")
+        // Refused before anything was written.
+        #expect(!FileManager.default.fileExists(atPath: directory.file("state")))
     }
 }

@@ -7,7 +7,7 @@ import Locking
 /// thousands of events, their strings one by one, takes milliseconds.
 private let discardQueue = DispatchQueue(label: "clusterd.discard", qos: .utility)
 
-/// Values to free on another thread: the last reference, dropped by `free()` there.
+/// Values to free on another thread: the last reference, dropped there.
 final class Discarded<Value>: @unchecked Sendable {
     private var value: Value?
 
@@ -21,7 +21,6 @@ final class Discarded<Value>: @unchecked Sendable {
         discardQueue.async { discarded.value = nil }
     }
 }
-
 
 /// Encodes events handed to it, part by part in the order they came, on a queue of its own,
 /// and builds their records as it goes when the log let it (see `EventLog.recordBuilder`).

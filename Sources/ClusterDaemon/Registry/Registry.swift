@@ -251,9 +251,11 @@ public final class Registry: Sendable {
             }
         }
         if encoder != nil {
-            // Not here, under the lock and before the batch is written, but on another thread.
-            Discarded.freeLater((events, encoder))
+            // Not here, under the lock and before the batch is written, but on another thread:
+            // this frame's references go first, so that the queue's is the last.
+            let discarded = (events, encoder)
             (events, encoder) = ([], nil)
+            Discarded.freeLater(discarded)
         }
         if let requestID { writer.inFlightRequests[requestID] = ticket }
         // The projection as this write leaves it, published by the log's writer thread once the
@@ -271,11 +273,6 @@ public final class Registry: Sendable {
 
     /// Writes of at least this many commands encode their events in the background.
     static let backgroundEncodingThreshold = 8192
-
-    /// The read view, for snapshots: durable by construction.
-    public func durableState() -> RegistryState {
-        view
-    }
 
     /// Returns once the writer lock could be taken (the watchdog's liveness probe).
     func awaitLock() {

@@ -29,7 +29,8 @@ struct SnapshotService: Service {
 
     /// Writes one snapshot; returns its sequence number.
     private func snapshot() async -> UInt64? {
-        let state = registry.durableState()
+        // The read view holds only durable events: what a snapshot may hold.
+        let state = registry.view
         let sequence = state.lastSequence
         guard sequence > 0, let hash = try? log.chainHash(at: sequence) else { return nil }
         let start = ContinuousClock.now

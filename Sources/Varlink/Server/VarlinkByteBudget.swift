@@ -22,9 +22,6 @@ final class VarlinkByteBudget: Sendable {
         self.limit = limit
     }
 
-    /// Bytes drawn now, by every connection.
-    var drawn: Int { state.withLock { $0.drawn } }
-
     /// Draws `count` bytes (may be negative, to give them back); returns whether the budget is
     /// spent after that, and the connections to resume if it no longer is.
     fileprivate func draw(_ count: Int) -> (spent: Bool, resume: [VarlinkConnectionBytes]) {
@@ -77,9 +74,6 @@ final class VarlinkConnectionBytes: Sendable {
         self.allowance = allowance
         self.limit = limit
     }
-
-    /// Bytes the connection holds now.
-    var held: Int { state.withLock { $0.held } }
 
     /// `count` more bytes are held (read from the peer, or a reply it has not taken).
     func hold(_ count: Int) {
