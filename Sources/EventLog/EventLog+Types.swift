@@ -54,4 +54,19 @@ extension EventLog {
         public var chainHash: ChainHash
         public var lastCommitTimeMicroseconds: Int64
     }
+
+    /// An append whose batch just became durable, as a `DurableBatchObserver` sees it.
+    public struct DurableAppend: Sendable {
+        public var sequences: ClosedRange<UInt64>
+        /// The commit time written in its records.
+        public var commitTimeMicroseconds: Int64
+        /// What the appender attached to it (see `enqueue(_:failedBatches:attachment:)`).
+        public var attachment: (any Sendable)?
+        /// Its payloads, as written.
+        public var payloads: [[UInt8]]
+    }
+
+    /// Told of each batch once it is durable, on the writer's thread, in sequence order, before
+    /// any of its appends is acknowledged: the registry builds and publishes its read view here.
+    public typealias DurableBatchObserver = @Sendable (_ appends: [DurableAppend]) -> Void
 }

@@ -47,7 +47,7 @@ struct ClusterdCommand: AsyncParsableCommand {
     var connectionByteLimit: Int?
 
     @Option(help: ArgumentHelp("Most bytes all connections may hold together beyond 16 KiB each; while it is spent, only small calls are read.", valueName: "bytes"))
-    var serverByteBudget: Int = 128 * 1024 * 1024
+    var serverByteBudget: Int = DaemonConfiguration.defaultServerByteBudget
 
     @Option(help: ArgumentHelp("Write a snapshot of the projection after this many new events (and at shutdown).", valueName: "events"))
     var snapshotEvery: UInt64 = 100_000

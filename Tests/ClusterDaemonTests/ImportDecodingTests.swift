@@ -13,7 +13,7 @@ struct ImportDecodingTests {
         guard let object = (try? JSONParser.parse(text))?.objectValue else { return nil }
         do {
             try RegistryInterfaceDefinition.interface.validateInput(of: "Import", object)
-            return try RegistryMethodHandler.decodeWrite("Import", object)
+            return try DecodedWrite("Import", object)
         } catch {
             return nil
         }
@@ -298,7 +298,7 @@ extension ImportDecodingTests {
                     RegistryInterfaceDefinition.interface.methods[method] != nil,
                     (try? RegistryInterfaceDefinition.interface.validateInput(of: method, object)) != nil
                 else { return nil }
-                return try? RegistryMethodHandler.decodeWrite(method, object)
+                return try? DecodedWrite(method, object)
             }()
             // Inputs with lists or nested objects are left to the general path (no flat check).
             let flat = !["RegisterCluster", "UpdateCluster", "DefineSurvey", "SubmitResponse"].contains(method)

@@ -28,7 +28,8 @@ public struct DaemonConfiguration: Sendable {
     /// it is no longer read; nil for the largest message and 64 KiB.
     public var connectionByteLimit: Int?
     /// Most bytes all connections hold together beyond a small allowance each.
-    public var serverByteBudget: Int = 128 * 1024 * 1024
+    public var serverByteBudget: Int = Self.defaultServerByteBudget
+    public static let defaultServerByteBudget = VarlinkServerConfiguration.defaultServerByteBudget
     /// Idle connections are closed after this long.
     public var idleTimeout: Duration = .seconds(300)
     /// A connection whose peer takes no reply for this long is closed.

@@ -10,7 +10,7 @@ public struct HistoricalReads: Sendable {
     public let rebuilt: RebuiltStates
 
     public init(threads: Int) {
-        pool = BlockingWorkPool(name: "clusterd-history", threads: threads)
+        pool = BlockingWorkPool(name: "clusterd-history", threads: threads, idlePriority: true)
         rebuilt = RebuiltStates()
     }
 

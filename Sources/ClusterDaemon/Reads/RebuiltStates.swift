@@ -28,7 +28,9 @@ public final class RebuiltStates: Sendable {
             return state
         }
         if let base, base.lastSequence == target { return base }
-        let state = try RegistryReplay.replay(log, onto: base ?? RegistryState(), through: target, verifyingChecksums: false)
+        // On this thread alone: a pipelined replay would decode on a second thread, of normal
+        // priority, taking a core from the event loops and the log's writer.
+        let state = try RegistryReplay.replay(log, onto: base ?? RegistryState(), through: target, verifyingChecksums: false, pipeliningAbove: .max)
         kept.withLock { kept in
             kept.removeAll { $0.lastSequence == state.lastSequence }
             kept.append(state)

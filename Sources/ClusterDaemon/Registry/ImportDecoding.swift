@@ -2,18 +2,6 @@ import ClusterModel
 import Dispatch
 import Varlink
 
-/// What a write call asks for, decoded: its commands and the Import's or write's options.
-struct DecodedWrite: Sendable, Hashable {
-    var commands: [Command]
-    var requestID: String?
-    var expectedSequence: UInt64?
-
-    /// A request id is 1 to 200 bytes.
-    static func isValidRequestID(_ id: String) -> Bool {
-        !id.isEmpty && id.utf8.count <= 200
-    }
-}
-
 /// Decodes the parameters of an `Import` straight from the message bytes into commands.
 ///
 /// The general path parses the message into a `JSONValue` tree, checks it against the interface,

@@ -99,11 +99,11 @@ struct Parameters<Values: JSONObjectLookup> {
     }
 
     func text(_ field: String, maximum: Int = 200) throws(DomainError) -> String {
-        try validatedText(string(field), field: name(field), maximum: maximum)
+        try RecordValidation.text(string(field), field: name(field), maximum: maximum)
     }
 
     func optionalText(_ field: String, maximum: Int = 200) throws(DomainError) -> String? {
-        try optionalString(field).map { text throws(DomainError) in try validatedText(text, field: name(field), maximum: maximum) }
+        try optionalString(field).map { text throws(DomainError) in try RecordValidation.text(text, field: name(field), maximum: maximum) }
     }
 
     func regions(_ field: String) throws(DomainError) -> [Region] {
@@ -121,9 +121,4 @@ struct Parameters<Values: JSONObjectLookup> {
     func optionalSection(_ field: String) throws(DomainError) -> NAFSection? {
         try optionalString(field).map { text throws(DomainError) in try NAFSection(text, field: name(field)) }
     }
-}
-
-/// Validated free text, as `ClusterModel` checks names and titles.
-func validatedText(_ text: String, field: String, maximum: Int) throws(DomainError) -> String {
-    try RecordValidation.text(text, field: field, maximum: maximum)
 }

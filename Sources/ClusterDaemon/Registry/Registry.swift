@@ -6,18 +6,22 @@ import Varlink
 
 /// The one writer of the registry, and the read view it publishes.
 ///
-/// Writes: decide → append → (durable) → publish → acknowledge. A write is decided against the
-/// *decided* projection, which includes the events of appends not yet durable, under the writer
-/// lock; its events go to the log's group commit; the log's writer thread makes the batch durable
-/// (one `fdatasync`) and only then, from that thread, publishes the projection as it stood after
-/// the write and wakes the caller. If an append fails, the decided projection goes back to the
-/// published one (or is replayed from the log) before anything else is decided.
+/// Writes: decide → append → (durable) → apply to the durable projection → publish → acknowledge.
+/// A write is decided against the *decided* projection, which includes the events of appends not
+/// yet durable, under the writer lock; its events go to the log's group commit, attached to the
+/// append. The log's writer thread makes the batch durable (one `fdatasync`), then hands the
+/// batch to `applyDurable` (the log's `DurableBatchObserver`), which applies its events, with the
+/// commit time their records hold, to the *durable* projection and publishes that as the read
+/// view, once per batch; only then are the batch's callers woken. If an append fails, the decided
+/// projection goes back to the published one (or is replayed from the log) before anything else
+/// is decided.
 ///
-/// Reads: `view` is the projection after the last durable write, an immutable value. Taking it
+/// Reads: `view` is the projection after the last durable batch, an immutable value. Taking it
 /// costs a few retains under a lock held for nothing else; the query then runs on the caller with
 /// no lock held, so a slow read never delays a write, and no read ever sees an event that a
-/// restart would not show. `RegistryState` is persistent (hash tries), which makes the copy kept
-/// for each write O(1) and the writer's next change copy only a path.
+/// restart would not show. `RegistryState` is persistent (hash tries): publishing is an O(1) copy,
+/// and the next batch copies only the paths it changes. The decided projection is never shared
+/// with a view (each side applies the events itself), so the writer changes it in place.
 ///
 /// A mutex, not an actor, guards the writer side: deciding and applying one command take
 /// microseconds, and an actor would hop to the cooperative pool and back, two thread wakeups per
@@ -34,6 +38,9 @@ public final class Registry: Sendable {
     }
 
     private let writer: Locked<Writer>
+    /// The projection at the log's durable end, changed only by the log's writer thread (in
+    /// `applyDurable`); the lock is for that thread and the rebuild after a failed batch.
+    private let durable: Locked<RegistryState>
     /// The published read view: only ever replaced by a later durable projection.
     private let published: Locked<RegistryState>
     private let log: EventLog
@@ -48,11 +55,13 @@ public final class Registry: Sendable {
 
     public init(state: RegistryState, log: EventLog, logger: Logger) {
         self.writer = Locked(Writer(decided: state, knownFailedBatches: log.failedBatches))
+        self.durable = Locked(state)
         self.published = Locked(state)
         self.log = log
         self.logger = logger
         self.largeWrites = BlockingWorkPool(name: "clusterd-import", threads: 1)
         self.headSignal = HeadSignal(head: state.lastSequence)
+        log.observeDurableBatches { [weak self] appends in self?.applyDurable(appends) }
     }
 
     /// What a write returns.
@@ -76,17 +85,54 @@ public final class Registry: Sendable {
     /// The last sequence number decided (appended, maybe not yet durable).
     public var decidedSequence: UInt64 { writer.withLock { $0.decided.lastSequence } }
 
-    /// Replaces the read view with `state` unless it already shows as much: views only move
-    /// forward, whatever order the completions of a batch's writes run in.
-    private func publish(_ state: RegistryState) {
-        let previous = published.withLock { view -> RegistryState? in
-            guard state.lastSequence > view.lastSequence else { return nil }
-            let previous = view
-            view = state
-            return previous
+    /// The events of an append, attached to it for `applyDurable`, which takes them out: they
+    /// are then freed off the writer thread, not wherever the append's last reference goes
+    /// (an event loop, for an import's tens of thousands).
+    private typealias AttachedEvents = Locked<[[Event]]>
+
+    /// Applies a durable batch to the durable projection and publishes it: called by the log's
+    /// writer thread, in sequence order, before the batch's appends are acknowledged.
+    private func applyDurable(_ appends: [EventLog.DurableAppend]) {
+        guard let last = appends.last?.sequences.upperBound else { return }
+        var taken: [[[Event]]] = []
+        let view = durable.withLock { state -> RegistryState in
+            for append in appends {
+                var sequence = append.sequences.lowerBound
+                let parts: [[Event]]
+                if let attached = append.attachment as? AttachedEvents {
+                    parts = attached.withLock { parts in
+                        defer { parts = [] }
+                        return parts
+                    }
+                    taken.append(parts)
+                } else {
+                    // Appended by someone else than this registry (a test): read from the records.
+                    parts = [append.payloads.compactMap { payload in
+                        do {
+                            return try EventCodec.decode(payload)
+                        } catch {
+                            logger.critical("a durable record does not decode; the read view skips it", metadata: ["error": "\(error)"])
+                            return nil
+                        }
+                    }]
+                }
+                for event in parts.joined() {
+                    state.apply(event, sequence: sequence, commitTimeMicroseconds: append.commitTimeMicroseconds)
+                    sequence += 1
+                }
+            }
+            return state
         }
-        // The old view's last reference may be here: let it go outside the lock.
-        _ = previous
+        let previous = published.withLock { published -> RegistryState in
+            defer { published = view }
+            return published
+        }
+        headSignal.advance(to: last)
+        // The events and the nodes the old view alone held: freed here for a small batch, but
+        // an import's are no work for the writer thread, whose callers wait.
+        if appends.reduce(0, { $0 + $1.payloads.count }) > Self.inlineDecisionLimit {
+            Discarded.freeLater((previous, taken))
+        }
     }
 
     // MARK: Writes
@@ -235,13 +281,14 @@ public final class Registry: Sendable {
         // A refusal (earlierBatchFailed, writes disabled) goes up as the log's error: `begin`
         // retries the first, and the handler's one error mapping answers the others.
         let ticket: AppendTicket
+        let attached = AttachedEvents(events)
         switch encoded {
         case .records(let prepared)?:
-            ticket = try log.enqueue(prepared, failedBatches: writer.knownFailedBatches)
+            ticket = try log.enqueue(prepared, failedBatches: writer.knownFailedBatches, attachment: attached)
         case .payloads(let payloads)?:
-            ticket = try log.enqueue(payloads, failedBatches: writer.knownFailedBatches)
+            ticket = try log.enqueue(payloads, failedBatches: writer.knownFailedBatches, attachment: attached)
         case nil:
-            ticket = try log.enqueue(events.joined().map(EventCodec.encode), failedBatches: writer.knownFailedBatches)
+            ticket = try log.enqueue(events.joined().map(EventCodec.encode), failedBatches: writer.knownFailedBatches, attachment: attached)
         }
         if let decidedState, ticket.sequences.lowerBound == writer.decided.lastSequence + 1 {
             writer.decided = decidedState
@@ -258,16 +305,6 @@ public final class Registry: Sendable {
             Discarded.freeLater(discarded)
         }
         if let requestID { writer.inFlightRequests[requestID] = ticket }
-        // The projection as this write leaves it, published by the log's writer thread once the
-        // batch is durable, before the caller is woken: acknowledged writes are always visible.
-        let after = writer.decided
-        // It may run at once, on this thread, if the batch is already done: it takes no lock
-        // but the view's.
-        ticket.whenCompleted { [self] outcome in
-            guard case .success(let result) = outcome else { return }
-            publish(after)
-            headSignal.advance(to: result.sequences.upperBound)
-        }
         return .appended(ticket, eventCount: eventCount)
     }
 

@@ -20,7 +20,7 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
             if method == "Watch" { return try await watch(parameters, context: context) }
             if method == "Import" || CommandParsing.writeMethods.contains(method) {
                 try authorize(context.peer)
-                return try await write(method, try Self.decodeWrite(method, parameters), peer: context.peer)
+                return try await write(method, try DecodedWrite(method, parameters), peer: context.peer)
             }
             if RegistryReader.readMethods.contains(method) {
                 // The durable view, taken without waiting for the writer; the query holds no lock.
@@ -51,7 +51,7 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
         guard CommandParsing.writeMethods.contains(method), (try? cursor.readMembers(into: &members)) == true,
             RegistryInterfaceDefinition.interface.acceptsInput(of: method, members)
         else { return nil }
-        return try? decodeWrite(method, members)
+        return try? DecodedWrite(method, members)
     }
 
     func handle(method: String, decoded input: any Sendable, context: VarlinkCallContext) async throws -> [String: JSONValue] {
@@ -98,42 +98,6 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
         if let refusal = authorization.current.refusal(for: peer) {
             throw VarlinkError("\(RegistryInterfaceDefinition.name).PermissionDenied", parameters: ["reason": .string(refusal)])
         }
-    }
-
-    /// A write's parameters, parsed and checked against the interface: the general path, which
-    /// words every refusal (`ImportDecoding` decodes an Import's accepted ones directly).
-    static func decodeWrite<Values: JSONObjectLookup>(_ method: String, _ parameters: Values) throws(DomainError) -> DecodedWrite {
-        let p = Parameters(parameters)
-        let requestID = try p.optionalString("request_id")
-        if let requestID, !DecodedWrite.isValidRequestID(requestID) {
-            throw DomainError.invalidArgument(field: "request_id", reason: "must be 1 to 200 bytes")
-        }
-        let expected = try p.sequence("expected_seq")
-        var commands: [Command] = []
-        if method == "Import" {
-            let list = parameters["commands"]?.arrayValue ?? []
-            guard !list.isEmpty else { throw DomainError.invalidArgument(field: "commands", reason: "an import needs at least one command") }
-            for (index, item) in list.enumerated() {
-                let prefix = "commands[\(index)]."
-                do throws(DomainError) {
-                    guard let name = item["method"]?.stringValue else {
-                        throw DomainError.invalidArgument(field: prefix + "method", reason: "is required")
-                    }
-                    let itemParameters = item["parameters"]?.objectValue ?? [:]
-                    for forbidden in ["request_id", "expected_seq"] where itemParameters[forbidden] != nil {
-                        throw DomainError.invalidArgument(field: prefix + "parameters." + forbidden, reason: "belongs to the Import call, not to its commands")
-                    }
-                    commands.append(try CommandParsing.command(name, itemParameters, prefix: prefix + "parameters."))
-                } catch {
-                    throw error.inCommand(index)
-                }
-            }
-        } else {
-            // CommandParsing reads only the fields of its command: request_id and expected_seq,
-            // beside them, need not be removed (which copied the dictionary on every write).
-            commands = [try CommandParsing.command(method, parameters)]
-        }
-        return DecodedWrite(commands: commands, requestID: requestID, expectedSequence: expected)
     }
 
     private func write(_ method: String, _ decoded: DecodedWrite, peer: VarlinkPeer?) async throws -> [String: JSONValue] {

@@ -140,8 +140,8 @@ public struct SurveyResponse: Sendable, Hashable {
 ///
 /// A persistent value: its collections are hash tries (`TreeDictionary`) and chunked lists that
 /// share structure between copies, so a copy costs O(1) and a change to a copy copies only the
-/// O(log n) nodes on its path. The registry keeps a copy after every write and publishes it as
-/// the read view once the write is durable; with hash tables a copy would cost the whole table.
+/// O(log n) nodes on its path. The registry publishes a copy as the read view after every
+/// durable batch; with hash tables each copy would cost the whole table.
 public struct RegistryState: Sendable, Equatable {
     public internal(set) var clusters: TreeDictionary<Slug, ClusterState> = [:]
     public internal(set) var companies: TreeDictionary<SIREN, CompanyState> = [:]

@@ -16,23 +16,30 @@ public final class AppendTicket: Sendable {
     let payloads: [[UInt8]]
     /// The same records built ahead, if they were built on the log's end as of this append.
     let prepared: PreparedRecords?
+    /// What the appender handed along for the `DurableBatchObserver` (the registry: the events
+    /// behind the payloads, so that its read view need not decode them again).
+    let attachment: (any Sendable)?
 
     private typealias Waiter = CheckedContinuation<Result<AppendResult, EventLogError>, Never>
 
     private enum State {
-        case pending([Waiter], [@Sendable (Result<AppendResult, EventLogError>) -> Void])
-        /// The outcome is known and the callbacks run: waiters still wait, so that none is
-        /// resumed before every callback returned.
-        case completing(Result<AppendResult, EventLogError>, [Waiter])
+        case pending([Waiter])
         case done(Result<AppendResult, EventLogError>)
     }
 
-    private let state = Locked(State.pending([], []))
+    private let state = Locked(State.pending([]))
 
-    init(sequences: ClosedRange<UInt64>, payloads: [[UInt8]], prepared: PreparedRecords? = nil, mustBeCommittedByCaller: Bool = false) {
+    init(
+        sequences: ClosedRange<UInt64>,
+        payloads: [[UInt8]],
+        prepared: PreparedRecords? = nil,
+        attachment: (any Sendable)? = nil,
+        mustBeCommittedByCaller: Bool = false
+    ) {
         self.sequences = sequences
         self.payloads = payloads
         self.prepared = prepared
+        self.attachment = attachment
         self.mustBeCommittedByCaller = mustBeCommittedByCaller
         self.encodedSize = prepared?.byteCount ?? payloads.reduce(0) { $0 + RecordLayout.recordSize(payloadSize: $1.count) }
     }
@@ -51,13 +58,9 @@ public final class AppendTicket: Sendable {
         let result = await withCheckedContinuation { (continuation: Waiter) in
             let ready = state.withLock { state -> Result<AppendResult, EventLogError>? in
                 switch state {
-                case .pending(var waiters, let callbacks):
+                case .pending(var waiters):
                     waiters.append(continuation)
-                    state = .pending(waiters, callbacks)
-                    return nil
-                case .completing(let result, var waiters):
-                    waiters.append(continuation)
-                    state = .completing(result, waiters)
+                    state = .pending(waiters)
                     return nil
                 case .done(let result):
                     return result
@@ -68,32 +71,9 @@ public final class AppendTicket: Sendable {
         return try result.get()
     }
 
-    /// Calls `body` with the outcome once it is known: on the writer's thread, before anyone
-    /// waiting in `wait()` is resumed, or at once on this thread if it is known already. The
-    /// registry publishes its read view here, so that a write's acknowledgement comes after it.
-    public func whenCompleted(_ body: @escaping @Sendable (Result<AppendResult, EventLogError>) -> Void) {
-        let known = state.withLock { state -> Result<AppendResult, EventLogError>? in
-            switch state {
-            case .pending(let waiters, var callbacks):
-                callbacks.append(body)
-                state = .pending(waiters, callbacks)
-                return nil
-            case .completing(let result, _), .done(let result):
-                return result
-            }
-        }
-        if let known { body(known) }
-    }
-
     func complete(_ result: Result<AppendResult, EventLogError>) {
-        let callbacks = state.withLock { state -> [@Sendable (Result<AppendResult, EventLogError>) -> Void] in
-            guard case .pending(let waiters, let callbacks) = state else { return [] }
-            state = .completing(result, waiters)
-            return callbacks
-        }
-        for callback in callbacks { callback(result) }
         let waiters = state.withLock { state -> [Waiter] in
-            guard case .completing(let result, let waiters) = state else { return [] }
+            guard case .pending(let waiters) = state else { return [] }
             state = .done(result)
             return waiters
         }

@@ -1,0 +1,51 @@
+@testable import ClusterDaemon
+import ClusterModel
+import ClusterdTestSupport
+import EventLog
+import Logging
+import ServiceLifecycle
+import Testing
+
+/// Snapshots are written from the read view: they hold only durable events, and exactly the
+/// projection a replay of the log up to them builds, so that a restart from one serves what a
+/// restart without it would.
+@Suite(.timeLimit(.minutes(2)))
+struct SnapshotServiceTests {
+    let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    func cluster(_ id: String) throws -> Command {
+        .registerCluster(ClusterRecord(id: try Slug(id, field: "id"), name: id.uppercased(), regions: [try Region("11")], departments: [], nafSection: nil, founded: nil))
+    }
+
+    @Test func aSnapshotHoldsTheDurableProjectionAndNotAWriteInFlight() async throws {
+        let directory = try TemporaryDirectory()
+        let (log, file) = try GatedLogFile.openLog(path: directory.file("events.log"))
+        let registry = Registry(state: RegistryState(), log: log, logger: quiet)
+        for id in ["a", "b", "c"] {
+            _ = try await registry.write([try cluster(id)], requestID: nil, expectedSequence: nil, peerUID: 0)
+        }
+        // A fourth write is decided and appended, but its fdatasync is held: not durable.
+        file.hold()
+        let inFlight = Task { try await registry.write([try cluster("d")], requestID: nil, expectedSequence: nil, peerUID: 0) }
+        while registry.decidedSequence < 4 { try await Task.sleep(for: .milliseconds(1)) }
+
+        let store = SnapshotStore(directory: directory.path)
+        let service = SnapshotService(registry: registry, log: log, store: store, every: 1, lastSnapshot: 0, logger: quiet)
+        let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: quiet))
+        let running = Task { try await group.run() }
+        // Shutting down wakes the service from its wait; it then writes the snapshot it owes.
+        await group.triggerGracefulShutdown()
+        try await running.value
+
+        #expect(store.sequences() == [3], "the snapshot must stop at the durable end, not at the write in flight")
+        let snapshot = try #require(store.newestUsable(for: log, logger: quiet))
+        #expect(snapshot.chainHash == (try log.chainHash(at: 3)))
+        let loaded = try RegistryState(snapshot: snapshot.payload)
+        #expect(loaded == (try RegistryReplay.replay(log, through: 3)), "the snapshot differs from the log replayed up to it")
+        #expect(loaded.clusters[try Slug("d", field: "id")] == nil)
+
+        file.release()
+        #expect(try await inFlight.value.lastSequence == 4)
+        log.close()
+    }
+}
