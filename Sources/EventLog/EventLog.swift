@@ -227,19 +227,23 @@ public final class EventLog: Sendable {
         try enqueue(prepared.payloads, prepared: prepared, attachment: attachment, leading: false, failedBatches: expectedFailures)
     }
 
-    /// `enqueue(_:failedBatches:)`, leading when the log is idle: the ticket then comes back with
-    /// `mustBeCommittedByCaller` set, and the caller must call `commitLedBatch()` next, on a
-    /// thread that may block for an `fdatasync`. Only `append` does that in this module (one
-    /// method that does both, so no caller can forget the second half); tests reach it with
-    /// `@testable`. Idle means nothing queued, nothing being written, and the last batch held a
-    /// single append: under load the writer thread gathers appends into batches instead.
-    func enqueue(_ payloads: [[UInt8]], leading: Bool, failedBatches expectedFailures: Int? = nil) throws(EventLogError) -> AppendTicket {
-        try enqueue(payloads, prepared: nil, attachment: nil, leading: leading, failedBatches: expectedFailures)
+    /// `enqueue(_:failedBatches:)`, leading when the log is idle: the append then comes back with
+    /// a `LedBatch`, the batch that this caller, not the writer thread, writes and syncs, on a
+    /// thread that may block for an `fdatasync`. Only `append` leads in this module; tests reach
+    /// this with `@testable`. Idle means nothing queued, nothing being written, and the last
+    /// batch held a single append: under load the writer thread gathers appends into batches.
+    func enqueue(_ payloads: [[UInt8]], leading: Bool, failedBatches expectedFailures: Int? = nil) throws(EventLogError) -> LeadingAppend {
+        try enqueueLeading(payloads, prepared: nil, leading: leading, failedBatches: expectedFailures)
     }
 
     /// `enqueue(_:leading:failedBatches:)` for records built ahead.
-    func enqueue(_ prepared: PreparedRecords, leading: Bool, failedBatches expectedFailures: Int? = nil) throws(EventLogError) -> AppendTicket {
-        try enqueue(prepared.payloads, prepared: prepared, attachment: nil, leading: leading, failedBatches: expectedFailures)
+    func enqueue(_ prepared: PreparedRecords, leading: Bool, failedBatches expectedFailures: Int? = nil) throws(EventLogError) -> LeadingAppend {
+        try enqueueLeading(prepared.payloads, prepared: prepared, leading: leading, failedBatches: expectedFailures)
+    }
+
+    private func enqueueLeading(_ payloads: [[UInt8]], prepared: PreparedRecords?, leading: Bool, failedBatches expectedFailures: Int?) throws(EventLogError) -> LeadingAppend {
+        let ticket = try enqueue(payloads, prepared: prepared, attachment: nil, leading: leading, failedBatches: expectedFailures)
+        return LeadingAppend(ticket: ticket, lead: ticket.ledByCaller ? LedBatch(log: self) : nil)
     }
 
     /// A builder of records that follow the log's current durable end, if nothing is queued or
@@ -282,19 +286,20 @@ public final class EventLog: Sendable {
                 payloads: payloads,
                 prepared: prepared?.firstSequence == first ? prepared : nil,
                 attachment: attachment,
-                mustBeCommittedByCaller: leads
+                ledByCaller: leads
             )
             if state.queue.isEmpty { state.lastProgress = ContinuousClock.now }
             state.queue.append(ticket)
             return ticket
         }
-        if !ticket.mustBeCommittedByCaller { wakeWriter.signal() }
+        if !ticket.ledByCaller { wakeWriter.signal() }
         return ticket
     }
 
     /// Writes and syncs the batch a leading append claimed (its own records and whatever queued
-    /// behind them since), on the calling thread; then hands what queues next to the writer thread.
-    func commitLedBatch() {
+    /// behind them since), on the calling thread; then hands what queues next to the writer
+    /// thread. Only a `LedBatch` calls it, once, when its life ends.
+    fileprivate func commitLedBatch() {
         let (batch, head) = state.withLock { state in
             precondition(state.committing, "commitLedBatch() without a leading append")
             return (takeBatch(&state), state.head)
@@ -323,9 +328,9 @@ public final class EventLog: Sendable {
     /// Appends `payloads` atomically and returns once they are durable (leading, when the log is
     /// quiet: see `enqueue(_:leading:failedBatches:)`).
     public func append(_ payloads: [[UInt8]]) async throws(EventLogError) -> AppendResult {
-        let ticket = try enqueue(payloads, leading: true)
-        if ticket.mustBeCommittedByCaller { commitLedBatch() }
-        return try await ticket.wait()
+        var appended = try enqueue(payloads, leading: true)
+        appended.lead.take()?.commit()
+        return try await appended.ticket.wait()
     }
 
     /// Lets the writer finish what is queued, then stops it. Later appends fail with `closed`.
@@ -647,5 +652,27 @@ public final class EventLog: Sendable {
         for ticket in batch + queued {
             ticket.complete(.failure(error))
         }
+    }
+}
+
+/// An append made by `enqueue(_:leading:failedBatches:)`: its ticket, and the batch it leads if
+/// it found the log idle.
+struct LeadingAppend: ~Copyable {
+    let ticket: AppendTicket
+    var lead: LedBatch?
+}
+
+/// The batch a leading append claimed: written and synced on the thread that holds this, when
+/// it calls `commit()` or lets it go (its deinit commits). Non-copyable, so the group-commit
+/// protocol is in the type: no caller can forget the batch and leave the log waiting for its
+/// leader, and none can commit it twice.
+struct LedBatch: ~Copyable, Sendable {
+    fileprivate let log: EventLog
+
+    /// Writes and syncs the batch now: ending the token's life is what commits it (see deinit).
+    consuming func commit() {}
+
+    deinit {
+        log.commitLedBatch()
     }
 }

@@ -11,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measures clusterd; prints one JSON line per figure.",
         subcommands: [
             Throughput.self, Latency.self, Replay.self, MakeLog.self, Apply.self, Memory.self, Queries.self, PingPong.self,
-            Writes.self, Reads.self, Import.self, Decode.self, Interference.self,
+            Writes.self, Reads.self, Import.self, Decode.self, Interference.self, Twins.self,
         ]
     )
 
@@ -164,6 +164,13 @@ extension BenchCommand {
         @Option(help: "Decode on both cores (yes).") var parallel: String?
         func validate() throws { try requirePositive(rounds, "rounds") }
         func run() { DaemonBenchmarks.decodeDemo(rounds: rounds, parallel: parallel == "yes") }
+    }
+
+    struct Twins: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Each fast twin beside the general code it stands in for, in process.")
+        @Option var rounds = 7
+        func validate() throws { try requirePositive(rounds, "rounds") }
+        func run() { TwinBenchmarks.run(rounds: rounds) }
     }
 
     struct Interference: AsyncParsableCommand {

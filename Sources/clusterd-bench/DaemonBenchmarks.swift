@@ -86,7 +86,7 @@ enum DaemonBenchmarks {
     }
 
     /// The demo network's commands as an Import lists them.
-    private static func demoImportCommands() -> [JSONValue] {
+    static func demoImportCommands() -> [JSONValue] {
         DemoNetwork.commands().map { command -> JSONValue in
             let (method, parameters) = CommandEncoding.call(command)
             return ["method": .string(method), "parameters": .object(parameters)]

@@ -77,4 +77,31 @@ struct FuzzRegressionTests {
         bytes += [0x60, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]
         #expect(throws: EventDecodingError.self) { try EventCodec.decode(bytes) }
     }
+
+    @Test func aMembershipWithAClusterIDThatIsNoSlugIsRefusedByBothDecoders() throws {
+        // Found by Scripts/fuzz event once it held the fast decoder to the general one: the fast
+        // one took the cluster id of a MembershipStarted on trust ("gl\0\094valley" here).
+        let bytes: [UInt8] = [
+            0x01, 0x06, 0x08, 0x84, 0xfb, 0xdf, 0x9c, 0x89, 0xce, 0xb0, 0x06, 0x10, 0x00, 0x1a, 0x12, 0x64,
+            0x65, 0x6d, 0x6f, 0x2d, 0x6c, 0x6f, 0x61, 0x64, 0x2d, 0x32, 0x30, 0x32, 0x30, 0x31, 0x31, 0x30,
+            0x39, 0x42, 0x0c, 0x67, 0x6c, 0x00, 0x00, 0x39, 0x34, 0x76, 0x61, 0x6c, 0x6c, 0x65, 0x79, 0x48,
+            0xfb, 0xc8, 0x86, 0x8f, 0x01, 0x50, 0xa0, 0xfc, 0x01,
+        ]
+        #expect(throws: EventDecodingError.self) { try EventCodec.decode(bytes) }
+        #expect(throws: EventDecodingError.self) { try EventCodec.decode(bytes, path: .general) }
+    }
+
+    @Test func aMembershipWhoseSIRENFailsTheLuhnCheckIsRefusedByBothDecoders() throws {
+        // Found next by the same target: the fast decoder took any number of nine digits as a
+        // SIREN; the general one checks the Luhn digit, as the write path does.
+        let payload = EventCodec.encode(Event(kind: .membershipStarted(cluster: try Slug("glass-valley", field: "id"), siren: try SIREN("732829320"), date: CalendarDate(daysSinceEpoch: 18_000)), recordedAtMicroseconds: 1, peerUID: 0))
+        #expect((try EventCodec.decode(payload)) == (try EventCodec.decode(payload, path: .general)))
+        // The same event with 732829321 (the check digit off by one) as its SIREN.
+        var bytes = payload
+        let encoded: [UInt8] = { var v: UInt64 = 732_829_320, out: [UInt8] = []; repeat { out.append(UInt8(v & 0x7f) | (v >= 0x80 ? 0x80 : 0)); v >>= 7 } while v > 0; return out }()
+        let at = try #require(bytes.firstRange(of: [0x48] + encoded)).lowerBound + 1
+        bytes[at] += 1
+        #expect(throws: EventDecodingError.self) { try EventCodec.decode(bytes) }
+        #expect(throws: EventDecodingError.self) { try EventCodec.decode(bytes, path: .general) }
+    }
 }

@@ -31,18 +31,19 @@ struct EventLogLeaderTests {
         let directory = try TemporaryDirectory()
         let syncingThreads = Mutex<[pthread_t]>([])
         let log = try open(directory.file("events.log")) { _ in syncingThreads.withLock { $0.append(pthread_self()) } }
-        let ticket = try log.enqueue([payload(1)], leading: true)
-        #expect(ticket.mustBeCommittedByCaller)
+        var appended = try log.enqueue([payload(1)], leading: true)
+        let ticket = appended.ticket
+        #expect(appended.ticket.ledByCaller)
         #expect(ticket.outcome == nil)
-        log.commitLedBatch()
-        // Durable when commitLedBatch returns, without any other thread.
+        appended.lead.take()?.commit()
+        // Durable when commit returns, without any other thread.
         #expect(try ticket.outcome?.get().sequences == 1...1)
         #expect(syncingThreads.withLock { $0.count == 1 && pthread_equal($0[0], pthread_self()) != 0 })
         #expect(log.batchesWritten == 1)
         #expect(log.batchesLedInline == 1)
         // Without `leading`, the writer thread does it.
         let queued = try log.enqueue([payload(2)])
-        #expect(!queued.mustBeCommittedByCaller)
+        #expect(!queued.ledByCaller)
         while queued.outcome == nil { usleep(1000) }
         #expect(syncingThreads.withLock { $0.count == 2 && pthread_equal($0[1], pthread_self()) == 0 })
         #expect(log.batchesLedInline == 1)
@@ -62,19 +63,20 @@ struct EventLogLeaderTests {
                 releaseFirstSync.wait()
             }
         }
-        let leader = try log.enqueue([payload(1)], leading: true)
-        #expect(leader.mustBeCommittedByCaller)
+        var leader = try log.enqueue([payload(1)], leading: true)
+        #expect(leader.ticket.ledByCaller)
+        let handoff = LeadHandoff(leader.lead.take())
         let leaderThread = Mutex<pthread_t?>(nil)
         let leaderDone = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
             leaderThread.withLock { $0 = pthread_self() }
-            log.commitLedBatch()
+            handoff.take()?.commit()
             leaderDone.signal()
         }
         firstSyncStarted.wait()
         // The log is busy: nobody else leads, and the writer thread waits for the leader.
-        let followers = try (2...11).map { try log.enqueue([payload(UInt64($0))], leading: true) }
-        #expect(followers.allSatisfy { !$0.mustBeCommittedByCaller })
+        let followers = try (2...11).map { try log.enqueue([payload(UInt64($0))], leading: true).ticket }
+        #expect(followers.allSatisfy { !$0.ledByCaller })
         usleep(50_000)
         #expect(followers.allSatisfy { $0.outcome == nil })
         #expect(log.batchesWritten == 0)
@@ -93,12 +95,12 @@ struct EventLogLeaderTests {
         }
         // Appends were arriving together: the next one is left to the writer thread, even though
         // the log is idle again; once a batch held a single append, appends lead again.
-        let afterLoad = try log.enqueue([payload(12)], leading: true)
-        #expect(!afterLoad.mustBeCommittedByCaller)
+        let afterLoad = try log.enqueue([payload(12)], leading: true).ticket
+        #expect(!afterLoad.ledByCaller)
         while afterLoad.outcome == nil { usleep(1000) }
-        let calm = try log.enqueue([payload(13)], leading: true)
-        #expect(calm.mustBeCommittedByCaller)
-        if calm.mustBeCommittedByCaller { log.commitLedBatch() }
+        var calm = try log.enqueue([payload(13)], leading: true)
+        #expect(calm.ticket.ledByCaller)
+        calm.lead.take()?.commit()
         #expect(log.batchesLedInline == 2)
         log.close()
         #expect(try readAll(directory.file("events.log")).map(\.sequence) == Array(1...13))
@@ -108,17 +110,22 @@ struct EventLogLeaderTests {
     @Test func aLeaderWhoseWriteFailsFailsItsFollowersAndTheLogGoesOn() throws {
         let directory = try TemporaryDirectory()
         let log = try open(directory.file("events.log"), faults: [1: .writeError(ENOSPC)])
-        let leader = try log.enqueue([payload(1)], leading: true)
-        log.commitLedBatch()
+        var leading = try log.enqueue([payload(1)], leading: true)
+        leading.lead.take()?.commit()
+        let leader = leading.ticket
         guard case .failure(.storageFailure)? = leader.outcome else {
             Issue.record("the led batch should have failed: \(String(describing: leader.outcome))")
             return
         }
         #expect(log.failedBatches == 1)
-        let next = try log.enqueue([payload(1)], leading: true)
-        #expect(next.mustBeCommittedByCaller)
-        log.commitLedBatch()
-        #expect(try next.outcome?.get().sequences == 1...1)
+        do {
+            // Let go without commit(): the batch is written all the same.
+            let next = try log.enqueue([payload(1)], leading: true)
+            #expect(next.ticket.ledByCaller)
+            #expect(next.ticket.outcome == nil)
+        }
+        #expect(log.batchesLedInline == 1)
+        #expect(log.head.lastSequence == 1)
         log.close()
         #expect(try readAll(directory.file("events.log")).map(\.payload) == [payload(1)])
     }
@@ -133,10 +140,26 @@ struct EventLogLeaderTests {
         #expect(log.failedBatches == 1)
         // Decided while the failed batch still seemed on its way: refused, nothing queued.
         #expect(throws: EventLogError.earlierBatchFailed) { try log.enqueue([payload(2)], failedBatches: seen) }
-        let retried = try log.enqueue([payload(2)], leading: true, failedBatches: log.failedBatches)
-        if retried.mustBeCommittedByCaller { log.commitLedBatch() }
-        #expect(try await retried.wait().sequences == 2...2)
+        var retried = try log.enqueue([payload(2)], leading: true, failedBatches: log.failedBatches)
+        retried.lead.take()?.commit()
+        #expect(try await retried.ticket.wait().sequences == 2...2)
         log.close()
         #expect(try readAll(directory.file("events.log")).map(\.payload) == [payload(1), payload(2)])
+    }
+}
+
+/// Hands a led batch to another thread (a non-copyable value cannot be captured by a closure).
+final class LeadHandoff: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lead: LedBatch?
+
+    init(_ lead: consuming LedBatch?) {
+        self.lead = lead
+    }
+
+    func take() -> LedBatch? {
+        lock.lock()
+        defer { lock.unlock() }
+        return lead.take()
     }
 }

@@ -24,9 +24,9 @@ struct PreparedRecordsTests {
         return try #require(builder.finish())
     }
 
-    func commit(_ log: EventLog, _ ticket: AppendTicket) async throws -> AppendResult {
-        if ticket.mustBeCommittedByCaller { log.commitLedBatch() }
-        return try await ticket.wait()
+    func commit(_ log: EventLog, _ appended: consuming LeadingAppend) async throws -> AppendResult {
+        appended.lead.take()?.commit()
+        return try await appended.ticket.wait()
     }
 
     @Test func preparedRecordsAreWrittenAsBuiltAndFormAValidLog() async throws {
@@ -82,12 +82,12 @@ struct PreparedRecordsTests {
     @Test func noBuilderWhileAnAppendIsQueuedOrBeingWritten() async throws {
         let directory = try TemporaryDirectory()
         let log = try EventLog.open(path: directory.file("events.log"), logger: quietLogger)
-        let leader = try log.enqueue([payload(1)], leading: true)
-        #expect(leader.mustBeCommittedByCaller)
+        var leader = try log.enqueue([payload(1)], leading: true)
+        #expect(leader.ticket.ledByCaller)
         // Its records are not written yet: the end of the log they would follow is not known.
         #expect(log.recordBuilder(commitTimeMicroseconds: 0) == nil)
-        log.commitLedBatch()
-        _ = try await leader.wait()
+        leader.lead.take()?.commit()
+        _ = try await leader.ticket.wait()
         #expect(log.recordBuilder(commitTimeMicroseconds: 0) != nil)
         log.close()
         #expect(log.recordBuilder(commitTimeMicroseconds: 0) == nil)
@@ -118,13 +118,14 @@ struct PreparedRecordsTests {
         let log = try EventLog.open(path: path, logger: quietLogger)
         let payloads = (1...50).map { payload(UInt64($0)) }
         let prepared = try build(log, payloads, parts: [25], commitTime: 1)
-        let ticket = try log.enqueue(prepared, leading: true)
-        #expect(ticket.mustBeCommittedByCaller)
+        var appended = try log.enqueue(prepared, leading: true)
+        let ticket = appended.ticket
+        #expect(appended.ticket.ledByCaller)
         // Appends that arrive before the caller writes the batch queue behind it, not inside it.
-        let behind = try (51...53).map { try log.enqueue([payload(UInt64($0))], leading: true) }
-        #expect(behind.allSatisfy { !$0.mustBeCommittedByCaller })
+        let behind = try (51...53).map { try log.enqueue([payload(UInt64($0))], leading: true).ticket }
+        #expect(behind.allSatisfy { !$0.ledByCaller })
         let batchesBefore = log.batchesWritten
-        log.commitLedBatch()
+        appended.lead.take()?.commit()
         #expect(try ticket.outcome?.get().sequences == 1...50)
         for append in behind { _ = try await append.wait() }
         #expect(log.batchesWritten == batchesBefore + 2)

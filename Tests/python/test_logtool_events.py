@@ -245,7 +245,7 @@ E_RESPONSE = event(
 E_UNKNOWN_FIELDS = event(
     4,
     f_uint(99, 7),  # unknown varint field, before the known ones
-    f_uint(8, 999_999_999),
+    f_uint(8, 999_999_998),  # the largest SIREN that passes the Luhn check
     f_bytes(15, b"\xff\x00 not text"),  # unknown length-delimited field (not even UTF-8)
     f_text(9, "first"),
     f_text(9, "Dernier"),  # a non-repeated field twice: the last counts
@@ -299,7 +299,7 @@ EXPECTED = [
         "answers": {"q-yes": "yes", "q-no": "no", "q-choice": "b \"c\"",
                     "q-choices": ["x", "z"], "q-none": [], "q-int": -3, "q-big": 1_000_000}}),
     ("CompanyRegistered", 1000, None, {
-        "siren": "999999999", "name": "Dernier", "naf": "62.01Z", "department": "75",
+        "siren": "999999998", "name": "Dernier", "naf": "62.01Z", "department": "75",
         "employees": 250}),
 ]
 

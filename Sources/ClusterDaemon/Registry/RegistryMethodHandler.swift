@@ -26,7 +26,7 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
                 // The durable view, taken without waiting for the writer; the query holds no lock.
                 let view = registry.view
                 let reader = RegistryReader(log: log, today: Registry.today(), rebuilt: historicalReads.rebuilt)
-                if HistoricalReads.needsLog(method, parameters) {
+                if RegistryReader.readsTheLog(method, parameters) {
                     return try await historicalReads.pool.run { try reader.answer(method, parameters, state: view) }
                 }
                 return try reader.answer(method, parameters, state: view)
@@ -49,7 +49,7 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
         if method == "Import" { return ImportDecoding.decode(&cursor) }
         var members = JSONMembers()
         guard CommandParsing.writeMethods.contains(method), (try? cursor.readMembers(into: &members)) == true,
-            RegistryInterfaceDefinition.interface.acceptsInput(of: method, members)
+            RegistryInterfaceDefinition.interface.inputMismatch(of: method, members) == nil
         else { return nil }
         return try? DecodedWrite(method, members)
     }

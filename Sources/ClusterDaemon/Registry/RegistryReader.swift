@@ -74,12 +74,22 @@ public struct RegistryReader: Sendable {
         }
     }
 
+    /// Whether answering `method` with `values` reads the log, not only a projection: `History`,
+    /// and reads at a past point (`pointInTime` replays to it). The daemon runs them on its
+    /// history threads.
+    public static func readsTheLog(_ method: String, _ values: [String: JSONValue]) -> Bool {
+        method == "History" || [atSequence, atTime].contains { values[$0].map { $0 != .null } == true }
+    }
+
+    private static let atSequence = "at_seq"
+    private static let atTime = "at_time"
+
     /// The projection at `at_seq` or `at_time`, or the current one.
     private func pointInTime(_ p: Parameters<[String: JSONValue]>, current: RegistryState) throws -> RegistryState {
-        var target = try p.sequence("at_seq")
-        if let timeText = try p.optionalString("at_time") {
-            guard target == nil else { throw DomainError.invalidArgument(field: "at_time", reason: "give at_seq or at_time, not both") }
-            let time = try Timestamp(timeText, field: "at_time")
+        var target = try p.sequence(Self.atSequence)
+        if let timeText = try p.optionalString(Self.atTime) {
+            guard target == nil else { throw DomainError.invalidArgument(field: Self.atTime, reason: "give at_seq or at_time, not both") }
+            let time = try Timestamp(timeText, field: Self.atTime)
             target = try RegistryReplay.sequence(committedBy: time.microsecondsSinceEpoch, in: log)
         }
         guard let target, target != current.lastSequence else { return current }

@@ -11,8 +11,9 @@ public struct AppendResult: Sendable, Hashable {
 /// returns once the records are durable, or throws if they never will be.
 public final class AppendTicket: Sendable {
     public let sequences: ClosedRange<UInt64>
-    /// The append found the log idle and leads: its caller must call `EventLog.commitLedBatch()`.
-    let mustBeCommittedByCaller: Bool
+    /// The append found the log idle and leads: the thread that appended it writes its batch
+    /// (see `LedBatch`).
+    let ledByCaller: Bool
     let payloads: [[UInt8]]
     /// The same records built ahead, if they were built on the log's end as of this append.
     let prepared: PreparedRecords?
@@ -34,13 +35,13 @@ public final class AppendTicket: Sendable {
         payloads: [[UInt8]],
         prepared: PreparedRecords? = nil,
         attachment: (any Sendable)? = nil,
-        mustBeCommittedByCaller: Bool = false
+        ledByCaller: Bool = false
     ) {
         self.sequences = sequences
         self.payloads = payloads
         self.prepared = prepared
         self.attachment = attachment
-        self.mustBeCommittedByCaller = mustBeCommittedByCaller
+        self.ledByCaller = ledByCaller
         self.encodedSize = prepared?.byteCount ?? payloads.reduce(0) { $0 + RecordLayout.recordSize(payloadSize: $1.count) }
     }
 

@@ -15,11 +15,11 @@ public struct VarlinkTypeMismatch: Sendable, Hashable, CustomStringConvertible {
 struct VarlinkTypeChecker {
     let types: [String: VarlinkType]
 
-    func mismatch(in object: [String: JSONValue], fields: [VarlinkField], path: String = "") -> VarlinkTypeMismatch? {
+    func mismatch(in object: some JSONObjectLookup, fields: [VarlinkField], path: String = "") -> VarlinkTypeMismatch? {
         mismatch(in: object, fields: fields, path: { path })
     }
 
-    private func mismatch(in object: [String: JSONValue], fields: [VarlinkField], path: () -> String) -> VarlinkTypeMismatch? {
+    private func mismatch(in object: some JSONObjectLookup, fields: [VarlinkField], path: () -> String) -> VarlinkTypeMismatch? {
         func join(_ name: String) -> String {
             let parent = path()
             return parent.isEmpty ? name : parent + "." + name
@@ -37,7 +37,7 @@ struct VarlinkTypeChecker {
         }
         if present < object.count {
             let known = Set(fields.map(\.name))
-            if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            if let unknown = object.memberNames.sorted().first(where: { !known.contains($0) }) {
                 return VarlinkTypeMismatch(path: join(unknown), reason: "unknown field")
             }
         }
@@ -68,14 +68,7 @@ struct VarlinkTypeChecker {
                 ? nil : VarlinkTypeMismatch(path: path(), reason: "'\(string)' is not one of \(cases.joined(separator: ", "))")
         case .array(let element):
             guard let elements = value.arrayValue else { return expected("an array") }
-            // Arrays of flat structs (an Import's 40,000 commands) take the flat fast path item by
-            // item; an item it refuses goes through the general check, which words the error.
-            var resolved = element
-            if case .named(let name) = element, let declared = types[name] { resolved = declared }
-            var flat: FlatInputCheck?
-            if case .structure(let fields) = resolved, elements.count > 1 { flat = FlatInputCheck(fields: fields, types: types) }
             for (index, item) in elements.enumerated() {
-                if let flat, case .object(let members) = item, flat.accepts(members) { continue }
                 if let mismatch = mismatch(item, element, path: { "\(path())[\(index)]" }) { return mismatch }
             }
             return nil

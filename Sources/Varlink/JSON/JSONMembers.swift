@@ -4,9 +4,13 @@ public protocol JSONObjectLookup {
     subscript(_ key: String) -> JSONValue? { get }
     /// How many members the object has.
     var count: Int { get }
+    /// The members' names (to name an unknown one in an error).
+    var memberNames: [String] { get }
 }
 
-extension Dictionary: JSONObjectLookup where Key == String, Value == JSONValue {}
+extension Dictionary: JSONObjectLookup where Key == String, Value == JSONValue {
+    public var memberNames: [String] { Array(keys) }
+}
 
 /// The members of one JSON object in the order read. For the few members of a call's
 /// parameters, looked up a few times each, a list costs less than a dictionary built only to be
@@ -21,6 +25,8 @@ public struct JSONMembers: JSONObjectLookup, Sendable {
     public init() {}
 
     public var count: Int { members.count }
+
+    public var memberNames: [String] { members.map(\.key) }
 
     public subscript(_ key: String) -> JSONValue? {
         // String equality, as a dictionary's: canonically equivalent keys ("\u{e9}" and
