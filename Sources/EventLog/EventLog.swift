@@ -452,7 +452,7 @@ public final class EventLog: Sendable {
 
     private func writerLoop() {
         while true {
-            waitForWork()
+            wakeWriter.wait()
             let (batch, head, preallocation, stop) = state.withLock { state -> ([AppendTicket], EventLog.Head, Bool, Bool) in
                 // A leading append is writing: it wakes this thread again when it is done.
                 if state.committing { return ([], state.head, false, false) }
@@ -476,22 +476,6 @@ public final class EventLog: Sendable {
             commit(batch, after: head, inline: false)
             finishCommitting()
         }
-    }
-
-    /// How long the writer thread looks for the next append before it sleeps. A lone client's
-    /// next write arrives some 60 µs after its reply; a thread asleep is woken 15–40 µs after it
-    /// is signalled on this kind of machine, so a short look saves the wakeup on each write.
-    static let writerSpin: Duration = .microseconds(100)
-
-    /// Waits until an append (or a close, or zeros to write) may be waiting: first looking for a
-    /// moment, yielding the CPU between looks, then asleep.
-    private func waitForWork() {
-        let deadline = ContinuousClock.now + Self.writerSpin
-        repeat {
-            if wakeWriter.wait(timeout: .now()) == .success { return }
-            sched_yield()
-        } while ContinuousClock.now < deadline
-        wakeWriter.wait()
     }
 
     /// Takes the next batch off the queue: everything queued, up to `maximumBatchBytes` (a
