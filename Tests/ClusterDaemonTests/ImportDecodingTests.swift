@@ -10,13 +10,7 @@ import Varlink
 struct ImportDecodingTests {
     /// The general path over an Import's parameters object.
     func general(_ text: [UInt8]) -> DecodedWrite? {
-        guard let object = (try? JSONParser.parse(text))?.objectValue else { return nil }
-        do {
-            try RegistryInterfaceDefinition.interface.validateInput(of: "Import", object)
-            return try DecodedWrite("Import", object)
-        } catch {
-            return nil
-        }
+        try? ImportDecoding.decodeGenerally(text)
     }
 
     /// The direct path over the same bytes, which it must read to the end.

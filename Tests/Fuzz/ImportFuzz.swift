@@ -20,12 +20,8 @@ public func fuzzImport(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     var cursor = JSONCursor(bytes: bytes)
     guard let direct = ImportDecoding.decode(&cursor, parallel: false), cursor.isAtEnd() else { return 0 }
-    guard let object = (try? JSONParser.parse(bytes))?.objectValue else {
-        preconditionFailure("decoded directly, but not JSON: \(String(decoding: bytes, as: UTF8.self))")
-    }
     do {
-        try RegistryInterfaceDefinition.interface.validateInput(of: "Import", object)
-        let general = try DecodedWrite("Import", object)
+        let general = try ImportDecoding.decodeGenerally(bytes)
         precondition(general == direct, "the two paths decoded other commands: \(String(decoding: bytes, as: UTF8.self))")
     } catch {
         preconditionFailure("decoded directly, refused by the general path (\(error)): \(String(decoding: bytes, as: UTF8.self))")

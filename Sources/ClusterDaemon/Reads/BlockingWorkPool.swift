@@ -25,7 +25,7 @@ public final class BlockingWorkPool: Sendable {
     /// Starts `threads` threads named `name` (as `top -H` shows them). With `idlePriority`, they
     /// run under Linux's `SCHED_IDLE`: only when no other thread of the machine wants the CPU, so
     /// that a long replay for a historical read takes nothing from the event loops and the log's
-    /// writer (Scripts/bench measures the difference beside the same figures without it).
+    /// writer (Scripts/bench measures GetCompany and write p99 with and without historical reads).
     public init(name: String, threads: Int, idlePriority: Bool = false) {
         precondition(threads >= 1, "a pool needs at least one thread")
         self.name = name

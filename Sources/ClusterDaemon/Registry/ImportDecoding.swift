@@ -23,6 +23,18 @@ enum ImportDecoding {
     /// Command lists at least this long (in bytes) are read by two threads.
     static let parallelThreshold = 256 * 1024
 
+    /// An Import's parameters (the bytes of the object) by the general path, as a message this
+    /// decoder refuses takes it: parsed into a tree, checked against the interface, then decoded
+    /// by `DecodedWrite`. What the tests, the fuzz target and `clusterd-bench twins` hold
+    /// `decode` to.
+    static func decodeGenerally(_ parameters: some Collection<UInt8>) throws -> DecodedWrite {
+        guard let object = try JSONParser.parse(parameters).objectValue else {
+            throw DomainError.invalidArgument(field: "parameters", reason: "must be an object")
+        }
+        try RegistryInterfaceDefinition.interface.validateInput(of: "Import", object)
+        return try DecodedWrite("Import", object)
+    }
+
     /// Without `parallel`, a long list is read by this thread alone (to measure the decoder).
     static func decode(_ cursor: inout JSONCursor, parallel: Bool = true) -> DecodedWrite? {
         do {
@@ -177,12 +189,8 @@ public enum ImportDecodingBenchmark {
         }
     }
 
-    /// The same by the general path, as a message the direct decoder refuses takes it: parsed
-    /// into a tree, checked against the interface, then decoded (`DecodedWrite`).
+    /// The same by the general path (see `ImportDecoding.decodeGenerally`).
     public static func decodeGeneral(_ parameters: [UInt8]) -> Int? {
-        guard let object = (try? JSONParser.parse(parameters))?.objectValue,
-            (try? RegistryInterfaceDefinition.interface.validateInput(of: "Import", object)) != nil
-        else { return nil }
-        return (try? DecodedWrite("Import", object))?.commands.count
+        (try? ImportDecoding.decodeGenerally(parameters))?.commands.count
     }
 }

@@ -6,13 +6,13 @@ import Varlink
 
 /// The one writer of the registry, and the read view it publishes.
 ///
-/// Writes: decide → append → (durable) → apply to the durable projection → publish → acknowledge.
+/// Writes: decide → append → (durable) → apply to a copy of the view → publish → acknowledge.
 /// A write is decided against the *decided* projection, which includes the events of appends not
 /// yet durable, under the writer lock; its events go to the log's group commit, attached to the
 /// append. The log's writer thread makes the batch durable (one `fdatasync`), then hands the
 /// batch to `applyDurable` (the log's `DurableBatchObserver`), which applies its events, with the
-/// commit time their records hold, to the *durable* projection and publishes that as the read
-/// view, once per batch; only then are the batch's callers woken. If an append fails, the decided
+/// commit time their records hold, to a copy of the read view and publishes that, once per
+/// batch; only then are the batch's callers woken. If an append fails, the decided
 /// projection goes back to the published one (or is replayed from the log) before anything else
 /// is decided.
 ///
@@ -38,10 +38,8 @@ public final class Registry: Sendable {
     }
 
     private let writer: Locked<Writer>
-    /// The projection at the log's durable end, changed only by the log's writer thread (in
-    /// `applyDurable`); the lock is for that thread and the rebuild after a failed batch.
-    private let durable: Locked<RegistryState>
-    /// The published read view: only ever replaced by a later durable projection.
+    /// The published read view, the projection at the log's durable end: replaced only by
+    /// `applyDurable`, on the log's writer thread, one batch after another.
     private let published: Locked<RegistryState>
     private let log: EventLog
     private let logger: Logger
@@ -55,7 +53,6 @@ public final class Registry: Sendable {
 
     public init(state: RegistryState, log: EventLog, logger: Logger) {
         self.writer = Locked(Writer(decided: state, knownFailedBatches: log.failedBatches))
-        self.durable = Locked(state)
         self.published = Locked(state)
         self.log = log
         self.logger = logger
@@ -90,41 +87,40 @@ public final class Registry: Sendable {
     /// (an event loop, for an import's tens of thousands).
     private typealias AttachedEvents = Locked<[[Event]]>
 
-    /// Applies a durable batch to the durable projection and publishes it: called by the log's
-    /// writer thread, in sequence order, before the batch's appends are acknowledged.
+    /// Applies a durable batch to the read view and publishes the result: called by the log's
+    /// writer thread, in sequence order, before the batch's appends are acknowledged. Only this
+    /// thread publishes, so the view it starts from is the durable end before the batch.
     private func applyDurable(_ appends: [EventLog.DurableAppend]) {
         guard let last = appends.last?.sequences.upperBound else { return }
         var taken: [[[Event]]] = []
-        let view = durable.withLock { state -> RegistryState in
-            for append in appends {
-                var sequence = append.sequences.lowerBound
-                let parts: [[Event]]
-                if let attached = append.attachment as? AttachedEvents {
-                    parts = attached.withLock { parts in
-                        defer { parts = [] }
-                        return parts
+        var state = view
+        for append in appends {
+            var sequence = append.sequences.lowerBound
+            let parts: [[Event]]
+            if let attached = append.attachment as? AttachedEvents {
+                parts = attached.withLock { parts in
+                    defer { parts = [] }
+                    return parts
+                }
+                taken.append(parts)
+            } else {
+                // Appended by someone else than this registry (a test): read from the records.
+                parts = [append.payloads.compactMap { payload in
+                    do {
+                        return try EventCodec.decode(payload)
+                    } catch {
+                        logger.critical("a durable record does not decode; the read view skips it", metadata: ["error": "\(error)"])
+                        return nil
                     }
-                    taken.append(parts)
-                } else {
-                    // Appended by someone else than this registry (a test): read from the records.
-                    parts = [append.payloads.compactMap { payload in
-                        do {
-                            return try EventCodec.decode(payload)
-                        } catch {
-                            logger.critical("a durable record does not decode; the read view skips it", metadata: ["error": "\(error)"])
-                            return nil
-                        }
-                    }]
-                }
-                for event in parts.joined() {
-                    state.apply(event, sequence: sequence, commitTimeMicroseconds: append.commitTimeMicroseconds)
-                    sequence += 1
-                }
+                }]
             }
-            return state
+            for event in parts.joined() {
+                state.apply(event, sequence: sequence, commitTimeMicroseconds: append.commitTimeMicroseconds)
+                sequence += 1
+            }
         }
         let previous = published.withLock { published -> RegistryState in
-            defer { published = view }
+            defer { published = state }
             return published
         }
         headSignal.advance(to: last)
@@ -297,12 +293,13 @@ public final class Registry: Sendable {
                 writer.decided.apply(event, sequence: ticket.sequences.lowerBound + UInt64(offset), commitTimeMicroseconds: now)
             }
         }
-        if encoder != nil {
-            // Not here, under the lock and before the batch is written, but on another thread:
-            // this frame's references go first, so that the queue's is the last.
-            let discarded = (events, encoder)
-            (events, encoder) = ([], nil)
-            Discarded.freeLater(discarded)
+        if let background = encoder {
+            // Its parts (tens of thousands of events and payloads) are freed not here, under the
+            // lock and before the batch is written, but on another thread: this frame's reference
+            // goes first, so that the queue's is the last. (The events themselves are attached to
+            // the append; `applyDurable` frees them.)
+            encoder = nil
+            Discarded.freeLater(background)
         }
         if let requestID { writer.inFlightRequests[requestID] = ticket }
         return .appended(ticket, eventCount: eventCount)
