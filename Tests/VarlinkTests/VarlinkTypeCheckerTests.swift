@@ -1,5 +1,5 @@
 import Testing
-import Varlink
+@testable import Varlink
 
 struct VarlinkTypeCheckerTests {
     let interface = try! VarlinkInterface(parsing: """
@@ -54,7 +54,8 @@ struct VarlinkTypeCheckerTests {
     }
 
     /// A call's parameters read into a member list (the direct path of a write) get the verdict
-    /// the same object gets as a dictionary (the general path), on random objects.
+    /// the same object gets as a dictionary (the general path), on random objects; and the
+    /// check by name (`inputMismatch`) the verdict of the check field by field.
     @Test func aMemberListAndADictionaryGetTheSameVerdict() throws {
         let flat = try VarlinkInterface(parsing: """
             interface org.example.flat
@@ -77,6 +78,8 @@ struct VarlinkTypeCheckerTests {
             }
             let asDictionary = flat.inputMismatch(of: "M", object)
             #expect(flat.inputMismatch(of: "M", members) == asDictionary, "\(object)")
+            let fieldByField = VarlinkTypeChecker(types: flat.types).mismatch(in: members, fields: flat.methods["M"]!.input)
+            #expect(fieldByField == asDictionary, "\(object)")
             if asDictionary == nil { accepted += 1 }
         }
         // Both verdicts occur, or the comparison would prove little.

@@ -85,7 +85,19 @@ public final class Registry: Sendable {
     /// The events of an append, attached to it for `applyDurable`, which takes them out: they
     /// are then freed off the writer thread, not wherever the append's last reference goes
     /// (an event loop, for an import's tens of thousands).
-    private typealias AttachedEvents = Locked<[[Event]]>
+    ///
+    /// Unchecked: `parts` is set before the append is handed to the log and changed after that
+    /// only by `applyDurable`, on the log's writer thread; the log's lock, taken by the append and
+    /// by the writer taking its batch, orders the two. (A lock of its own cost a mutex per write.)
+    private final class AttachedEvents: @unchecked Sendable {
+        var parts: [[Event]]
+        init(_ parts: [[Event]]) { self.parts = parts }
+
+        func take() -> [[Event]] {
+            defer { parts = [] }
+            return parts
+        }
+    }
 
     /// Applies a durable batch to the read view and publishes the result: called by the log's
     /// writer thread, in sequence order, before the batch's appends are acknowledged. Only this
@@ -98,10 +110,7 @@ public final class Registry: Sendable {
             var sequence = append.sequences.lowerBound
             let parts: [[Event]]
             if let attached = append.attachment as? AttachedEvents {
-                parts = attached.withLock { parts in
-                    defer { parts = [] }
-                    return parts
-                }
+                parts = attached.take()
                 taken.append(parts)
             } else {
                 // Appended by someone else than this registry (a test): read from the records.

@@ -16,21 +16,62 @@ public struct MembershipPeriod: Sendable, Hashable {
     }
 }
 
-/// A cluster as the projection knows it.
+/// A cluster as the projection knows it: one reference to its fields (see `CopyOnWrite`).
 public struct ClusterState: Sendable, Hashable {
-    public var record: ClusterRecord
-    public var dissolvedOn: CalendarDate?
-    public var partners: [Partner] = []
+    private struct Fields: Sendable, Hashable {
+        var record: ClusterRecord
+        var dissolvedOn: CalendarDate?
+        var partners: [Partner] = []
+        var members: TreeDictionary<SIREN, InlineList<MembershipPeriod>> = [:]
+        var history = ChunkedList<UInt64>()
+        var openMembers = 0
+        var openJobs: Int64 = 0
+        var latestPeriodDate: CalendarDate?
+    }
+
+    private var fields: CopyOnWrite<Fields>
+
+    public init(record: ClusterRecord) {
+        fields = CopyOnWrite(Fields(record: record))
+    }
+
+    public var record: ClusterRecord {
+        get { fields.value.record }
+        _modify { yield &fields.value.record }
+    }
+    public var dissolvedOn: CalendarDate? {
+        get { fields.value.dissolvedOn }
+        _modify { yield &fields.value.dissolvedOn }
+    }
+    public var partners: [Partner] {
+        get { fields.value.partners }
+        _modify { yield &fields.value.partners }
+    }
     /// Membership periods by company.
-    public var members: TreeDictionary<SIREN, InlineList<MembershipPeriod>> = [:]
+    public var members: TreeDictionary<SIREN, InlineList<MembershipPeriod>> {
+        get { fields.value.members }
+        _modify { yield &fields.value.members }
+    }
     /// Sequence numbers of the events that touched the cluster.
-    public var history = ChunkedList<UInt64>()
+    public var history: ChunkedList<UInt64> {
+        get { fields.value.history }
+        _modify { yield &fields.value.history }
+    }
     /// Members whose period is open, and the sum of their employees, kept as events are applied:
     /// on any date from `latestPeriodDate` on, they are the member count and jobs, without a scan.
-    public internal(set) var openMembers = 0
-    public internal(set) var openJobs: Int64 = 0
+    public internal(set) var openMembers: Int {
+        get { fields.value.openMembers }
+        _modify { yield &fields.value.openMembers }
+    }
+    public internal(set) var openJobs: Int64 {
+        get { fields.value.openJobs }
+        _modify { yield &fields.value.openJobs }
+    }
     /// The latest start or end date of any period, nil before the first membership.
-    public internal(set) var latestPeriodDate: CalendarDate?
+    public internal(set) var latestPeriodDate: CalendarDate? {
+        get { fields.value.latestPeriodDate }
+        _modify { yield &fields.value.latestPeriodDate }
+    }
 
     /// Whether the cluster exists and is not dissolved on `date`.
     public func isActive(on date: CalendarDate) -> Bool {
@@ -92,13 +133,34 @@ extension ClusterState {
     }
 }
 
-/// A company as the projection knows it.
+/// A company as the projection knows it: one reference to its fields (see `CopyOnWrite`).
 public struct CompanyState: Sendable, Hashable {
-    public var record: CompanyRecord
+    private struct Fields: Sendable, Hashable {
+        var record: CompanyRecord
+        var clusters: InlineList<Slug> = []
+        var history = SequenceList()
+    }
+
+    private var fields: CopyOnWrite<Fields>
+
+    public init(record: CompanyRecord) {
+        fields = CopyOnWrite(Fields(record: record))
+    }
+
+    public var record: CompanyRecord {
+        get { fields.value.record }
+        _modify { yield &fields.value.record }
+    }
     /// The clusters it has ever joined.
-    public var clusters: InlineList<Slug> = []
+    public var clusters: InlineList<Slug> {
+        get { fields.value.clusters }
+        _modify { yield &fields.value.clusters }
+    }
     /// Sequence numbers of the events that touched the company.
-    public var history = SequenceList()
+    public var history: SequenceList {
+        get { fields.value.history }
+        _modify { yield &fields.value.history }
+    }
 }
 
 extension CompanyState {

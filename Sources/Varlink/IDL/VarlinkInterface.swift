@@ -11,6 +11,8 @@ public struct VarlinkInterface: Sendable {
     public let methods: [String: VarlinkMethodSignature]
     /// Errors by member name, with their parameters.
     public let errors: [String: [VarlinkField]]
+    /// Each method's input fields by name (see `VarlinkTypeChecker.mismatch(in:fields:index:path:)`).
+    private let inputIndexes: [String: [String: Int]]
 
     /// Parses and checks an interface definition.
     public init(parsing description: String) throws(VarlinkIDLError) {
@@ -20,6 +22,7 @@ public struct VarlinkInterface: Sendable {
         self.types = parsed.types
         self.methods = parsed.methods
         self.errors = parsed.errors
+        self.inputIndexes = parsed.methods.mapValues { VarlinkTypeChecker.index(of: $0.input) }
     }
 
     /// Checks `parameters` against the input of `method`; the error names the first offending parameter.
@@ -33,15 +36,15 @@ public struct VarlinkInterface: Sendable {
     /// The first mismatch of `parameters` against the input of `method`.
     ///
     /// One checker for every call. A second, flat one for inputs made only of scalars was
-    /// measured against it by `clusterd-bench twins` (2026-12-06): 156 against 982 ns for a
-    /// GetCompany's parameters, 435 against 2,772 ns for a RegisterCompany's, 2 and 3.5 % of
-    /// what such a call costs the daemon (43 µs for a point read at one connection; about 66 µs
-    /// of CPU per durable write at 64 clients), short of the 20 % a twin must win to be kept.
+    /// measured against it by `clusterd-bench twins` (2026-12-06) and removed: it won 2 and
+    /// 3.5 % of what a GetCompany and a RegisterCompany cost the daemon, short of the 20 % a
+    /// twin must win to be kept. Most of what it saved came from finding members by scanning;
+    /// the one checker now finds them by name (see `VarlinkTypeChecker`).
     public func inputMismatch(of method: String, _ parameters: some JSONObjectLookup) -> VarlinkTypeMismatch? {
         guard let signature = methods[method] else {
             return VarlinkTypeMismatch(path: method, reason: "no such method")
         }
-        return VarlinkTypeChecker(types: types).mismatch(in: parameters, fields: signature.input)
+        return VarlinkTypeChecker(types: types).mismatch(in: parameters, fields: signature.input, index: inputIndexes[method])
     }
 
     /// Checks reply `parameters` against the output of `method`; returns the first mismatch.

@@ -15,8 +15,39 @@ public struct VarlinkTypeMismatch: Sendable, Hashable, CustomStringConvertible {
 struct VarlinkTypeChecker {
     let types: [String: VarlinkType]
 
-    func mismatch(in object: some JSONObjectLookup, fields: [VarlinkField], path: String = "") -> VarlinkTypeMismatch? {
-        mismatch(in: object, fields: fields, path: { path })
+    /// The first mismatch of `object` against `fields`, in the order of `fields`.
+    ///
+    /// With `index` (each field's position in `fields` by name), an object that matches is
+    /// confirmed in one pass over its members, a hash lookup each; the order of `fields` is
+    /// followed only when something is wrong, to name the first offending field. Without it,
+    /// every field looks its member up by scanning the members: for a call's parameters (ten
+    /// fields, most optional and absent) that is ~100 string comparisons, 2.1 µs of the 40 µs
+    /// of CPU a durable write costs the daemon at 64 clients (`perf`, 2026-12-06).
+    func mismatch(in object: some JSONObjectLookup, fields: [VarlinkField], index: [String: Int]? = nil, path: String = "") -> VarlinkTypeMismatch? {
+        if let index, conforms(object, to: fields, index: index) { return nil }
+        return mismatch(in: object, fields: fields, path: { path })
+    }
+
+    /// Whether `object` matches `fields`: no member that is not a field, every member of its
+    /// field's type, every absent field optional. The same rules as the field-by-field check.
+    private func conforms(_ object: some JSONObjectLookup, to fields: [VarlinkField], index: [String: Int]) -> Bool {
+        guard fields.count <= UInt64.bitWidth else { return false }
+        var present: UInt64 = 0
+        let membersMatch = object.allMembers { name, value in
+            guard let position = index[name], mismatch(value, fields[position].type, path: { "" }) == nil else { return false }
+            present |= 1 << position
+            return true
+        }
+        guard membersMatch else { return false }
+        for (position, field) in fields.enumerated() where present & (1 << position) == 0 {
+            if mismatch(.null, field.type, path: { "" }) != nil { return false }
+        }
+        return true
+    }
+
+    /// Each field's position by name, for `mismatch(in:fields:index:path:)`.
+    static func index(of fields: [VarlinkField]) -> [String: Int] {
+        Dictionary(fields.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     private func mismatch(in object: some JSONObjectLookup, fields: [VarlinkField], path: () -> String) -> VarlinkTypeMismatch? {

@@ -6,10 +6,16 @@ public protocol JSONObjectLookup {
     var count: Int { get }
     /// The members' names (to name an unknown one in an error).
     var memberNames: [String] { get }
+    /// Calls `body` with each member until it returns false; returns whether it never did.
+    func allMembers(_ body: (_ name: String, _ value: JSONValue) -> Bool) -> Bool
 }
 
 extension Dictionary: JSONObjectLookup where Key == String, Value == JSONValue {
     public var memberNames: [String] { Array(keys) }
+
+    public func allMembers(_ body: (_ name: String, _ value: JSONValue) -> Bool) -> Bool {
+        allSatisfy { body($0.key, $0.value) }
+    }
 }
 
 /// The members of one JSON object in the order read. For the few members of a call's
@@ -27,6 +33,10 @@ public struct JSONMembers: JSONObjectLookup, Sendable {
     public var count: Int { members.count }
 
     public var memberNames: [String] { members.map(\.key) }
+
+    public func allMembers(_ body: (_ name: String, _ value: JSONValue) -> Bool) -> Bool {
+        members.allSatisfy { body($0.key, $0.value) }
+    }
 
     public subscript(_ key: String) -> JSONValue? {
         // String equality, as a dictionary's: canonically equivalent keys ("\u{e9}" and
