@@ -68,5 +68,7 @@ extension EventLog {
 
     /// Told of each batch once it is durable, on the writer's thread, in sequence order, before
     /// any of its appends is acknowledged: the registry builds and publishes its read view here.
-    public typealias DurableBatchObserver = @Sendable (_ appends: [DurableAppend]) -> Void
+    /// What it returns (what it let go of: the previous read view) is released once the appends
+    /// are acknowledged, so that freeing it is no part of their wait.
+    public typealias DurableBatchObserver = @Sendable (_ appends: [DurableAppend]) -> (any Sendable)?
 }

@@ -558,13 +558,13 @@ public final class EventLog: Sendable {
             if inline { state.batchesLedInline += 1 }
             state.lastProgress = ContinuousClock.now
         }
-        if let observer = durableBatchObserver.withLock({ $0 }) {
-            observer.observe(zip(batch, encoded.results).map { ticket, result in
-                DurableAppend(sequences: ticket.sequences, commitTimeMicroseconds: result.commitTimeMicroseconds, attachment: ticket.attachment, payloads: ticket.payloads)
-            })
-        }
-        for (ticket, result) in zip(batch, encoded.results) {
-            ticket.complete(.success(result))
+        let retired = durableBatchObserver.withLock({ $0 })?.observe(zip(batch, encoded.results).map { ticket, result in
+            DurableAppend(sequences: ticket.sequences, commitTimeMicroseconds: result.commitTimeMicroseconds, attachment: ticket.attachment, payloads: ticket.payloads)
+        })
+        withExtendedLifetime(retired) {
+            for (ticket, result) in zip(batch, encoded.results) {
+                ticket.complete(.success(result))
+            }
         }
     }
 

@@ -58,7 +58,7 @@ public final class Registry: Sendable {
         self.logger = logger
         self.largeWrites = BlockingWorkPool(name: "clusterd-import", threads: 1)
         self.headSignal = HeadSignal(head: state.lastSequence)
-        log.observeDurableBatches { [weak self] appends in self?.applyDurable(appends) }
+        log.observeDurableBatches { [weak self] appends in self?.applyDurable(appends) ?? nil }
     }
 
     /// What a write returns.
@@ -102,8 +102,10 @@ public final class Registry: Sendable {
     /// Applies a durable batch to the read view and publishes the result: called by the log's
     /// writer thread, in sequence order, before the batch's appends are acknowledged. Only this
     /// thread publishes, so the view it starts from is the durable end before the batch.
-    private func applyDurable(_ appends: [EventLog.DurableAppend]) {
-        guard let last = appends.last?.sequences.upperBound else { return }
+    /// Returns what to free once they are acknowledged: the previous view's own nodes, and the
+    /// batch's events.
+    private func applyDurable(_ appends: [EventLog.DurableAppend]) -> (any Sendable)? {
+        guard let last = appends.last?.sequences.upperBound else { return nil }
         var taken: [[[Event]]] = []
         var state = view
         for append in appends {
@@ -133,11 +135,13 @@ public final class Registry: Sendable {
             return published
         }
         headSignal.advance(to: last)
-        // The events and the nodes the old view alone held: freed here for a small batch, but
-        // an import's are no work for the writer thread, whose callers wait.
+        // The events and the nodes the old view alone held: a small batch's are freed by the
+        // writer thread once its appends are acknowledged; an import's are no work for it at all.
         if appends.reduce(0, { $0 + $1.payloads.count }) > Self.inlineDecisionLimit {
             Discarded.freeLater((previous, taken))
+            return nil
         }
+        return (previous, taken)
     }
 
     // MARK: Writes
