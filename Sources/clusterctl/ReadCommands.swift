@@ -90,19 +90,21 @@ struct Watch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Stream committed events as they happen (Watch); with --log, print the log's events.")
 
     @OptionGroup var connection: ConnectionOptions
-    @Option(help: "Start after this sequence number (default: only new events).") var fromSeq: UInt64?
+    @Option(help: "Start at this sequence number: its event, the ones after it, then each new one (default: only new events). As in `log dump`.") var fromSeq: UInt64?
     @Flag(help: "Print each event as one line of JSON.") var json = false
 
     func run() async throws {
         var parameters: [String: JSONValue] = [:]
-        if let fromSeq { parameters["from_seq"] = .int(Int64(fromSeq)) }
+        // Varlink's `from_seq` is the last event not wanted: Watch streams the events after it.
+        if let fromSeq { parameters["from_seq"] = .int(Int64(max(fromSeq, 1) - 1)) }
         try await connection.with { endpoint in
             for try await reply in endpoint.stream("Watch", parameters) {
                 let event = reply["event"]?.objectValue ?? [:]
+                // Each event as it is committed, also into a pipe or a file.
                 if json {
-                    Terminal.printJSON(event)
+                    Terminal.emitLine(JSONValue.object(event).description)
                 } else {
-                    print("\(event.cell("seq"))  \(event.cell("commit_time"))  \(event.cell("type"))  \(EventText.summary(event))")
+                    Terminal.emitLine("\(event.cell("seq"))  \(event.cell("commit_time"))  \(event.cell("type"))  \(EventText.summary(event))")
                 }
             }
         }

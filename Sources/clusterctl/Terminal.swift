@@ -12,6 +12,21 @@ enum Terminal {
         _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 
+    /// Writes `line` and a newline to standard output at once, for a stream whose reader waits
+    /// for each line (`watch | cat`, `watch > file`): standard output is buffered by the block
+    /// when it is no terminal. A reader that went away (`| head -1`) ends the program quietly,
+    /// exit 0; any other failure to write ends it with exit 74 (EX_IOERR).
+    static func emitLine(_ line: String) {
+        print(line)
+        // Every output stream: the one `print` writes to is Glibc's `stdout`, a global Swift 6
+        // does not let this code name.
+        guard fflush(nil) != 0 else { return }
+        let failure = errno
+        if failure == EPIPE { exit(0) }
+        printError("error: cannot write to standard output: \(String(cString: strerror(failure)))")
+        exit(74)
+    }
+
     /// Prints parameters as one line of JSON, keys sorted.
     static func printJSON(_ parameters: [String: JSONValue]) {
         print(JSONValue.object(parameters).description)
