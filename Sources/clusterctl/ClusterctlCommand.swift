@@ -17,7 +17,8 @@ struct ClusterctlCommand: AsyncParsableCommand {
 
             Exit codes: 0 success; 1 the daemon refused the request, or verify found damage (the
             message says why); 64 bad arguments; 65 bad input data (an import file's rows, an
-            unusable log file); 69 the daemon cannot be reached; 70 unexpected reply.
+            unusable log file); 69 the daemon cannot be reached; 70 unexpected reply; 74 the
+            output could not be written (a reader that went away, as `| head`, is no error).
             """,
         version: ClusterdVersion.current,
         subcommands: [
@@ -27,4 +28,22 @@ struct ClusterctlCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var connection: ConnectionOptions
+
+    /// Runs the command as ArgumentParser would, then checks that its output was written:
+    /// `print` ignores a failed write (`clusterctl stats > /dev/full` ended 0 with nothing
+    /// written). See `Terminal.flushOutput`.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            Terminal.flushOutput()
+            exit(withError: error)
+        }
+        Terminal.flushOutput()
+    }
 }

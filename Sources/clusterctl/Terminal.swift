@@ -14,10 +14,16 @@ enum Terminal {
 
     /// Writes `line` and a newline to standard output at once, for a stream whose reader waits
     /// for each line (`watch | cat`, `watch > file`): standard output is buffered by the block
-    /// when it is no terminal. A reader that went away (`| head -1`) ends the program quietly,
-    /// exit 0; any other failure to write ends it with exit 74 (EX_IOERR).
+    /// when it is no terminal. Failures as in `flushOutput`.
     static func emitLine(_ line: String) {
         print(line)
+        flushOutput()
+    }
+
+    /// Writes out what `print` buffered. A reader that went away (`| head -1`) ends the program
+    /// quietly, exit 0; any other failure to write (a full disk, `/dev/full`) ends it with a
+    /// one-line message and exit 74 (EX_IOERR).
+    static func flushOutput() {
         // Every output stream: the one `print` writes to is Glibc's `stdout`, a global Swift 6
         // does not let this code name.
         guard fflush(nil) != 0 else { return }

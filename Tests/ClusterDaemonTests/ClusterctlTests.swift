@@ -17,6 +17,20 @@ struct ClusterctlTests {
         #expect(try await daemon.stop() == 0)
     }
 
+    /// Output that cannot be written is an error (it was ignored: exit 0, nothing written); a
+    /// reader that takes what it wants and goes (`| head -1`) is not.
+    @Test func outputThatCannotBeWrittenIsAnError() async throws {
+        let daemon = try await RunningDaemon()
+        let clusterctl = try BuiltProducts.executable("clusterctl")
+        let full = try await runToCompletion("/bin/bash", ["-c", "'\(clusterctl)' --socket '\(daemon.socketPath)' status > /dev/full"])
+        #expect(full.status == 74)
+        #expect(full.standardError == "clusterctl: error: cannot write to standard output: No space left on device\n")
+        let head = try await runToCompletion("/bin/bash", ["-c", "'\(clusterctl)' --socket '\(daemon.socketPath)' status | head -1; echo \"exit ${PIPESTATUS[0]}\""])
+        #expect(head.standardOutput.hasPrefix("version   "))
+        #expect(head.standardOutput.hasSuffix("exit 0\n"), "\(head.standardOutput)")
+        #expect(head.standardError.isEmpty, "\(head.standardError)")
+    }
+
     @Test func statusJSONIsExactlyTheReply() async throws {
         let daemon = try await RunningDaemon()
         let result = try await runToCompletion(
