@@ -17,8 +17,10 @@ struct ClusterctlCommand: AsyncParsableCommand {
 
             Exit codes: 0 success; 1 the daemon refused the request, or verify found damage (the
             message says why); 64 bad arguments; 65 bad input data (an import file's rows, an
-            unusable log file); 69 the daemon cannot be reached; 70 unexpected reply; 74 the
-            output could not be written (a reader that went away, as `| head`, is no error).
+            unusable log file, a file that is no clusterd log); 66 --log names no file (missing, a
+            directory, a FIFO, a device); 69 the daemon cannot be reached; 70 unexpected reply; 74
+            the output could not be written (a reader that went away, as `| head`, is no error);
+            77 permission denied.
             """,
         version: ClusterdVersion.current,
         subcommands: [

@@ -46,6 +46,7 @@ struct OfflineEndpoint: RegistryEndpoint {
 
     /// Opens the log file read-only, saying so when its tail is torn; no replay.
     static func openLog(path: String) throws -> EventLog {
+        try LogFileCheck.requireRegularFile(path)
         var options = EventLog.Options()
         options.readOnly = true
         let log: EventLog

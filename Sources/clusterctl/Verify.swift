@@ -5,7 +5,7 @@ import Varlink
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a log offline: every CRC, every sequence number and the whole SHA-256 chain.",
-        discussion: "Exit 0 when the log is intact; 1 with the first bad byte offset and sequence number otherwise. Never modifies the file."
+        discussion: "Exit 0 when the log is intact; 1 with the first bad byte offset and sequence number otherwise; 65 when the file is no clusterd log; 66 when it is no file (missing, a directory, a FIFO, a device). Never modifies the file."
     )
 
     @OptionGroup var connection: ConnectionOptions
@@ -26,7 +26,16 @@ struct Verify: ParsableCommand {
     var json = false
 
     func run() throws {
+        try LogFileCheck.requireRegularFile(log)
         let report = LogVerifier.verify(path: log, checkpoint: checkpoint.flatMap(LogVerifier.parseCheckpoint).map { (sequence: $0.0, hash: $0.1) })
+        switch report.headerProblem {
+        case .notALog?, .tooShort?, .unsupportedVersion?:
+            // Not damage to a log: no clusterd log at all, or one this build cannot read.
+            Terminal.printError("error: \(log) is not a clusterd log this build reads: \(report.headerProblem!) — give the path of a clusterd events.log")
+            throw ExitCode(65)
+        default:
+            break
+        }
         if json {
             var result: [String: JSONValue] = [
                 "log_path": .string(log),

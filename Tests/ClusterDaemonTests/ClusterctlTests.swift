@@ -31,6 +31,31 @@ struct ClusterctlTests {
         #expect(head.standardError.isEmpty, "\(head.standardError)")
     }
 
+    /// `--log` given something that is no clusterd log says what it is, with the codes of
+    /// sysexits.h (it was "DAMAGED", exit 1, for a text file, and "mmap: No such device" for a
+    /// directory).
+    @Test func aLogPathThatIsNoLogIsNamedForWhatItIs() async throws {
+        let clusterctl = try BuiltProducts.executable("clusterctl")
+        let directory = try TemporaryDirectory()
+        let text = directory.file("passwd")
+        try "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n".write(toFile: text, atomically: true, encoding: .utf8)
+        let fifo = directory.file("fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let cases: [([String], Int32, String)] = [
+            (["verify", "--log", text], 65, "is not a clusterd log"),
+            (["stats", "--log", text], 65, "not a clusterd log"),
+            (["verify", "--log", directory.path], 66, "is a directory"),
+            (["stats", "--log", directory.path], 66, "is a directory"),
+            (["verify", "--log", fifo], 66, "is not a regular file"),
+            (["verify", "--log", directory.file("missing")], 66, "No such file or directory"),
+        ]
+        for (arguments, code, message) in cases {
+            let result = try await runToCompletion(clusterctl, arguments)
+            #expect(result.status == code, "\(arguments): \(result.standardError)")
+            #expect(result.standardError.hasPrefix("clusterctl: ") && result.standardError.contains(message), "\(arguments): \(result.standardError)")
+        }
+    }
+
     @Test func statusJSONIsExactlyTheReply() async throws {
         let daemon = try await RunningDaemon()
         let result = try await runToCompletion(

@@ -146,6 +146,11 @@ struct VarlinkServerTests {
         let server = try await TestServer { $0.idleTimeout = .milliseconds(300) }
         let busy = try UnixSocket(connectingTo: server.socketPath)
         await busy.send("{\"method\":\"org.example.test.Slow\",\"parameters\":{\"milliseconds\":600}}\0")
+        // Busy from when its call runs: on a loaded machine (the ThreadSanitizer run) the call
+        // could sit unread past the idle timeout, and the connection was then rightly idle.
+        while server.handler.slowCallsStarted.withLock({ $0 }) == 0 {
+            try await Task.sleep(for: .milliseconds(5))
+        }
         let idle = try UnixSocket(connectingTo: server.socketPath)
         // isClosedByPeer gives up after its 10 s receive timeout, far beyond the idle timeout.
         #expect(await idle.isClosedByPeer())

@@ -13,6 +13,9 @@ public enum LogVerifier {
         public var headHash: ChainHash?
         /// The first problem, if any.
         public var problem: Problem?
+        /// Why the file has no usable log header, when it has none: a file that is no clusterd
+        /// log (`notALog`, `tooShort`) differs from a log whose header is damaged.
+        public var headerProblem: LogHeaderProblem?
         /// The outcome of the checkpoint check, when one was given.
         public var checkpoint: CheckpointOutcome?
         /// chain(n) at the checkpoint's sequence number, when the log reached it intact.
@@ -98,6 +101,7 @@ public enum LogVerifier {
             header = try LogHeader(decoding: bytes)
         } catch {
             report.problem = Problem(offset: 0, sequence: 0, reason: "\(error)")
+            report.headerProblem = error
             return report
         }
         report.header = header
