@@ -13,26 +13,25 @@ enum LogFileCheck {
         var status = stat()
         guard stat(path, &status) == 0 else {
             let failure = errno
-            if failure == EACCES { try fail("\(path): permission denied — run as a user who may read it", 77) }
-            try fail("\(path): \(String(cString: strerror(failure))) — give the path of a clusterd events.log", 66)
-            return
+            if failure == EACCES { throw refusal("\(path): permission denied — run as a user who may read it", 77) }
+            throw refusal("\(path): \(String(cString: strerror(failure))) — give the path of a clusterd events.log", 66)
         }
         switch status.st_mode & S_IFMT {
         case S_IFREG:
             break
         case S_IFDIR:
-            try fail("\(path) is a directory, not a log file — give the path of its events.log", 66)
+            throw refusal("\(path) is a directory, not a log file — give the path of its events.log", 66)
         default:
-            try fail("\(path) is not a regular file (a FIFO, a device or a socket) — give the path of a clusterd events.log", 66)
+            throw refusal("\(path) is not a regular file (a FIFO, a device or a socket) — give the path of a clusterd events.log", 66)
         }
         guard access(path, R_OK) == 0 else {
-            try fail("\(path): permission denied — run as a user who may read it", 77)
-            return
+            throw refusal("\(path): permission denied — run as a user who may read it", 77)
         }
     }
 
-    private static func fail(_ message: String, _ code: Int32) throws {
+    /// Says `message` and returns the exit code to throw.
+    private static func refusal(_ message: String, _ code: Int32) -> ExitCode {
         Terminal.printError("error: \(message)")
-        throw ExitCode(code)
+        return ExitCode(code)
     }
 }
