@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
         // Pure domain: identifiers, events, commands, decisions, projections. No I/O.
@@ -73,6 +74,8 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                // SHA-256 of request fingerprints.
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 
@@ -88,6 +91,8 @@ let package = Package(
             dependencies: [
                 "ClusterDaemon", "ClusterModel", "EventLog", "Varlink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // Import files (issue 21 asked for a maintained CSV parser).
+                .product(name: "SwiftCSV", package: "SwiftCSV"),
             ]
         ),
 

@@ -18,7 +18,8 @@ Commands:
   logtool.py dump PATH --events [--from-seq N] [--to-seq M] [--type NAME] [--siren S]
                                 [--cluster C]
       Decode the payloads (written from docs/event-codec.md alone) and print one JSON line per
-      event: seq, commit_time, type, peer_uid, request_id (only when the event has one),
+      event: seq, commit_time, type, peer_uid, request_id and request_fingerprint (only when
+      the event has them),
       chain_hash and event (the type's fields). The filters combine (all must match): --type
       an event type name, --siren the events about that company (Company*, Membership*,
       ResponseSubmitted), --cluster the events about that cluster (Cluster*, Membership*,
@@ -782,6 +783,10 @@ class Fields:
         raw = self._last(number, WIRE_LENGTH_DELIMITED, name, required)
         return None if raw is None else self._text(raw, number, name)
 
+    def raw(self, number: int, name: str) -> Optional[bytes]:
+        """The bytes of an optional length-delimited field, as written."""
+        return self._last(number, WIRE_LENGTH_DELIMITED, name, False)
+
     def texts(self, number: int, name: str) -> list[str]:
         return [
             self._text(raw, number, name)
@@ -1025,6 +1030,7 @@ class Event:
     peer_uid: int
     request_id: Optional[str]
     body: dict
+    request_fingerprint: Optional[bytes] = None
 
 
 def decode_event(payload: bytes) -> Event:
@@ -1048,8 +1054,11 @@ def decode_event(payload: bytes) -> Event:
     recorded_at = fields.sint(1, "recorded at")
     peer_uid = fields.uint(2, "peer uid")
     request_id = fields.text(3, "request id", required=False)
+    fingerprint = fields.raw(4, "request fingerprint")
+    if fingerprint is not None and len(fingerprint) != 16:
+        raise EventDecodeError(f"the request fingerprint is {len(fingerprint)} bytes long, not 16")
     body = _EVENT_DECODERS[type_number](fields)
-    return Event(type_name, recorded_at, peer_uid, request_id, body)
+    return Event(type_name, recorded_at, peer_uid, request_id, body, fingerprint)
 
 
 def event_to_json(record: Record, event: Event) -> str:
@@ -1063,6 +1072,8 @@ def event_to_json(record: Record, event: Event) -> str:
     }
     if event.request_id is not None:
         obj["request_id"] = event.request_id
+    if event.request_fingerprint is not None:
+        obj["request_fingerprint"] = event.request_fingerprint.hex()
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 

@@ -31,8 +31,9 @@ check "the service runs as the user clusterd" test "$(ps -o user= -p "$(main_pid
 as() { local user="$1"; shift; setpriv --reuid="$user" --regid="$user" --init-groups clusterctl "$@"; }
 check "a reader may read" as reader stats
 as reader clusters add refused --name Refused --region 11 2>/tmp/refused.err
-check "a reader's write is refused" test $? -eq 1
+check "a reader's write is refused (exit 77)" test $? -eq 77
 check "with PermissionDenied" grep -q PermissionDenied /tmp/refused.err
+check "naming the group that grants it" grep -q "group 'clusterd-admin'" /tmp/refused.err
 check "a writer's write is accepted" as writer clusters add aero --name "Aerospace Valley" --region 76 --department 31
 check "root writes too" clusterctl company add 732829320 --name ACME --naf 25.62B --department 31 --employees 42
 check "and joins" clusterctl join aero 732829320 --date 2020-01-01

@@ -23,6 +23,15 @@ public struct Daemon: Sendable {
 
     /// Runs until a shutdown signal. Throws a `DaemonError` when it cannot start.
     public func run() async throws {
+        // A daemon that cannot listen stops before it creates anything (a state directory, a
+        // lock, a log): a refused start leaves no trace.
+        if case .path(let path) = configuration.listener {
+            do {
+                try UnixSocketPath.checkUsable(path)
+            } catch let error as UnixSocketPathError {
+                throw DaemonError.cannotListen(endpoint: error.path, reason: error.reason)
+            }
+        }
         try Self.makeDirectory(configuration.stateDirectory)
         raiseDescriptorLimit()
         let lock = try StateDirectoryLock(path: configuration.lockPath)

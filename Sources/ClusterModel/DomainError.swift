@@ -12,6 +12,8 @@ public enum DomainError: Error, Sendable, Hashable, CustomStringConvertible {
     case duplicateResponse(survey: String, siren: String)
     case invalidAnswer(question: String, reason: String)
     case concurrencyConflict(expected: UInt64, actual: UInt64)
+    /// A request id already used by a request with other content, which wrote up to `sequence`.
+    case requestIdReused(requestID: String, sequence: UInt64)
     /// The error of one command of an import, with the command's position in the list: the
     /// error keeps its name and parameters, and gains `command`.
     indirect case inCommand(index: Int, DomainError)
@@ -30,6 +32,7 @@ public enum DomainError: Error, Sendable, Hashable, CustomStringConvertible {
         case .duplicateResponse: return "DuplicateResponse"
         case .invalidAnswer: return "InvalidAnswer"
         case .concurrencyConflict: return "ConcurrencyConflict"
+        case .requestIdReused: return "RequestIdReused"
         case .inCommand(_, let error): return error.name
         }
     }
@@ -50,6 +53,7 @@ public enum DomainError: Error, Sendable, Hashable, CustomStringConvertible {
         case .duplicateResponse(let survey, let siren): return ["survey": .string(survey), "siren": .string(siren)]
         case .invalidAnswer(let question, let reason): return ["question": .string(question), "reason": .string(reason)]
         case .concurrencyConflict(let expected, let actual): return ["expected": .int(Int64(expected)), "actual": .int(Int64(actual))]
+        case .requestIdReused(let requestID, let sequence): return ["request_id": .string(requestID), "seq": .int(Int64(sequence))]
         case .inCommand(let index, let error): return error.parameters.merging(["command": .int(Int64(index))]) { _, position in position }
         }
     }
@@ -72,7 +76,7 @@ public enum DomainError: Error, Sendable, Hashable, CustomStringConvertible {
     /// that already names its command keeps it, and a `concurrencyConflict` is the whole call's.
     public func inCommand(_ index: Int) -> DomainError {
         switch self {
-        case .inCommand, .concurrencyConflict: return self
+        case .inCommand, .concurrencyConflict, .requestIdReused: return self
         default: return .inCommand(index: index, self)
         }
     }

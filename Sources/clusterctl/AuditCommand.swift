@@ -12,13 +12,12 @@ struct Audit: AsyncParsableCommand {
             abstract: "Joins, leaves, new companies, survey responses and closing results in a period, per cluster.",
             discussion: "Reads the log file read-only (--log). --format html writes one self-contained page with the survey results as bar charts."
         )
-        @OptionGroup var connection: ConnectionOptions
-        @Option(help: "The first day (YYYY-MM-DD).") var from: String
-        @Option(help: "The last day (YYYY-MM-DD).") var to: String
-        @Option(help: "text, json or html.") var format: String = "text"
+        @OptionGroup var file: LogFileOptions
+        @Option(parsing: .unconditional, help: "The first day (YYYY-MM-DD).") var from: String
+        @Option(parsing: .unconditional, help: "The last day (YYYY-MM-DD).") var to: String
+        @Option(parsing: .unconditional, help: "text, json or html.") var format: String = "text"
 
         func validate() throws {
-            guard connection.log != nil else { throw ValidationError("--log PATH: the report is made from a log file, without the daemon") }
             guard ["text", "json", "html"].contains(format) else { throw ValidationError("--format: '\(format)' is not one of text, json, html") }
             for (name, value) in [("--from", from), ("--to", to)] {
                 do { _ = try CalendarDate(value) } catch { throw ValidationError("\(name): '\(value)' is not a date (YYYY-MM-DD)") }
@@ -29,7 +28,7 @@ struct Audit: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let log = try connection.openLog()
+            let log = try file.openLog()
             let report = try AuditReport.build(log: log, from: try CalendarDate(from), to: try CalendarDate(to))
             switch format {
             case "json": Terminal.printJSON(report)

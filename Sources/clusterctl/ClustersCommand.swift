@@ -13,10 +13,10 @@ struct Clusters: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Clusters with their members and jobs (ListClusters).")
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var time: PointInTimeOptions
-        @Option(help: "Only clusters in this region (INSEE code).") var region: String?
-        @Option(help: "Only clusters of this NAF section (A to U).") var section: String?
-        @Option(help: "Skip this many clusters.") var offset: Int = 0
-        @Option(help: "Show at most this many (1 to 10000).") var limit: Int = 100
+        @Option(parsing: .unconditional, help: "Only clusters in this region (INSEE code).") var region: String?
+        @Option(parsing: .unconditional, help: "Only clusters of this NAF section (A to U).") var section: String?
+        @Option(parsing: .unconditional, help: "Skip this many clusters.") var offset: Int = 0
+        @Option(parsing: .unconditional, help: "Show at most this many (1 to 10000).") var limit: Int = 100
         @Flag(help: "Print the ListClusters reply as JSON.") var json = false
 
         func run() async throws {
@@ -68,14 +68,14 @@ struct Clusters: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a cluster (RegisterCluster).")
-        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var connection: SocketOptions
         @OptionGroup var write: WriteOptions
         @Argument(help: "The new cluster's id (a-z, 0-9, '-').") var id: String
-        @Option(help: "Its name.") var name: String
-        @Option(help: "A region it covers (INSEE code); repeat for several.") var region: [String] = []
-        @Option(help: "A department it covers; repeat for several.") var department: [String] = []
-        @Option(help: "Its NAF section (A to U).") var section: String?
-        @Option(help: "When it was founded (YYYY-MM-DD).") var founded: String?
+        @Option(parsing: .unconditional, help: "Its name.") var name: String
+        @Option(parsing: .unconditionalSingleValue, help: "A region it covers (INSEE code); repeat for several.") var region: [String] = []
+        @Option(parsing: .unconditionalSingleValue, help: "A department it covers; repeat for several.") var department: [String] = []
+        @Option(parsing: .unconditional, help: "Its NAF section (A to U).") var section: String?
+        @Option(parsing: .unconditional, help: "When it was founded (YYYY-MM-DD).") var founded: String?
 
         func validate() throws {
             if region.isEmpty { throw ValidationError("--region: a cluster needs at least one region") }
@@ -94,14 +94,14 @@ struct Clusters: AsyncParsableCommand {
 
     struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Change a cluster's name, territory or sector (UpdateCluster).")
-        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var connection: SocketOptions
         @OptionGroup var write: WriteOptions
         @Argument(help: "The cluster id.") var id: String
-        @Option(help: "A new name.") var name: String?
-        @Option(help: "The regions it covers, replacing the old list; repeat for several.") var region: [String] = []
-        @Option(help: "The departments it covers, replacing the old list; repeat for several.") var department: [String] = []
-        @Option(help: "Its NAF section.") var section: String?
-        @Option(help: "When it was founded.") var founded: String?
+        @Option(parsing: .unconditional, help: "A new name.") var name: String?
+        @Option(parsing: .unconditionalSingleValue, help: "The regions it covers, replacing the old list; repeat for several.") var region: [String] = []
+        @Option(parsing: .unconditionalSingleValue, help: "The departments it covers, replacing the old list; repeat for several.") var department: [String] = []
+        @Option(parsing: .unconditional, help: "Its NAF section.") var section: String?
+        @Option(parsing: .unconditional, help: "When it was founded.") var founded: String?
 
         func run() async throws {
             var parameters: [String: JSONValue] = ["id": .string(id)]
@@ -116,10 +116,10 @@ struct Clusters: AsyncParsableCommand {
 
     struct Dissolve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Dissolve a cluster on a date, ending its memberships (DissolveCluster).")
-        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var connection: SocketOptions
         @OptionGroup var write: WriteOptions
         @Argument(help: "The cluster id.") var id: String
-        @Option(help: "The date (YYYY-MM-DD).") var date: String
+        @Option(parsing: .unconditional, help: "The date (YYYY-MM-DD).") var date: String
 
         func run() async throws {
             try await performWrite("DissolveCluster", ["id": .string(id), "date": .string(date)], connection: connection, options: write, done: "dissolved cluster \(id)")
@@ -145,10 +145,10 @@ struct PartnerCommand: AsyncParsableCommand {
 }
 
 struct LinkPartnerOptions: ParsableArguments {
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: SocketOptions
     @OptionGroup var write: WriteOptions
     @Argument(help: "The cluster id.") var cluster: String
     @Argument(help: "The partner's id within the cluster.") var partnerID: String
-    @Option(help: "The partner's name.") var name: String
-    @Option(help: "bank, university, local_authority, agency or other.") var kind: String
+    @Option(parsing: .unconditional, help: "The partner's name.") var name: String
+    @Option(parsing: .unconditional, help: "bank, university, local_authority, agency or other.") var kind: String
 }

@@ -39,15 +39,15 @@ struct Companies: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a company (RegisterCompany).")
-        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var connection: SocketOptions
         @OptionGroup var write: WriteOptions
         @Argument(help: "The SIREN (9 digits, spaces allowed).") var siren: String
-        @Option(help: "Its name.") var name: String
-        @Option(help: "Its NAF rév. 2 code (NN.NNL).") var naf: String
-        @Option(help: "Its department.") var department: String
-        @Option(help: "Its number of employees.") var employees: Int64
-        @Option(help: "Its turnover in euros.") var turnover: Int64?
-        @Option(help: "The size category it declares (micro, pme, eti, ge).") var category: String?
+        @Option(parsing: .unconditional, help: "Its name.") var name: String
+        @Option(parsing: .unconditional, help: "Its NAF rév. 2 code (NN.NNL).") var naf: String
+        @Option(parsing: .unconditional, help: "Its department.") var department: String
+        @Option(parsing: .unconditional, help: "Its number of employees.") var employees: Int64
+        @Option(parsing: .unconditional, help: "Its turnover in euros.") var turnover: Int64?
+        @Option(parsing: .unconditional, help: "The size category it declares (micro, pme, eti, ge).") var category: String?
 
         func run() async throws {
             var parameters: [String: JSONValue] = [
@@ -61,15 +61,15 @@ struct Companies: AsyncParsableCommand {
 
     struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Change a company's details (UpdateCompany).")
-        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var connection: SocketOptions
         @OptionGroup var write: WriteOptions
         @Argument(help: "The SIREN.") var siren: String
-        @Option(help: "A new name.") var name: String?
-        @Option(help: "A new NAF code.") var naf: String?
-        @Option(help: "A new department.") var department: String?
-        @Option(help: "The number of employees.") var employees: Int64?
-        @Option(help: "The turnover in euros.") var turnover: Int64?
-        @Option(help: "The declared size category.") var category: String?
+        @Option(parsing: .unconditional, help: "A new name.") var name: String?
+        @Option(parsing: .unconditional, help: "A new NAF code.") var naf: String?
+        @Option(parsing: .unconditional, help: "A new department.") var department: String?
+        @Option(parsing: .unconditional, help: "The number of employees.") var employees: Int64?
+        @Option(parsing: .unconditional, help: "The turnover in euros.") var turnover: Int64?
+        @Option(parsing: .unconditional, help: "The declared size category.") var category: String?
 
         func run() async throws {
             var parameters: [String: JSONValue] = ["siren": .string(siren)]
@@ -86,11 +86,11 @@ struct Companies: AsyncParsableCommand {
 
 struct Join: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "A company joins a cluster on a date (JoinCluster).")
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: SocketOptions
     @OptionGroup var write: WriteOptions
     @Argument(help: "The cluster id.") var cluster: String
     @Argument(help: "The company's SIREN.") var siren: String
-    @Option(help: "The date (YYYY-MM-DD).") var date: String
+    @Option(parsing: .unconditional, help: "The date (YYYY-MM-DD).") var date: String
 
     func run() async throws {
         try await performWrite(
@@ -102,12 +102,12 @@ struct Join: AsyncParsableCommand {
 
 struct Leave: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "A company leaves a cluster on a date (LeaveCluster).")
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: SocketOptions
     @OptionGroup var write: WriteOptions
     @Argument(help: "The cluster id.") var cluster: String
     @Argument(help: "The company's SIREN.") var siren: String
-    @Option(help: "The date (YYYY-MM-DD): from that day on it is no member.") var date: String
-    @Option(help: "Why it left.") var reason: String?
+    @Option(parsing: .unconditional, help: "The date (YYYY-MM-DD): from that day on it is no member.") var date: String
+    @Option(parsing: .unconditional, help: "Why it left.") var reason: String?
 
     func run() async throws {
         var parameters: [String: JSONValue] = ["cluster": .string(cluster), "siren": .string(siren), "date": .string(date)]

@@ -11,12 +11,11 @@ struct Demo: AsyncParsableCommand {
             abstract: "Load the demo network into a running daemon through Import, atomically.",
             discussion: "70 clusters, 20,000 companies, 1,000,000 jobs, partners, and the survey crisis-2020-11 with 300 respondents. Deterministic: the same seed gives the same network."
         )
-        @OptionGroup var connection: ConnectionOptions
-        @Option(help: "The generator's seed.") var seed: UInt64 = DemoNetwork.defaultSeed
+        @OptionGroup var connection: SocketOptions
+        @Option(parsing: .unconditional, help: "The generator's seed.") var seed: UInt64 = DemoNetwork.defaultSeed
         @Flag(help: "Print the Import reply as JSON.") var json = false
 
         func run() async throws {
-            guard connection.log == nil else { throw ValidationError("--log opens a file read-only; the demo is loaded into the daemon (--socket)") }
             let commands = DemoNetwork.commands(seed: seed).map { command -> JSONValue in
                 let (method, parameters) = CommandEncoding.call(command)
                 return ["method": .string(method), "parameters": .object(parameters)]

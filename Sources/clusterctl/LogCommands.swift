@@ -13,11 +13,11 @@ struct LogCommand: AsyncParsableCommand {
             discussion: "From the daemon (it streams them), or with --log from a file, read-only. Scripts/logtool.py dump --events prints the same bytes."
         )
         @OptionGroup var connection: ConnectionOptions
-        @Option(help: "The first sequence number.") var fromSeq: UInt64?
-        @Option(help: "The last sequence number.") var toSeq: UInt64?
-        @Option(help: "Only events of this type (e.g. MembershipStarted).") var type: String?
-        @Option(help: "Only events about this company.") var siren: String?
-        @Option(help: "Only events about this cluster.") var cluster: String?
+        @Option(parsing: .unconditional, help: "The first sequence number.") var fromSeq: UInt64?
+        @Option(parsing: .unconditional, help: "The last sequence number.") var toSeq: UInt64?
+        @Option(parsing: .unconditional, help: "Only events of this type (e.g. MembershipStarted).") var type: String?
+        @Option(parsing: .unconditional, help: "Only events about this company.") var siren: String?
+        @Option(parsing: .unconditional, help: "Only events about this cluster.") var cluster: String?
 
         func validate() throws {
             if let type, !EventKind.typeNames.contains(type) {

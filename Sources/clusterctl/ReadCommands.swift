@@ -35,8 +35,8 @@ struct Members: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var time: PointInTimeOptions
     @Argument(help: "The cluster id.") var cluster: String
-    @Option(help: "Skip this many members.") var offset: Int = 0
-    @Option(help: "Show at most this many members (1 to 10000).") var limit: Int = 100
+    @Option(parsing: .unconditional, help: "Skip this many members.") var offset: Int = 0
+    @Option(parsing: .unconditional, help: "Show at most this many members (1 to 10000).") var limit: Int = 100
     @Flag(help: "Print the ListMembers reply as JSON.") var json = false
 
     func run() async throws {
@@ -90,7 +90,7 @@ struct Watch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Stream committed events as they happen (Watch); with --log, print the log's events.")
 
     @OptionGroup var connection: ConnectionOptions
-    @Option(help: "Start at this sequence number: its event, the ones after it, then each new one (default: only new events). As in `log dump`.") var fromSeq: UInt64?
+    @Option(parsing: .unconditional, help: "Start at this sequence number: its event, the ones after it, then each new one (default: only new events). As in `log dump`.") var fromSeq: UInt64?
     @Flag(help: "Print each event as one line of JSON.") var json = false
 
     func run() async throws {

@@ -39,8 +39,7 @@ struct OfflineEndpoint: RegistryEndpoint {
             ProcessLifetime.keep(endpoint)
             return endpoint
         } catch {
-            Terminal.printError("\(error)")
-            throw OfflineFailure.unusable(65)
+            throw Failure.data("\(path): \(error)", hint: "'clusterctl verify --log \(path)' says where the log is damaged")
         }
     }
 
@@ -53,8 +52,7 @@ struct OfflineEndpoint: RegistryEndpoint {
         do {
             log = try EventLog.open(path: path, options: options, logger: Logger(label: "clusterctl", factory: { _ in SwiftLogNoOpLogHandler() }))
         } catch {
-            Terminal.printError("\(error)")
-            throw OfflineFailure.unusable(65)
+            throw Failure.data("\(error)", hint: "'clusterctl verify --log \(path)' says more")
         }
         if let tail = log.openReport.tornTail {
             Terminal.printError(
@@ -63,8 +61,6 @@ struct OfflineEndpoint: RegistryEndpoint {
         }
         return log
     }
-
-    enum OfflineFailure: Error { case unusable(Int32) }
 
     func call(_ method: String, _ parameters: [String: JSONValue]) async throws -> [String: JSONValue] {
         if method == "GetStatus" {

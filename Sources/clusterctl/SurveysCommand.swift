@@ -35,7 +35,7 @@ struct Surveys: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var time: PointInTimeOptions
         @Argument(help: "The survey id.") var survey: String
-        @Option(name: .customLong("by"), help: "Break down by cluster, region, size or section (groups under 5 respondents are withheld).") var breakdown: String?
+        @Option(name: .customLong("by"), parsing: .unconditional, help: "Break down by cluster, region, size or section (groups under 5 respondents are withheld).") var breakdown: String?
         @Flag(help: "Weight each answer by the company's employees.") var weighted = false
         @Flag(help: "Print the GetSurveyResults reply as JSON.") var json = false
 
@@ -73,7 +73,7 @@ struct Surveys: AsyncParsableCommand {
                 The file holds the DefineSurvey parameters, e.g. {"id": "crisis-2021", "title": "…", "opens_at": "2021-03-01T00:00:00+01:00", "closes_at": "2021-03-14T23:59:59+01:00", "questions": [{"id": "hiring", "text": "Are you hiring?", "kind": "yes_no"}]}.
                 """
         )
-        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var connection: SocketOptions
         @OptionGroup var write: WriteOptions
         @Argument(help: "The JSON file.") var file: String
 
@@ -94,12 +94,12 @@ struct Surveys: AsyncParsableCommand {
 
     struct Respond: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Record a company's answers (SubmitResponse).")
-        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var connection: SocketOptions
         @OptionGroup var write: WriteOptions
         @Argument(help: "The survey id.") var survey: String
         @Argument(help: "The responding company's SIREN.") var siren: String
-        @Option(help: "When it answered (RFC 3339).") var at: String
-        @Option(help: "QUESTION=VALUE; a list as a,b; an integer as a number. Repeat for each question.") var answer: [String] = []
+        @Option(parsing: .unconditional, help: "When it answered (RFC 3339).") var at: String
+        @Option(parsing: .unconditionalSingleValue, help: "QUESTION=VALUE; a list as a,b; an integer as a number. Repeat for each question.") var answer: [String] = []
 
         func run() async throws {
             var answers: [String: JSONValue] = [:]
@@ -125,7 +125,7 @@ struct Surveys: AsyncParsableCommand {
 
     struct Close: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Close a survey: it takes no more answers (CloseSurvey).")
-        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var connection: SocketOptions
         @OptionGroup var write: WriteOptions
         @Argument(help: "The survey id.") var survey: String
 

@@ -6,9 +6,21 @@ import Glibc
 
 /// Output for people and for programs.
 enum Terminal {
-    /// Writes "clusterctl: message" to standard error.
+    /// Writes "clusterctl: message" to standard error (a note or progress, not an error).
     static func printError(_ message: String) {
-        let bytes = Array("clusterctl: \(message)\n".utf8)
+        writeError("clusterctl: \(message)\n")
+    }
+
+    /// Writes `failure` to standard error: `clusterctl: error: <what> — <what to do>`, then its
+    /// detail lines as they are.
+    static func report(_ failure: Failure) {
+        writeError((["clusterctl: \(failure)"] + failure.details).joined(separator: "\n") + "\n")
+    }
+
+    /// Standard error is unbuffered: one write(2), whole lines, nothing to flush. A failure to
+    /// write it has nowhere to be reported.
+    static func writeError(_ text: String) {
+        let bytes = Array(text.utf8)
         _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 
@@ -29,8 +41,8 @@ enum Terminal {
         guard fflush(nil) != 0 else { return }
         let failure = errno
         if failure == EPIPE { exit(0) }
-        printError("error: cannot write to standard output: \(String(cString: strerror(failure)))")
-        exit(74)
+        report(Failure("cannot write to standard output: \(String(cString: strerror(failure)))", hint: "check where the output goes (a full disk?)", code: Failure.Code.ioError))
+        exit(Failure.Code.ioError)
     }
 
     /// Prints parameters as one line of JSON, keys sorted.

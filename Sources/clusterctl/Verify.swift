@@ -8,18 +8,17 @@ struct Verify: ParsableCommand {
         discussion: "Exit 0 when the log is intact; 1 with the first bad byte offset and sequence number otherwise; 65 when the file is no clusterd log; 66 when it is no file (missing, a directory, a FIFO, a device). Never modifies the file."
     )
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var file: LogFileOptions
 
     func validate() throws {
-        if connection.log == nil { throw ValidationError("--log PATH names the log file to check") }
         if let checkpoint, LogVerifier.parseCheckpoint(checkpoint) == nil {
             throw ValidationError("--checkpoint: '\(checkpoint)' is not SEQ:HASH (a sequence number, a colon, 64 hexadecimal digits)")
         }
     }
 
-    var log: String { connection.log ?? "" }
+    var log: String { file.log }
 
-    @Option(help: ArgumentHelp("Also prove the log still extends the history noted as SEQ:HASH (see clusterctl checkpoint).", valueName: "seq:hash"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Also prove the log still extends the history noted as SEQ:HASH (see clusterctl checkpoint).", valueName: "seq:hash"))
     var checkpoint: String?
 
     @Flag(help: "Print the result as JSON.")
@@ -31,8 +30,7 @@ struct Verify: ParsableCommand {
         switch report.headerProblem {
         case .notALog?, .tooShort?, .unsupportedVersion?:
             // Not damage to a log: no clusterd log at all, or one this build cannot read.
-            Terminal.printError("error: \(log) is not a clusterd log this build reads: \(report.headerProblem!) — give the path of a clusterd events.log")
-            throw ExitCode(65)
+            throw Failure.data("\(log) is not a clusterd log this build reads: \(report.headerProblem!)", hint: "give the path of a clusterd events.log")
         default:
             break
         }
@@ -69,12 +67,15 @@ struct Verify: ParsableCommand {
             Terminal.printKeyValues(rows)
         }
         if let outcome = report.checkpoint, !outcome.holds {
-            Terminal.printError("\(log): \(outcome)")
-            throw ExitCode(1)
+            throw Failure("\(log): \(outcome)", hint: "the log no longer extends the history the checkpoint noted: compare it with a backup", code: Failure.Code.refused)
         }
         if let problem = report.problem {
-            if !json { Terminal.printError("\(log): first bad record at byte offset \(problem.offset), sequence \(problem.sequence): \(problem.reason)") }
-            throw ExitCode(1)
+            guard !json else { throw ExitCode(Failure.Code.refused) }
+            throw Failure(
+                "\(log): first bad record at byte offset \(problem.offset), sequence \(problem.sequence): \(problem.reason)",
+                hint: "keep a copy of the file; clusterd's --repair-truncate-after-seq can cut the log before the damage",
+                code: Failure.Code.refused
+            )
         }
     }
 }

@@ -3,10 +3,10 @@ import Varlink
 
 /// What every write command accepts besides its own parameters.
 struct WriteOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("A request id: retrying with the same id never writes twice.", valueName: "id"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("A request id: retrying with the same id never writes twice.", valueName: "id"))
     var requestID: String?
 
-    @Option(help: ArgumentHelp("Write only if the log ends at this sequence number.", valueName: "seq"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Write only if the log ends at this sequence number.", valueName: "seq"))
     var expectedSeq: UInt64?
 
     @Flag(help: "Print the reply as JSON.")
@@ -22,8 +22,7 @@ struct WriteOptions: ParsableArguments {
 }
 
 /// Sends one write method and prints its result.
-func performWrite(_ method: String, _ parameters: [String: JSONValue], connection: ConnectionOptions, options: WriteOptions, done: String) async throws {
-    guard connection.log == nil else { throw ValidationError("--log opens a file read-only; writes go to the daemon (--socket)") }
+func performWrite(_ method: String, _ parameters: [String: JSONValue], connection: SocketOptions, options: WriteOptions, done: String) async throws {
     let reply = try await connection.with { try await $0.call(method, options.adding(to: parameters)) }
     if options.json {
         Terminal.printJSON(reply)

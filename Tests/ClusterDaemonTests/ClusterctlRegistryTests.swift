@@ -53,8 +53,9 @@ struct ClusterctlRegistryTests {
             443061841,Fine,62.01Z,75,many
             """.write(toFile: file, atomically: true, encoding: .utf8)
         let result = try await clusterctl(["--socket", daemon.socketPath, "import", file, "--method", "RegisterCompany"])
-        #expect(result.status != 0)
-        #expect(result.standardError.contains("companies.csv:5: field employees: 'many' is not an integer"))
+        #expect(result.status == 65)
+        #expect(result.standardError.hasPrefix("clusterctl: error: 3 of 4 rows of companies.csv were refused; nothing was written — correct them and import the file again\n"), "\(result.standardError)")
+        #expect(result.standardError.contains("\ncompanies.csv:5: field employees: 'many' is not an integer"))
         let client = try await VarlinkClient.connect(to: daemon.socketPath)
         #expect(try await client.call("org.clusterd.Registry.GetStatus")["last_seq"] == 0)
 
@@ -68,7 +69,7 @@ struct ClusterctlRegistryTests {
         #expect(checked.status == 65)
         #expect(checked.standardError.contains("companies.csv:3: field siren:"))
         #expect(checked.standardError.contains("companies.csv:4: field department:"))
-        #expect(checked.standardError.contains("2 of 3 rows are bad; nothing was written"))
+        #expect(checked.standardError.contains("2 of 3 rows of companies.csv were refused; nothing was written"))
         #expect(try await client.call("org.clusterd.Registry.GetStatus")["last_seq"] == 0)
 
         let lines = directory.file("writes.jsonl")
@@ -87,9 +88,9 @@ struct ClusterctlRegistryTests {
             {"method": "JoinCluster", "parameters": {"cluster": "nope", "siren": "732829320", "date": "2020-01-01"}}
             """.write(toFile: refused, atomically: true, encoding: .utf8)
         let unknown = try await clusterctl(["--socket", daemon.socketPath, "import", refused])
-        #expect(unknown.status == 1)
+        #expect(unknown.status == 65)
         #expect(unknown.standardError.contains("refused.jsonl:4: UnknownCluster: cluster=nope\n"), "\(unknown.standardError)")
-        #expect(unknown.standardError.contains("nothing was written"))
+        #expect(unknown.standardError.contains("1 of 3 rows of refused.jsonl were refused by the daemon; nothing was written"))
         #expect(try await client.call("org.clusterd.Registry.GetStatus")["last_seq"] == 0)
 
         let imported = try await clusterctl(["--socket", daemon.socketPath, "import", lines])
@@ -97,9 +98,66 @@ struct ClusterctlRegistryTests {
         #expect(try await client.call("org.clusterd.Registry.GetStatus")["last_seq"] == 3)
 
         let again = try await clusterctl(["--socket", daemon.socketPath, "import", lines])
-        #expect(again.status == 1)
+        #expect(again.status == 65)
+        // Every row the daemon refuses, not only the first.
         #expect(again.standardError.contains("writes.jsonl:1: AlreadyExists: id=aero, kind=cluster\n"), "\(again.standardError)")
+        #expect(again.standardError.contains("writes.jsonl:2: AlreadyExists: id=732829320, kind=company\n"), "\(again.standardError)")
+        #expect(again.standardError.contains("writes.jsonl:3: AlreadyMember: "), "\(again.standardError)")
         #expect(try await client.call("org.clusterd.Registry.GetStatus")["last_seq"] == 3)
+        await client.close()
+        #expect(try await daemon.stop() == 0)
+    }
+
+    /// What French spreadsheets write: ';' between fields, a byte order mark, CRLF line ends, a
+    /// decimal comma; quoted line ends keep the line numbers right; refused rows are all
+    /// listed, the first 100 and then a count; --check writes nothing.
+    @Test func anImportReadsSpreadsheetCSVAndListsEveryRefusedRow() async throws {
+        let daemon = try await RunningDaemon()
+        let socket = ["--socket", daemon.socketPath]
+        let directory = try TemporaryDirectory()
+        let clusters = directory.file("clusters.csv")
+        let text = "\u{FEFF}method;id;name;regions;departments\r\n"
+            + "RegisterCluster;aero;\"Aéro; \"\"Sud\"\"\";76;31|32\r\n"
+            + "\r\n"
+            + "RegisterCluster;glass;Verre;28|32;76\r\n"
+        try text.write(toFile: clusters, atomically: true, encoding: .utf8)
+        let checkOnly = try await clusterctl(socket + ["import", "--check", clusters])
+        #expect(checkOnly.status == 0, "\(checkOnly.standardError)")
+        #expect(checkOnly.standardOutput.contains("all 2 rows would be accepted"))
+        let client = try await VarlinkClient.connect(to: daemon.socketPath)
+        #expect(try await client.call("org.clusterd.Registry.GetStatus")["last_seq"] == 0)
+        let imported = try await clusterctl(socket + ["import", clusters])
+        #expect(imported.status == 0, "\(imported.standardError)")
+        let aero = try JSONParser.parse(try await clusterctl(socket + ["clusters", "show", "aero", "--json"]).standardOutput)
+        #expect(aero["cluster"]?["name"] == "Aéro; \"Sud\"")
+        #expect(aero["cluster"]?["departments"] == ["31", "32"])
+
+        // A decimal comma, and a row after a quoted line end: its line number counts both lines.
+        let companies = directory.file("companies.csv")
+        try "siren;name;naf;department;employees\r\n552100554;\"Deux\r\nlignes\";62.01Z;31;12,5\r\n732829321;Luhn;62.01Z;31;3\r\n"
+            .write(toFile: companies, atomically: true, encoding: .utf8)
+        let comma = try await clusterctl(socket + ["import", "--method", "RegisterCompany", companies])
+        #expect(comma.status == 65)
+        #expect(comma.standardError.contains("\ncompanies.csv:2: field employees: '12,5' has a decimal comma; employees takes a whole number\n"), "\(comma.standardError)")
+        #expect(comma.standardError.contains("\ncompanies.csv:4: field siren: "), "\(comma.standardError)")
+
+        // 150 rows the daemon refuses (unknown clusters): 100 listed, then the rest counted.
+        let joins = directory.file("joins.csv")
+        try (["cluster,siren,date"] + (0..<150).map { "nope-\($0),552100554,2020-01-01" }).joined(separator: "\n").write(toFile: joins, atomically: true, encoding: .utf8)
+        let refused = try await clusterctl(socket + ["import", "--method", "JoinCluster", joins])
+        #expect(refused.status == 65)
+        let lines = refused.standardError.split(separator: "\n")
+        #expect(lines.first == "clusterctl: error: 150 of 150 rows of joins.csv were refused by the daemon; nothing was written — correct them and import the file again")
+        #expect(lines.count == 102, "\(lines.count)")
+        #expect(lines[1] == "joins.csv:2: UnknownCluster: cluster=nope-0")
+        #expect(lines.last == "… and 50 more")
+
+        let unclosed = directory.file("unclosed.csv")
+        try "method,id,name,regions\nRegisterCluster,x,\"Open,11\n".write(toFile: unclosed, atomically: true, encoding: .utf8)
+        let open = try await clusterctl(socket + ["import", unclosed])
+        #expect(open.status == 65)
+        #expect(open.standardError.hasPrefix("clusterctl: error: unclosed.csv:2: a quoted field opens here and is never closed — "), "\(open.standardError)")
+        #expect(try await client.call("org.clusterd.Registry.GetStatus")["last_seq"] == 2)
         await client.close()
         #expect(try await daemon.stop() == 0)
     }

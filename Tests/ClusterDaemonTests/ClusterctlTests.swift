@@ -24,7 +24,7 @@ struct ClusterctlTests {
         let clusterctl = try BuiltProducts.executable("clusterctl")
         let full = try await runToCompletion("/bin/bash", ["-c", "'\(clusterctl)' --socket '\(daemon.socketPath)' status > /dev/full"])
         #expect(full.status == 74)
-        #expect(full.standardError == "clusterctl: error: cannot write to standard output: No space left on device\n")
+        #expect(full.standardError == "clusterctl: error: cannot write to standard output: No space left on device — check where the output goes (a full disk?)\n")
         let head = try await runToCompletion("/bin/bash", ["-c", "'\(clusterctl)' --socket '\(daemon.socketPath)' status | head -1; echo \"exit ${PIPESTATUS[0]}\""])
         #expect(head.standardOutput.hasPrefix("version   "))
         #expect(head.standardOutput.hasSuffix("exit 0\n"), "\(head.standardOutput)")

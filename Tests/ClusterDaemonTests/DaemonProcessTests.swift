@@ -104,6 +104,16 @@ struct DaemonProcessTests {
         )
         #expect(second.status == 69)
         #expect(second.standardError.contains("another server is already listening there"))
+        // Refused before it created anything: no state directory, no lock, no log.
+        #expect(!FileManager.default.fileExists(atPath: directory.file("state")))
+        // Nor where its socket's directory is missing.
+        let nowhere = try await runToCompletion(
+            try BuiltProducts.executable("clusterd"),
+            ["--state-dir", directory.file("state"), "--socket", directory.file("missing/clusterd.sock")]
+        )
+        #expect(nowhere.status == 69)
+        #expect(nowhere.standardError.contains("does not exist"))
+        #expect(!FileManager.default.fileExists(atPath: directory.file("state")))
         #expect(try await first.stop() == 0)
     }
 

@@ -21,7 +21,7 @@ struct ImportDecodingTests {
             if let cuts {
                 // The list alone, cut where the test says.
                 guard (try? cursor.beginArray()) == true, let commands = try? ImportDecoding.decodeCommands(&cursor, cuts: cuts) else { return nil }
-                decoded = DecodedWrite(commands: commands)
+                decoded = DecodedWrite(method: "Import", commands: commands)
             } else {
                 decoded = ImportDecoding.decode(&cursor)
             }

@@ -76,6 +76,19 @@ struct RegistryDaemonTests {
         daemon = try await RunningDaemon(directory: directory)
         client = try await VarlinkClient.connect(to: daemon.socketPath)
         #expect(try await call(client, "RegisterCompany", parameters) == first)
+        // The same request written differently is the same request.
+        var respelled = parameters
+        respelled["siren"] = "552 100 554"
+        #expect(try await call(client, "RegisterCompany", respelled) == first)
+        // Other content under the same id is refused, after the restart too, and writes nothing.
+        var other = parameters
+        other["employees"] = 6
+        let reused = VarlinkError(Self.registry + "RequestIdReused", parameters: ["request_id": "r-1", "seq": first["seq"]!])
+        await #expect(throws: reused) { try await call(client, "RegisterCompany", other) }
+        await #expect(throws: reused) { try await call(client, "UpdateCompany", ["siren": "552100554", "employees": 6, "request_id": "r-1"]) }
+        await #expect(throws: reused) {
+            try await call(client, "Import", ["commands": [["method": "RegisterCompany", "parameters": .object(parameters.filter { $0.key != "request_id" })]], "request_id": "r-1"])
+        }
         #expect(try await lastSequence(client) == first["seq"])
         await client.close()
         #expect(try await daemon.stop() == 0)
@@ -161,8 +174,9 @@ struct RegistryDaemonTests {
         let outsider = try await asNobody(groups: "--clear-groups", ["stats", "--json"])
         #expect(outsider.status == 0, "\(outsider.standardError)")
         let refused = try await runToCompletion("/usr/bin/setpriv", ["--reuid=65534", "--regid=1", "--clear-groups", clusterctl, "--socket", daemon.socketPath] + add)
-        #expect(refused.status == 1)
-        #expect(refused.standardError.contains("PermissionDenied"))
+        #expect(refused.status == 77)
+        #expect(refused.standardError.hasPrefix("clusterctl: error: PermissionDenied: "), "\(refused.standardError)")
+        #expect(refused.standardError.contains("— writing needs membership of the group 'nogroup'"), "\(refused.standardError)")
         let writer = try await asNobody(groups: "--clear-groups", add)
         #expect(writer.status == 0, "\(writer.standardError)")
         #expect(try await daemon.stop() == 0)

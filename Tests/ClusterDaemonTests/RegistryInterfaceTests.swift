@@ -27,7 +27,7 @@ struct RegistryInterfaceTests {
             .alreadyExists(kind: "cluster", id: "c"), .alreadyMember(cluster: "c", siren: "s", since: date),
             .notAMember(cluster: "c", siren: "s", date: date), .surveyNotOpen(survey: "v", reason: "r"),
             .duplicateResponse(survey: "v", siren: "s"), .invalidAnswer(question: "q", reason: "r"),
-            .concurrencyConflict(expected: 1, actual: 2),
+            .concurrencyConflict(expected: 1, actual: 2), .requestIdReused(requestID: "r", sequence: 3),
         ]
         let errors = RegistryInterfaceDefinition.interface.errors
         for error in samples + samples.map({ $0.inCommand(4) }) {
@@ -35,6 +35,24 @@ struct RegistryInterfaceTests {
             let required = Set(declared.filter { if case .optional = $0.type { false } else { true } }.map(\.name))
             let given = Set(error.parameters.keys)
             #expect(given.isSubset(of: Set(declared.map(\.name))) && required.isSubset(of: given), "\(error)")
+        }
+    }
+
+    /// The standard errors go out exactly as org.varlink.service declares them: a strict client
+    /// (typed decoding) refuses a reply with a parameter its error does not declare, as
+    /// InvalidParameter's `reason` once was.
+    @Test func theStandardErrorsCarryOnlyTheirDeclaredParameters() throws {
+        let service = try VarlinkInterface(parsing: VarlinkService.serviceInterfaceDescription)
+        let configuration = VarlinkServerConfiguration(endpoint: .path("/nonexistent"))
+        let samples: [VarlinkError] = [
+            .interfaceNotFound("org.example"), .methodNotFound("org.example.M"), .methodNotImplemented("org.example.M"),
+            .invalidParameter("regions[2]", reason: "expected a string"), .permissionDenied, .expectedMore,
+            configuration.messageTooLargeError(4096), configuration.tooManyConnectionsError(10),
+        ]
+        for error in samples {
+            let member = String(error.name.dropFirst(VarlinkError.serviceInterface.count + 1))
+            let declared = try #require(service.errors[member], "\(error.name) is not declared")
+            #expect(Set(error.parameters.keys) == Set(declared.map(\.name)), "\(error)")
         }
     }
 }

@@ -27,12 +27,13 @@ struct RegistryWriteTests {
         file.hold()
 
         let command = try cluster("aero")
-        let first = Task { try await registry.write([command], requestID: "r1", expectedSequence: nil, peerUID: 0) }
+        let r1 = RequestKey(id: "r1", method: "RegisterCluster", commands: [command], expectedSequence: nil)
+        let first = Task { try await registry.write([command], request: r1, expectedSequence: nil, peerUID: 0) }
         // The write is decided (its request id with it) as soon as it is queued.
         while registry.decidedSequence == 0 { try await Task.sleep(for: .milliseconds(1)) }
         let retryAnswered = Mutex(false)
         let retry = Task {
-            let result = try await registry.write([command], requestID: "r1", expectedSequence: nil, peerUID: 0)
+            let result = try await registry.write([command], request: r1, expectedSequence: nil, peerUID: 0)
             retryAnswered.withLock { $0 = true }
             return result
         }
@@ -52,9 +53,76 @@ struct RegistryWriteTests {
         #expect(retried.eventCount == 0)
         #expect(log.head.lastSequence == 1)
         // And later retries are answered from the projection, durable by then.
-        let late = try await registry.write([command], requestID: "r1", expectedSequence: nil, peerUID: 0)
+        let late = try await registry.write([command], request: r1, expectedSequence: nil, peerUID: 0)
         #expect(late.lastSequence == 1 && late.eventCount == 0)
         log.close()
+    }
+
+    @Test func aRequestIdReusedWithOtherContentIsRefusedInFlightDurableAndAfterARestart() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("events.log")
+        let (log, file) = try GatedLogFile.openLog(path: path)
+        let registry = Registry(state: RegistryState(), log: log, logger: quiet)
+        let aero = try cluster("aero")
+        let other = try cluster("other")
+        let key = RequestKey(id: "r1", method: "RegisterCluster", commands: [aero], expectedSequence: nil)
+        let otherKey = RequestKey(id: "r1", method: "RegisterCluster", commands: [other], expectedSequence: nil)
+        #expect(key.fingerprint != otherKey.fingerprint)
+
+        file.hold()
+        let first = Task { try await registry.write([aero], request: key, expectedSequence: nil, peerUID: 0) }
+        while registry.decidedSequence == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        // In flight: the reuse is refused only once the first write is durable, with its seq.
+        let reused = Task { try await registry.write([other], request: otherKey, expectedSequence: nil, peerUID: 0) }
+        try await Task.sleep(for: .milliseconds(100))
+        file.release()
+        #expect(try await first.value.lastSequence == 1)
+        await #expect(throws: DomainError.requestIdReused(requestID: "r1", sequence: 1)) { try await reused.value }
+
+        // Durable: refused at once, nothing written; the true retry answers the first result.
+        await #expect(throws: DomainError.requestIdReused(requestID: "r1", sequence: 1)) {
+            try await registry.write([other], request: otherKey, expectedSequence: nil, peerUID: 0)
+        }
+        // The same commands through another method are another request.
+        let asImport = RequestKey(id: "r1", method: "Import", commands: [aero], expectedSequence: nil)
+        await #expect(throws: DomainError.requestIdReused(requestID: "r1", sequence: 1)) {
+            try await registry.write([aero], request: asImport, expectedSequence: nil, peerUID: 0)
+        }
+        let retried = try await registry.write([aero], request: key, expectedSequence: nil, peerUID: 0)
+        #expect(retried.lastSequence == 1 && retried.eventCount == 0)
+        #expect(log.head.lastSequence == 1)
+        #expect(registry.view.clusters[try Slug("other", field: "id")] == nil)
+        log.close()
+
+        // After a restart the fingerprint comes back from the log (and from a snapshot).
+        let reopened = try EventLog.open(path: path, logger: quiet)
+        defer { reopened.close() }
+        let replayed = try RegistryReplay.replay(reopened)
+        #expect(replayed.requests["r1"] == RequestRecord(sequence: 1, fingerprint: key.fingerprint))
+        let restored = try RegistryState(snapshot: replayed.snapshotBytes())
+        #expect(restored.requests["r1"] == RequestRecord(sequence: 1, fingerprint: key.fingerprint))
+        let restarted = Registry(state: replayed, log: reopened, logger: quiet)
+        await #expect(throws: DomainError.requestIdReused(requestID: "r1", sequence: 1)) {
+            try await restarted.write([other], request: otherKey, expectedSequence: nil, peerUID: 0)
+        }
+        #expect(try await restarted.write([aero], request: key, expectedSequence: nil, peerUID: 0).lastSequence == 1)
+    }
+
+    @Test func aRequestIdStoredWithoutAFingerprintAnswersAnyRetryAsBefore() async throws {
+        let directory = try TemporaryDirectory()
+        let log = try EventLog.open(path: directory.file("events.log"), logger: quiet)
+        defer { log.close() }
+        // An event as builds before fingerprints wrote it: the request id alone.
+        let event = Event(kind: .clusterRegistered(try record("aero")), recordedAtMicroseconds: 1, peerUID: 0, requestID: "old")
+        _ = try await log.append([EventCodec.encode(event)])
+        var state = RegistryState()
+        state.apply(try EventCodec.decode(EventCodec.encode(event)), sequence: 1)
+        #expect(state.requests["old"] == RequestRecord(sequence: 1, fingerprint: nil))
+        let registry = Registry(state: state, log: log, logger: quiet)
+        let other = try cluster("other")
+        let result = try await registry.write([other], request: RequestKey(id: "old", method: "RegisterCluster", commands: [other], expectedSequence: nil), expectedSequence: nil, peerUID: 0)
+        #expect(result.lastSequence == 1 && result.eventCount == 0)
+        #expect(log.head.lastSequence == 1)
     }
 
     @Test func writesAreMadeDurableByTheLogsWriterThreadAndReadableWhenAcknowledged() async throws {
@@ -62,7 +130,7 @@ struct RegistryWriteTests {
         let log = try EventLog.open(path: directory.file("events.log"), logger: quiet)
         let registry = Registry(state: RegistryState(), log: log, logger: quiet)
         for (index, id) in ["a", "b", "c"].enumerated() {
-            let result = try await registry.write([try cluster(id)], requestID: nil, expectedSequence: nil, peerUID: 0)
+            let result = try await registry.write([try cluster(id)], request: nil, expectedSequence: nil, peerUID: 0)
             #expect(result.lastSequence == UInt64(index + 1))
             // Read-your-writes: the view is published before the write is acknowledged.
             #expect(registry.view.lastSequence == result.lastSequence)
@@ -80,10 +148,10 @@ struct RegistryWriteTests {
         let directory = try TemporaryDirectory()
         let (log, file) = try GatedLogFile.openLog(path: directory.file("events.log"))
         let registry = Registry(state: RegistryState(), log: log, logger: quiet)
-        _ = try await registry.write([try cluster("kept")], requestID: nil, expectedSequence: nil, peerUID: 0)
+        _ = try await registry.write([try cluster("kept")], request: nil, expectedSequence: nil, peerUID: 0)
 
         file.hold()
-        let held = Task { try await registry.write([try cluster("held")], requestID: nil, expectedSequence: nil, peerUID: 0) }
+        let held = Task { try await registry.write([try cluster("held")], request: nil, expectedSequence: nil, peerUID: 0) }
         while file.heldSyncs == 0 { try await Task.sleep(for: .milliseconds(1)) }
         #expect(registry.decidedSequence == 2)
         #expect(registry.view.lastSequence == 1)
@@ -94,12 +162,12 @@ struct RegistryWriteTests {
 
         file.failWrites(1)
         await #expect(throws: (any Error).self) {
-            try await registry.write([try cluster("lost")], requestID: nil, expectedSequence: nil, peerUID: 0)
+            try await registry.write([try cluster("lost")], request: nil, expectedSequence: nil, peerUID: 0)
         }
         #expect(registry.view.lastSequence == 2)
         #expect(registry.view.clusters[try Slug("lost", field: "id")] == nil)
         // The next write is decided on the durable projection: it gets the failed one's number.
-        #expect(try await registry.write([try cluster("next")], requestID: nil, expectedSequence: nil, peerUID: 0).lastSequence == 3)
+        #expect(try await registry.write([try cluster("next")], request: nil, expectedSequence: nil, peerUID: 0).lastSequence == 3)
         log.close()
     }
 
@@ -140,7 +208,7 @@ struct RegistryWriteTests {
                     for index in 0..<60 {
                         if (index + writer) % 13 == 0 { file.failWrites(1) }
                         let command = try? self.cluster("w\(writer)-\(index)")
-                        _ = try? await registry.write([command!], requestID: nil, expectedSequence: nil, peerUID: 0)
+                        _ = try? await registry.write([command!], request: nil, expectedSequence: nil, peerUID: 0)
                     }
                 }
             }
@@ -168,7 +236,7 @@ struct RegistryWriteTests {
         let directory = try TemporaryDirectory()
         let log = try EventLog.open(path: directory.file("events.log"), logger: quiet)
         let registry = Registry(state: RegistryState(), log: log, logger: quiet)
-        for id in ["a", "b"] { _ = try await registry.write([try cluster(id)], requestID: nil, expectedSequence: nil, peerUID: 0) }
+        for id in ["a", "b"] { _ = try await registry.write([try cluster(id)], request: nil, expectedSequence: nil, peerUID: 0) }
         let history = HistoricalReads(threads: 1)
         let view = registry.view
         let reader = RegistryReader(log: log, today: CalendarDate(daysSinceEpoch: 20000), rebuilt: history.rebuilt)
@@ -181,7 +249,7 @@ struct RegistryWriteTests {
             }
         }
         while history.pool.queuedJobs > 0 { try await Task.sleep(for: .milliseconds(1)) }
-        for id in ["c", "d", "e"] { _ = try await registry.write([try cluster(id)], requestID: nil, expectedSequence: nil, peerUID: 0) }
+        for id in ["c", "d", "e"] { _ = try await registry.write([try cluster(id)], request: nil, expectedSequence: nil, peerUID: 0) }
         #expect(registry.view.clusters.count == 5)
         gate.signal()
         let answer = try await held.value
@@ -213,7 +281,7 @@ struct RegistryWriteTests {
             while file.heldSyncs == 0 { try await Task.sleep(for: .milliseconds(1)) }
         }
         let batchesBefore = log.batchesWritten
-        let importing = Task { try await registry.write(commands, requestID: nil, expectedSequence: nil, peerUID: 0) }
+        let importing = Task { try await registry.write(commands, request: nil, expectedSequence: nil, peerUID: 0) }
         if let blocker {
             while registry.decidedSequence < UInt64(commands.count) { try await Task.sleep(for: .milliseconds(5)) }
             file.release()

@@ -22,11 +22,11 @@ struct SnapshotServiceTests {
         let (log, file) = try GatedLogFile.openLog(path: directory.file("events.log"))
         let registry = Registry(state: RegistryState(), log: log, logger: quiet)
         for id in ["a", "b", "c"] {
-            _ = try await registry.write([try cluster(id)], requestID: nil, expectedSequence: nil, peerUID: 0)
+            _ = try await registry.write([try cluster(id)], request: nil, expectedSequence: nil, peerUID: 0)
         }
         // A fourth write is decided and appended, but its fdatasync is held: not durable.
         file.hold()
-        let inFlight = Task { try await registry.write([try cluster("d")], requestID: nil, expectedSequence: nil, peerUID: 0) }
+        let inFlight = Task { try await registry.write([try cluster("d")], request: nil, expectedSequence: nil, peerUID: 0) }
         while registry.decidedSequence < 4 { try await Task.sleep(for: .milliseconds(1)) }
 
         let store = SnapshotStore(directory: directory.path)

@@ -22,7 +22,7 @@ struct WatchdogServiceTests {
         let logger = Logger(label: "test", factory: { _ in handler })
         file.hold()
         let record = ClusterRecord(id: try Slug("stuck", field: "id"), name: "Stuck", regions: [try Region("11")], departments: [], nafSection: nil, founded: nil)
-        let write = Task { try await registry.write([.registerCluster(record)], requestID: nil, expectedSequence: nil, peerUID: 0) }
+        let write = Task { try await registry.write([.registerCluster(record)], request: nil, expectedSequence: nil, peerUID: 0) }
         while file.heldSyncs == 0 { try await Task.sleep(for: .milliseconds(5)) }
         // What the watchdog asks the log first, deterministic once the sync is held long enough.
         try await Task.sleep(for: .milliseconds(150))

@@ -3,7 +3,8 @@ import Testing
 
 struct EventCodecTests {
     @Test func everyEventOfTheDemoRoundTrips() throws {
-        let context = DecisionContext(nowMicroseconds: 1_700_000_000_123_456, peerUID: 4242, requestID: "req-1")
+        let fingerprint = RequestFingerprint(high: 0x0123_4567_89ab_cdef, low: 0xfedc_ba98_7654_3210)
+        let context = DecisionContext(nowMicroseconds: 1_700_000_000_123_456, peerUID: 4242, requestID: "req-1", requestFingerprint: fingerprint)
         var state = RegistryState()
         let commands = Array(DemoNetwork.commands().prefix(400)) + Array(DemoNetwork.commands().suffix(301))
         var kinds = Set<String>()
@@ -16,6 +17,56 @@ struct EventCodecTests {
             }
         }
         #expect(kinds.count >= 4)
+    }
+
+    /// The fingerprint rides beside the request id (envelope field 4, 16 bytes); any other length
+    /// makes the event undecodable, by both decoders.
+    @Test func aRequestFingerprintRoundTripsAndAWrongLengthIsRefused() throws {
+        let fingerprint = RequestFingerprint(high: 1, low: 2)
+        #expect(fingerprint.description == "00000000000000010000000000000002")
+        #expect(RequestFingerprint(bytes: fingerprint.bytes) == fingerprint)
+        #expect(RequestFingerprint(bytes: [1, 2, 3]) == nil)
+        let record = CompanyRecord(siren: try SIREN("732829320"), name: "A", naf: try NAFCode("62.01Z"), department: try Department("75"), employees: 3)
+        for kind in [EventKind.companyRegistered(record), .surveyClosed(survey: try Slug("s", field: "id"))] {
+            let event = Event(kind: kind, recordedAtMicroseconds: 5, peerUID: 1, requestID: "r", requestFingerprint: fingerprint)
+            let bytes = EventCodec.encode(event)
+            for path in [EventCodec.DecodingPath.fastest, .general] {
+                #expect(try EventCodec.decode(bytes, path: path) == event)
+            }
+            // Field 4 (wire type 2) cut to 15 bytes: the envelope is refused, not misread.
+            let short = Event(kind: kind, recordedAtMicroseconds: 5, peerUID: 1)
+            let tampered = EventCodec.encode(short) + [4 << 3 | 2, 15] + [UInt8](repeating: 7, count: 15)
+            for path in [EventCodec.DecodingPath.fastest, .general] {
+                #expect(throws: EventDecodingError.self) { try EventCodec.decode(tampered, path: path) }
+            }
+        }
+    }
+
+    /// A fingerprint's input: equal for the same request however it was spelled, different for
+    /// any other method, expected sequence or command.
+    @Test func theCanonicalFormOfARequestTellsRequestsApart() throws {
+        let siren = try SIREN("552 100 554")
+        let join = Command.joinCluster(cluster: try Slug("aero", field: "cluster"), siren: siren, date: try CalendarDate("2020-01-01"))
+        let same = Command.joinCluster(cluster: try Slug("aero", field: "cluster"), siren: try SIREN("552100554"), date: try CalendarDate("2020-01-01"))
+        let base = RequestFingerprint.canonicalBytes(method: "JoinCluster", commands: [join], expectedSequence: nil)
+        #expect(RequestFingerprint.canonicalBytes(method: "JoinCluster", commands: [same], expectedSequence: nil) == base)
+        let others: [[UInt8]] = [
+            RequestFingerprint.canonicalBytes(method: "Import", commands: [join], expectedSequence: nil),
+            RequestFingerprint.canonicalBytes(method: "JoinCluster", commands: [join], expectedSequence: 0),
+            RequestFingerprint.canonicalBytes(method: "JoinCluster", commands: [join, join], expectedSequence: nil),
+            RequestFingerprint.canonicalBytes(
+                method: "JoinCluster", commands: [.joinCluster(cluster: try Slug("aero", field: "cluster"), siren: siren, date: try CalendarDate("2020-01-02"))], expectedSequence: nil),
+        ]
+        #expect(Set(others + [base]).count == others.count + 1)
+        // Answers in any order are one request.
+        let survey = try Slug("s", field: "survey")
+        let at = Timestamp(microsecondsSinceEpoch: 0)
+        let first = Command.submitResponse(survey: survey, siren: siren, submittedAt: at, answers: ["a": .text("yes"), "b": .integer(3), "c": .list(["x"])])
+        var answers: [String: AnswerInput] = [:]
+        for key in ["c", "b", "a"] { answers[key] = ["a": AnswerInput.text("yes"), "b": .integer(3), "c": .list(["x"])][key] }
+        let second = Command.submitResponse(survey: survey, siren: siren, submittedAt: at, answers: answers)
+        #expect(RequestFingerprint.canonicalBytes(method: "SubmitResponse", commands: [first], expectedSequence: nil)
+            == RequestFingerprint.canonicalBytes(method: "SubmitResponse", commands: [second], expectedSequence: nil))
     }
 
     @Test func allKindsRoundTrip() throws {

@@ -123,6 +123,6 @@ struct FastPathTests {
             applied.apply(event, sequence: UInt64(index + 1), commitTimeMicroseconds: context.nowMicroseconds)
         }
         #expect(state == applied)
-        #expect(state.requests["whole-demo"] == UInt64(events.count))
+        #expect(state.requests["whole-demo"]?.sequence == UInt64(events.count))
     }
 }

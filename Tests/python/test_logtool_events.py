@@ -456,6 +456,11 @@ class Errors(LogCase):
         self.assertIn(reason_part, result.stderr)
         self.assertEqual(result.stderr.count("\n"), 1)
 
+    def test_a_request_fingerprint_is_16_bytes(self) -> None:
+        self.assert_fails_at(
+            event(10, f_text(8, "s"), request_id="r") + f_bytes(4, bytes(15)),
+            "the request fingerprint is 15 bytes long, not 16")
+
     def test_unknown_event_type_is_named(self) -> None:
         self.assert_fails_at(event(42, f_text(8, "x")), "unknown event type 42 ")
 
@@ -568,6 +573,17 @@ class Errors(LogCase):
         self.assertEqual([e["seq"] for e in events], [1])
         self.assertEqual(stderr, raw.stderr)
         self.assertIn("record 2", stderr)
+
+
+class RequestFingerprint(LogCase):
+    def test_the_fingerprint_beside_a_request_id_is_printed_in_hex(self) -> None:
+        fingerprint = bytes(range(16))
+        payload = event(10, f_text(8, "s"), request_id="r") + f_bytes(4, fingerprint)
+        path, _ = self.write_log([[payload]])
+        events, stderr, status = self.dump_events(path)
+        self.assertEqual((status, stderr), (0, ""))
+        self.assertEqual(events[0]["request_id"], "r")
+        self.assertEqual(events[0]["request_fingerprint"], fingerprint.hex())
 
 
 class Filters(LogCase):

@@ -73,7 +73,7 @@ public enum CommandEncoding {
         } catch {
             throw .invalidArgument(
                 field: error.parameters["parameter"]?.stringValue ?? "parameters",
-                reason: error.parameters["reason"]?.stringValue ?? error.name
+                reason: error.detail ?? error.name
             )
         }
         _ = try CommandParsing.command(method, parameters)

@@ -3,11 +3,14 @@ import Varlink
 
 /// What a write call asks for, decoded: its commands and the Import's or write's options.
 struct DecodedWrite: Sendable, Hashable {
+    /// The write method, or `Import`.
+    var method: String
     var commands: [Command]
     var requestID: String?
     var expectedSequence: UInt64?
 
-    init(commands: [Command], requestID: String? = nil, expectedSequence: UInt64? = nil) {
+    init(method: String, commands: [Command], requestID: String? = nil, expectedSequence: UInt64? = nil) {
+        self.method = method
         self.commands = commands
         self.requestID = requestID
         self.expectedSequence = expectedSequence
@@ -51,6 +54,6 @@ struct DecodedWrite: Sendable, Hashable {
             // beside them, need not be removed (which copied the dictionary on every write).
             commands = [try CommandParsing.command(method, parameters)]
         }
-        self.init(commands: commands, requestID: requestID, expectedSequence: expected)
+        self.init(method: method, commands: commands, requestID: requestID, expectedSequence: expected)
     }
 }

@@ -66,7 +66,7 @@ enum ImportDecoding {
         // The interface's types: request_id ?string, expected_seq ?int (Parameters checks both).
         let requestID = try p.optionalString("request_id")
         if let requestID, !DecodedWrite.isValidRequestID(requestID) { return nil }
-        return DecodedWrite(commands: commands, requestID: requestID, expectedSequence: try p.sequence("expected_seq"))
+        return DecodedWrite(method: "Import", commands: commands, requestID: requestID, expectedSequence: try p.sequence("expected_seq"))
     }
 
     /// Reads the list of commands. A long list is cut into chunks where commands seem to begin

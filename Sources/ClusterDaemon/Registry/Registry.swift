@@ -34,7 +34,7 @@ public final class Registry: Sendable {
         /// log reports more, it may hold events that were never stored.
         var knownFailedBatches: Int
         /// Writes in flight by request id, so that a retry waits for the first attempt.
-        var inFlightRequests: [String: AppendTicket] = [:]
+        var inFlightRequests: [String: InFlightRequest] = [:]
     }
 
     private let writer: Locked<Writer>
@@ -146,9 +146,17 @@ public final class Registry: Sendable {
 
     // MARK: Writes
 
+    private struct InFlightRequest {
+        var ticket: AppendTicket
+        var fingerprint: RequestFingerprint
+    }
+
     fileprivate enum WriteStep: Sendable {
         case done(WriteResult)
         case retryOf(AppendTicket)
+        /// The request id is in flight with other content: refused once that write's outcome is
+        /// known (its sequence number is only told once durable).
+        case reuseOf(AppendTicket, requestID: String)
         case appended(AppendTicket, eventCount: Int)
     }
 
@@ -163,17 +171,17 @@ public final class Registry: Sendable {
     /// reads. Large writes are decided on a thread of their own, not the caller's.
     public func write(
         _ commands: [Command],
-        requestID: String?,
+        request: RequestKey?,
         expectedSequence: UInt64?,
         peerUID: UInt32
     ) async throws -> WriteResult {
         let pending: PendingWrite
         if commands.count > Self.inlineDecisionLimit {
             pending = try await largeWrites.run { [self] in
-                try begin(commands, requestID: requestID, expectedSequence: expectedSequence, peerUID: peerUID)
+                try begin(commands, request: request, expectedSequence: expectedSequence, peerUID: peerUID)
             }
         } else {
-            pending = try begin(commands, requestID: requestID, expectedSequence: expectedSequence, peerUID: peerUID)
+            pending = try begin(commands, request: request, expectedSequence: expectedSequence, peerUID: peerUID)
         }
         return try await finish(pending)
     }
@@ -182,7 +190,7 @@ public final class Registry: Sendable {
     /// thread. Never blocks on the disk; callers on an event loop keep to `inlineDecisionLimit`.
     public func begin(
         _ commands: [Command],
-        requestID: String?,
+        request: RequestKey?,
         expectedSequence: UInt64?,
         peerUID: UInt32
     ) throws -> PendingWrite {
@@ -195,13 +203,13 @@ public final class Registry: Sendable {
                 attempt += 1
                 try rebuildIfNeeded(&writer)
                 do {
-                    return try decideAndAppend(&writer, commands, requestID: requestID, expectedSequence: expectedSequence, peerUID: peerUID)
+                    return try decideAndAppend(&writer, commands, request: request, expectedSequence: expectedSequence, peerUID: peerUID)
                 } catch EventLogError.earlierBatchFailed where attempt < 3 {
                     continue
                 }
             }
         }
-        return PendingWrite(step: step, requestID: requestID)
+        return PendingWrite(step: step, requestID: request?.id)
     }
 
     /// The write's result if its batch is already durable (or failed), without waiting: nil
@@ -214,11 +222,14 @@ public final class Registry: Sendable {
             guard let outcome = first.outcome else { return nil }
             let result = try outcome.get()
             return WriteResult(firstSequence: result.sequences.lowerBound, lastSequence: result.sequences.upperBound, eventCount: 0)
+        case .reuseOf(let first, let requestID):
+            guard let outcome = first.outcome else { return nil }
+            throw DomainError.requestIdReused(requestID: requestID, sequence: try outcome.get().sequences.upperBound)
         case .appended(let ticket, let eventCount):
             guard let outcome = ticket.outcome else { return nil }
             if let requestID = write.requestID {
                 writer.withLock { writer in
-                    if writer.inFlightRequests[requestID] === ticket { writer.inFlightRequests.removeValue(forKey: requestID) }
+                    if writer.inFlightRequests[requestID]?.ticket === ticket { writer.inFlightRequests.removeValue(forKey: requestID) }
                 }
             }
             let result = try outcome.get()
@@ -231,7 +242,7 @@ public final class Registry: Sendable {
         switch write.step {
         case .done:
             break
-        case .retryOf(let ticket), .appended(let ticket, _):
+        case .retryOf(let ticket), .reuseOf(let ticket, _), .appended(let ticket, _):
             // Its outcome, success or failure, is what finishNow reads next.
             _ = try? await ticket.wait()
         }
@@ -242,22 +253,28 @@ public final class Registry: Sendable {
     private func decideAndAppend(
         _ writer: inout Writer,
         _ commands: [Command],
-        requestID: String?,
+        request: RequestKey?,
         expectedSequence: UInt64?,
         peerUID: UInt32
     ) throws -> WriteStep {
-        if let requestID {
+        if let request {
             // In flight first: the decided projection already holds its id, but not durably.
-            if let inFlight = writer.inFlightRequests[requestID] { return .retryOf(inFlight) }
-            if let last = writer.decided.requests[requestID] {
-                return .done(WriteResult(firstSequence: last, lastSequence: last, eventCount: 0))
+            if let inFlight = writer.inFlightRequests[request.id] {
+                return inFlight.fingerprint == request.fingerprint ? .retryOf(inFlight.ticket) : .reuseOf(inFlight.ticket, requestID: request.id)
+            }
+            if let first = writer.decided.requests[request.id] {
+                // An id stored without a fingerprint (before they were kept) answers any retry.
+                if let fingerprint = first.fingerprint, fingerprint != request.fingerprint {
+                    throw DomainError.requestIdReused(requestID: request.id, sequence: first.sequence)
+                }
+                return .done(WriteResult(firstSequence: first.sequence, lastSequence: first.sequence, eventCount: 0))
             }
         }
         if let expectedSequence, expectedSequence != writer.decided.lastSequence {
             throw DomainError.concurrencyConflict(expected: expectedSequence, actual: writer.decided.lastSequence)
         }
         let now = WallClock.nowMicroseconds()
-        let context = DecisionContext(nowMicroseconds: now, peerUID: peerUID, requestID: requestID)
+        let context = DecisionContext(nowMicroseconds: now, peerUID: peerUID, requestID: request?.id, requestFingerprint: request?.fingerprint)
         // Several commands: decideAll applies each one's events before deciding the next, and
         // that state is kept (if the log numbers the events as it did) rather than built twice.
         var events: [[Event]]
@@ -314,8 +331,20 @@ public final class Registry: Sendable {
             encoder = nil
             Discarded.freeLater(background)
         }
-        if let requestID { writer.inFlightRequests[requestID] = ticket }
+        if let request { writer.inFlightRequests[request.id] = InFlightRequest(ticket: ticket, fingerprint: request.fingerprint) }
         return .appended(ticket, eventCount: eventCount)
+    }
+
+    /// What an `Import` of `commands` would refuse now, all of it (`checkAll`): decided against
+    /// the read view, on the import thread (an import's worth of decisions is no work for an
+    /// event loop); nothing is written. Also the sequence number of the view it was checked on.
+    public func check(_ commands: [Command], peerUID: UInt32) async throws -> (refusals: [DomainError], refusedCount: Int, eventCount: Int, sequence: UInt64) {
+        let view = self.view
+        return try await largeWrites.run {
+            let context = DecisionContext(nowMicroseconds: WallClock.nowMicroseconds(), peerUID: peerUID)
+            let result = checkAll(commands, state: view, context: context)
+            return (result.refusals, result.refusedCount, result.eventCount, view.lastSequence)
+        }
     }
 
     /// Writes of at least this many commands encode their events in the background.

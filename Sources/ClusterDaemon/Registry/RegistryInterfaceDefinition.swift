@@ -104,6 +104,8 @@ public enum RegistryInterfaceDefinition {
           type: string,
           peer_uid: int,
           request_id: ?string,
+          # What the request with that id asked for (32 hex digits; see RequestIdReused).
+          request_fingerprint: ?string,
           chain_hash: string,
           event: object
         )
@@ -223,6 +225,15 @@ public enum RegistryInterfaceDefinition {
         # Many commands at once, atomically: all are stored or none.
         method Import(commands: []ImportCommand, request_id: ?string, expected_seq: ?int) -> (seq: int, first_seq: int, events: int)
 
+        # One command an import would have refused: its position in `commands`, the error
+        # Import would answer (e.g. org.clusterd.Registry.UnknownCluster) and its parameters.
+        type ImportRefusal (command: int, error: string, parameters: object)
+
+        # What Import(commands) would refuse now, all of it, writing nothing: each command is
+        # decided after the accepted ones before it. The first 100 refusals and their count;
+        # `events`, what the accepted commands would write; `seq`, the state checked against.
+        method CheckImport(commands: []ImportCommand) -> (refused: []ImportRefusal, refused_count: int, events: int, seq: int)
+
         # Clusters active on the date, companies with a membership on it (each once), their jobs.
         # A Tally's `clusters` counts, by size, the clusters with a current member of that size;
         # by region, the clusters whose territory includes it; by section, the clusters of it.
@@ -315,6 +326,11 @@ public enum RegistryInterfaceDefinition {
 
         # expected_seq did not match the end of the log.
         error ConcurrencyConflict (expected: int, actual: int)
+
+        # request_id was given before to a request with other content (method or
+        # parameters); seq is the last sequence number that first request wrote. Nothing
+        # was written. The same request sent again answers the first one's result.
+        error RequestIdReused (request_id: string, seq: int)
 
         # The caller may read but not write.
         error PermissionDenied (reason: string)

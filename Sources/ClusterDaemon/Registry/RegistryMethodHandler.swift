@@ -18,6 +18,14 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
         try await Self.mappingErrors {
             if method == "GetStatus" { return status().parameters }
             if method == "Watch" { return try await watch(parameters, context: context) }
+            if method == "CheckImport" {
+                let decoded = try DecodedWrite("Import", parameters)
+                let checked = try await registry.check(decoded.commands, peerUID: context.peer?.uid ?? 0)
+                return [
+                    "refused": .array(checked.refusals.map(ReplyEncoding.refusal)), "refused_count": .int(Int64(checked.refusedCount)),
+                    "events": .int(Int64(checked.eventCount)), "seq": .int(Int64(checked.sequence)),
+                ]
+            }
             if method == "Import" || CommandParsing.writeMethods.contains(method) {
                 try authorize(context.peer)
                 return try await write(method, try DecodedWrite(method, parameters), peer: context.peer)
@@ -73,7 +81,7 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
         guard let decoded = input as? DecodedWrite, decoded.commands.count <= Registry.inlineDecisionLimit else { return nil }
         do {
             try authorize(peer)
-            let pending = try registry.begin(decoded.commands, requestID: decoded.requestID, expectedSequence: decoded.expectedSequence, peerUID: peer?.uid ?? 0)
+            let pending = try registry.begin(decoded.commands, request: decoded.request, expectedSequence: decoded.expectedSequence, peerUID: peer?.uid ?? 0)
             if let result = try registry.finishNow(pending) {
                 return .done(.success(Self.reply(method, result)))
             }
@@ -101,7 +109,7 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
     }
 
     private func write(_ method: String, _ decoded: DecodedWrite, peer: VarlinkPeer?) async throws -> [String: JSONValue] {
-        Self.reply(method, try await registry.write(decoded.commands, requestID: decoded.requestID, expectedSequence: decoded.expectedSequence, peerUID: peer?.uid ?? 0))
+        Self.reply(method, try await registry.write(decoded.commands, request: decoded.request, expectedSequence: decoded.expectedSequence, peerUID: peer?.uid ?? 0))
     }
 
     /// A write's reply parameters.

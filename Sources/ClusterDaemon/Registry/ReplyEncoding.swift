@@ -200,7 +200,15 @@ public enum ReplyEncoding {
             "event": .object(eventBody(event.kind)),
         ]
         if let requestID = event.requestID { object["request_id"] = .string(requestID) }
+        if let fingerprint = event.requestFingerprint { object["request_fingerprint"] = .string(fingerprint.description) }
         return .object(object)
+    }
+
+    /// A refused command of `CheckImport`: its position, the error's name and its parameters.
+    public static func refusal(_ error: DomainError) -> JSONValue {
+        var parameters = self.error(error).parameters
+        let command = parameters.removeValue(forKey: "command") ?? .int(-1)
+        return ["command": command, "error": .string("\(RegistryInterfaceDefinition.name).\(error.name)"), "parameters": .object(parameters)]
     }
 
     /// A model rejection as the Varlink error of the interface.

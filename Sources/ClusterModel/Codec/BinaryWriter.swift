@@ -41,6 +41,12 @@ struct BinaryWriter {
         }
     }
 
+    mutating func writeBytes(_ field: UInt64, _ value: [UInt8]) {
+        writeRawVarint(field << 3 | Self.lengthDelimited)
+        writeRawVarint(UInt64(value.count))
+        bytes.append(contentsOf: value)
+    }
+
     mutating func writeMessage(_ field: UInt64, _ body: (inout BinaryWriter) -> Void) {
         var nested = BinaryWriter(capacity: 32)
         body(&nested)

@@ -12,6 +12,7 @@ public enum EventCodec {
     static let recordedAtField: UInt64 = 1
     static let peerUIDField: UInt64 = 2
     static let requestIDField: UInt64 = 3
+    static let requestFingerprintField: UInt64 = 4
 
     public static func encode(_ event: Event) -> [UInt8] {
         var writer = BinaryWriter(capacity: 96)
@@ -20,6 +21,7 @@ public enum EventCodec {
         writer.writeSigned(recordedAtField, event.recordedAtMicroseconds)
         writer.writeUnsigned(peerUIDField, UInt64(event.peerUID))
         if let requestID = event.requestID { writer.writeString(requestIDField, requestID) }
+        if let fingerprint = event.requestFingerprint { writer.writeBytes(requestFingerprintField, fingerprint.bytes) }
         encodeBody(event.kind, into: &writer)
         return writer.bytes
     }
@@ -59,11 +61,13 @@ public enum EventCodec {
         var recordedAt: Int64 = 0
         var peerUID: UInt32 = 0
         var requestID: String?
+        var fingerprint: RequestFingerprint?
         while let (field, wire) = try reader.readKey() {
             switch (field, wire) {
             case (recordedAtField, BinaryWriter.varint): recordedAt = BinaryReader.signed(try reader.readRawVarint())
             case (peerUIDField, BinaryWriter.varint): peerUID = UInt32(truncatingIfNeeded: try reader.readRawVarint())
             case (requestIDField, BinaryWriter.lengthDelimited): requestID = try reader.readString()
+            case (requestFingerprintField, BinaryWriter.lengthDelimited): fingerprint = try readFingerprint(&reader)
             default: try fields.read(field: field, wire: wire, from: &reader)
             }
         }
@@ -77,7 +81,7 @@ public enum EventCodec {
         } catch {
             throw EventDecodingError("\(error)")
         }
-        return Event(kind: kind, recordedAtMicroseconds: recordedAt, peerUID: peerUID, requestID: requestID)
+        return Event(kind: kind, recordedAtMicroseconds: recordedAt, peerUID: peerUID, requestID: requestID, requestFingerprint: fingerprint)
     }
 
     /// The events that make up nearly all of a log, decoded in one pass without intermediate
@@ -89,6 +93,7 @@ public enum EventCodec {
         var recordedAt: Int64 = 0
         var peerUID: UInt32 = 0
         var requestID: String?
+        var fingerprint: RequestFingerprint?
         var siren: SIREN?
         var text8: String?
         var name: String?
@@ -103,6 +108,7 @@ public enum EventCodec {
             case (recordedAtField, BinaryWriter.varint): recordedAt = BinaryReader.signed(try reader.readRawVarint())
             case (peerUIDField, BinaryWriter.varint): peerUID = UInt32(truncatingIfNeeded: try reader.readRawVarint())
             case (requestIDField, BinaryWriter.lengthDelimited): requestID = try reader.readString()
+            case (requestFingerprintField, BinaryWriter.lengthDelimited): fingerprint = try readFingerprint(&reader)
             case (8, BinaryWriter.varint) where tag != .membershipStarted:
                 siren = try checkedSIREN(try reader.readRawVarint(), field: 8)
             case (8, BinaryWriter.lengthDelimited) where tag == .membershipStarted:
@@ -153,7 +159,15 @@ public enum EventCodec {
             let record = CompanyRecord(siren: siren, name: name, naf: naf, department: department, employees: employees, turnoverEUR: turnover, declaredCategory: declared)
             kind = tag == .companyRegistered ? .companyRegistered(record) : .companyUpdated(record)
         }
-        return Event(kind: kind, recordedAtMicroseconds: recordedAt, peerUID: peerUID, requestID: requestID)
+        return Event(kind: kind, recordedAtMicroseconds: recordedAt, peerUID: peerUID, requestID: requestID, requestFingerprint: fingerprint)
+    }
+
+    /// The 16 bytes of a request fingerprint; any other length makes the event undecodable.
+    private static func readFingerprint(_ reader: inout BinaryReader) throws(EventDecodingError) -> RequestFingerprint {
+        guard let fingerprint = RequestFingerprint(bytes: try reader.readLengthDelimited()) else {
+            throw EventDecodingError("a request fingerprint is not 16 bytes long")
+        }
+        return fingerprint
     }
 
     /// A SIREN field read by `decodeHot`, refused as the general decoder refuses it.

@@ -4,11 +4,14 @@ public struct DecisionContext: Sendable, Hashable {
     public var nowMicroseconds: Int64
     public var peerUID: UInt32
     public var requestID: String?
+    /// What the request asked for; kept with its id.
+    public var requestFingerprint: RequestFingerprint?
 
-    public init(nowMicroseconds: Int64, peerUID: UInt32, requestID: String? = nil) {
+    public init(nowMicroseconds: Int64, peerUID: UInt32, requestID: String? = nil, requestFingerprint: RequestFingerprint? = nil) {
         self.nowMicroseconds = nowMicroseconds
         self.peerUID = peerUID
         self.requestID = requestID
+        self.requestFingerprint = requestFingerprint
     }
 }
 
@@ -20,7 +23,14 @@ public func decide(_ command: Command, state: RegistryState, context: DecisionCo
     // The request id rides on the last event only: it is what a retry must find, and the log
     // need not repeat it on every event of a large import.
     return kinds.enumerated().map { index, kind in
-        Event(kind: kind, recordedAtMicroseconds: context.nowMicroseconds, peerUID: context.peerUID, requestID: index == kinds.count - 1 ? context.requestID : nil)
+        let last = index == kinds.count - 1
+        return Event(
+            kind: kind,
+            recordedAtMicroseconds: context.nowMicroseconds,
+            peerUID: context.peerUID,
+            requestID: last ? context.requestID : nil,
+            requestFingerprint: last ? context.requestFingerprint : nil
+        )
     }
 }
 
@@ -63,6 +73,7 @@ public func decideAll(
     var sequence = state.lastSequence
     var withoutRequest = context
     withoutRequest.requestID = nil
+    withoutRequest.requestFingerprint = nil
     var kinds: [EventKind] = []
     for (index, command) in commands.enumerated() {
         kinds.removeAll(keepingCapacity: true)
@@ -78,7 +89,8 @@ public func decideAll(
                 kind: kind,
                 recordedAtMicroseconds: commandContext.nowMicroseconds,
                 peerUID: commandContext.peerUID,
-                requestID: position == kinds.count - 1 ? commandContext.requestID : nil
+                requestID: position == kinds.count - 1 ? commandContext.requestID : nil,
+                requestFingerprint: position == kinds.count - 1 ? commandContext.requestFingerprint : nil
             )
             sequence += 1
             working.apply(event, sequence: sequence, commitTimeMicroseconds: context.nowMicroseconds)
@@ -92,6 +104,39 @@ public func decideAll(
     }
     if !part.isEmpty { handOff(part) }
     return (Int(sequence - state.lastSequence), working)
+}
+
+/// What deciding `commands` as one import would refuse, all of it: each command is decided
+/// against the state the accepted ones before it made (a refused one is left out and the next
+/// decided as if it had never been there). `decideAll` stops at the first refusal, which is what
+/// an `Import` answers; this lists every refused command, for a user correcting a file. Keeps
+/// the first `limit` refusals and counts them all. Pure: the state is not changed.
+public func checkAll(
+    _ commands: [Command],
+    state: RegistryState,
+    context: DecisionContext,
+    limit: Int = 100
+) -> (refusals: [DomainError], refusedCount: Int, eventCount: Int) {
+    var working = state
+    var refusals: [DomainError] = []
+    var refusedCount = 0
+    var sequence = state.lastSequence
+    var kinds: [EventKind] = []
+    for (index, command) in commands.enumerated() {
+        kinds.removeAll(keepingCapacity: true)
+        do {
+            try decideKinds(command, state: working, into: &kinds)
+        } catch {
+            refusedCount += 1
+            if refusals.count < limit { refusals.append(error.prefixingField(with: "commands[\(index)].").inCommand(index)) }
+            continue
+        }
+        for kind in kinds {
+            sequence += 1
+            working.apply(Event(kind: kind, recordedAtMicroseconds: context.nowMicroseconds, peerUID: context.peerUID), sequence: sequence, commitTimeMicroseconds: context.nowMicroseconds)
+        }
+    }
+    return (refusals, refusedCount, Int(sequence - state.lastSequence))
 }
 
 /// Appends the events `command` causes to `kinds` (one reused buffer for a whole import, not an

@@ -7,12 +7,16 @@ public struct Event: Sendable, Hashable {
     public var peerUID: UInt32
     /// The client's request id, for exactly-once retries.
     public var requestID: String?
+    /// What the request with that id asked for: a retry with other content is refused
+    /// (`RequestIdReused`). Nil on events written before fingerprints were kept.
+    public var requestFingerprint: RequestFingerprint?
 
-    public init(kind: EventKind, recordedAtMicroseconds: Int64, peerUID: UInt32, requestID: String? = nil) {
+    public init(kind: EventKind, recordedAtMicroseconds: Int64, peerUID: UInt32, requestID: String? = nil, requestFingerprint: RequestFingerprint? = nil) {
         self.kind = kind
         self.recordedAtMicroseconds = recordedAtMicroseconds
         self.peerUID = peerUID
         self.requestID = requestID
+        self.requestFingerprint = requestFingerprint
     }
 }
 

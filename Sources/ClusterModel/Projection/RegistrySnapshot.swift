@@ -52,10 +52,11 @@ extension RegistryState {
                 }
             }
         }
-        for (request, sequence) in requests {
+        for (request, record) in requests {
             writer.writeMessage(7) { message in
                 message.writeString(1, request)
-                message.writeUnsigned(2, sequence)
+                message.writeUnsigned(2, record.sequence)
+                if let fingerprint = record.fingerprint { message.writeBytes(3, fingerprint.bytes) }
             }
         }
         return writer.bytes
@@ -105,14 +106,20 @@ extension RegistryState {
                 var message = BinaryReader(try reader.readLengthDelimited())
                 var request = ""
                 var sequence: UInt64 = 0
+                var fingerprint: RequestFingerprint?
                 while let (inner, innerWire) = try message.readKey() {
-                    switch inner {
-                    case 1: request = try message.readString()
-                    case 2: sequence = try message.readRawVarint()
+                    switch (inner, innerWire) {
+                    case (1, BinaryWriter.lengthDelimited): request = try message.readString()
+                    case (2, BinaryWriter.varint): sequence = try message.readRawVarint()
+                    case (3, BinaryWriter.lengthDelimited):
+                        guard let bytes = RequestFingerprint(bytes: try message.readLengthDelimited()) else {
+                            throw EventDecodingError("a snapshot's request fingerprint is not 16 bytes long")
+                        }
+                        fingerprint = bytes
                     default: try message.skip(wire: innerWire)
                     }
                 }
-                state.requests[request] = sequence
+                state.requests[request] = RequestRecord(sequence: sequence, fingerprint: fingerprint)
             default: try reader.skip(wire: wire)
             }
         }

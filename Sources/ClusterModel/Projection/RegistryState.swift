@@ -208,8 +208,8 @@ public struct RegistryState: Sendable, Equatable {
     public internal(set) var clusters: TreeDictionary<Slug, ClusterState> = [:]
     public internal(set) var companies: TreeDictionary<SIREN, CompanyState> = [:]
     public internal(set) var surveys: TreeDictionary<Slug, SurveyState> = [:]
-    /// The last sequence number of the events of each request id.
-    public internal(set) var requests: TreeDictionary<String, UInt64> = [:]
+    /// Each request id: the last sequence number of its events and what it asked for.
+    public internal(set) var requests: TreeDictionary<String, RequestRecord> = [:]
     public internal(set) var lastSequence: UInt64 = 0
     public internal(set) var eventCount: Int = 0
     /// Commit time of the last event applied (microseconds), 0 before any.
@@ -223,7 +223,7 @@ public struct RegistryState: Sendable, Equatable {
         lastSequence = sequence
         eventCount += 1
         lastCommitTimeMicroseconds = max(lastCommitTimeMicroseconds, commitTimeMicroseconds)
-        if let requestID = event.requestID { requests[requestID] = sequence }
+        if let requestID = event.requestID { requests[requestID] = RequestRecord(sequence: sequence, fingerprint: event.requestFingerprint) }
         // One dictionary access per entity and event: hashing dominates the cost of replay.
         switch event.kind {
         case .clusterRegistered(let record):
@@ -307,4 +307,18 @@ extension TreeDictionary {
 extension InlineList where Element == MembershipPeriod {
     /// Whether the last period has no end: the company is a member from its start on.
     var isOpen: Bool { last.map { $0.end == nil } ?? false }
+}
+
+/// A request id's trace in the projection.
+public struct RequestRecord: Sendable, Hashable {
+    /// The sequence number of the request's last event: what a retry answers.
+    public var sequence: UInt64
+    /// What the request asked for; nil for one written before fingerprints were kept, whose id
+    /// answers any retry as before.
+    public var fingerprint: RequestFingerprint?
+
+    public init(sequence: UInt64, fingerprint: RequestFingerprint?) {
+        self.sequence = sequence
+        self.fingerprint = fingerprint
+    }
 }

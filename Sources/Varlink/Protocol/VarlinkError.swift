@@ -4,16 +4,30 @@
 public struct VarlinkError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Fully qualified error name, e.g. `org.varlink.service.MethodNotFound`.
     public var name: String
-    /// The error's parameters, as declared by its interface.
+    /// The error's parameters, exactly as declared by its interface: strict clients (typed
+    /// decoding, as asyncvarlink's) refuse a reply with a parameter its error does not declare.
     public var parameters: [String: JSONValue]
+    /// What the declared parameters cannot say (why a parameter is invalid), for the server's
+    /// log and for a caller in the same process; never sent, and not part of equality.
+    public var detail: String?
 
-    public init(_ name: String, parameters: [String: JSONValue] = [:]) {
+    public init(_ name: String, parameters: [String: JSONValue] = [:], detail: String? = nil) {
         self.name = name
         self.parameters = parameters
+        self.detail = detail
     }
 
     public var description: String {
-        parameters.isEmpty ? name : "\(name) \(JSONValue.object(parameters))"
+        (parameters.isEmpty ? name : "\(name) \(JSONValue.object(parameters))") + (detail.map { ": \($0)" } ?? "")
+    }
+
+    public static func == (left: VarlinkError, right: VarlinkError) -> Bool {
+        left.name == right.name && left.parameters == right.parameters
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(parameters)
     }
 }
 
@@ -36,14 +50,10 @@ extension VarlinkError {
         VarlinkError("org.varlink.service.MethodNotImplemented", parameters: ["method": .string(method)])
     }
 
-    /// A parameter is missing, unknown or of the wrong type.
-    ///
-    /// `reason`, when given, travels as an extra parameter that says why; clients that only know the
-    /// standard `parameter` field ignore it.
+    /// A parameter is missing, unknown or of the wrong type. The specification declares
+    /// `parameter` alone; `reason` is the error's `detail`, logged by the server, never sent.
     public static func invalidParameter(_ parameter: String, reason: String? = nil) -> VarlinkError {
-        var parameters: [String: JSONValue] = ["parameter": .string(parameter)]
-        if let reason { parameters["reason"] = .string(reason) }
-        return VarlinkError("org.varlink.service.InvalidParameter", parameters: parameters)
+        VarlinkError("org.varlink.service.InvalidParameter", parameters: ["parameter": .string(parameter)], detail: reason)
     }
 
     /// The peer may not call this method.

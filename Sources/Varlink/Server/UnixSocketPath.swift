@@ -3,12 +3,23 @@ import Glibc
 #endif
 
 /// Checks and prepares a filesystem path before a server binds a Unix socket there.
-enum UnixSocketPath {
-    /// Makes `path` ready for `bind`: a stale socket file is removed, while a socket that still has
-    /// a server behind it, or a file that is no socket, is left alone and refused.
-    static func prepareForBinding(_ path: String) throws {
+public enum UnixSocketPath {
+    /// Throws what would stop a server from listening at `path`, changing nothing: a path too
+    /// long, a missing or unwritable directory, a file that is no socket, a socket another server
+    /// listens on. A daemon checks this before it creates anything of its own, so that a refused
+    /// start leaves no trace.
+    public static func checkUsable(_ path: String) throws {
         guard path.utf8.count < 108 else {
             throw UnixSocketPathError(path: path, reason: "the path is longer than the 107 bytes a Unix socket address holds")
+        }
+        let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        let parent = directory.isEmpty ? "/" : directory
+        var directoryInfo = stat()
+        guard stat(parent, &directoryInfo) == 0, (directoryInfo.st_mode & S_IFMT) == S_IFDIR else {
+            throw UnixSocketPathError(path: path, reason: "its directory \(parent) does not exist")
+        }
+        guard access(parent, W_OK | X_OK) == 0 else {
+            throw UnixSocketPathError(path: path, reason: "this user may not create files in \(parent)")
         }
         var info = stat()
         guard lstat(path, &info) == 0 else { return }
@@ -18,6 +29,14 @@ enum UnixSocketPath {
         if isAcceptingConnections(path) {
             throw UnixSocketPathError(path: path, reason: "another server is already listening there")
         }
+    }
+
+    /// Makes `path` ready for `bind`: a stale socket file is removed, while a socket that still has
+    /// a server behind it, or a file that is no socket, is left alone and refused.
+    static func prepareForBinding(_ path: String) throws {
+        try checkUsable(path)
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
         guard unlink(path) == 0 || errno == ENOENT else {
             throw UnixSocketPathError(path: path, reason: "cannot remove the stale socket file: \(String(cString: strerror(errno)))")
         }

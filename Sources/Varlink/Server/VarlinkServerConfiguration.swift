@@ -49,7 +49,7 @@ public struct VarlinkServerConfiguration: Sendable {
     }
     /// Answered before closing a connection beyond `maximumConnections`.
     public var tooManyConnectionsError: @Sendable (Int) -> VarlinkError = { limit in
-        VarlinkError("org.varlink.service.PermissionDenied", parameters: ["reason": .string("more than \(limit) connections")])
+        VarlinkError("org.varlink.service.PermissionDenied", detail: "more than \(limit) connections")
     }
 
     public init(endpoint: Endpoint) {

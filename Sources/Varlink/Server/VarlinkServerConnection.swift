@@ -108,6 +108,7 @@ struct VarlinkServerConnection: Sendable {
         do {
             message = try JSONParser.parse(frame.readableBytesView)
         } catch {
+            logger.info("closing a connection that sent a message that is not JSON", metadata: ["connection": "\(id)", "detail": "\(error)"])
             try await write(VarlinkReply(error: .invalidParameter("message", reason: error.description)))
             return false
         }

@@ -168,6 +168,10 @@ public struct VarlinkService: Sendable {
             let parameters = try result.get()
             reply = VarlinkReply(parameters: parameters)
         } catch let error as VarlinkError {
+            if let detail = error.detail {
+                // What the error's declared parameters cannot carry goes to the log instead.
+                logger.info("refused a call", metadata: ["method": "\(call.method)", "error": "\(error.name)", "parameters": "\(JSONValue.object(error.parameters))", "detail": "\(detail)"])
+            }
             reply = VarlinkReply(error: error)
         } catch let gone as VarlinkPeerGone {
             logger.debug("a streaming call ended because its peer left", metadata: ["method": "\(call.method)", "reason": "\(gone.reason)"])

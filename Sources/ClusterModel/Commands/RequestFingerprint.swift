@@ -1,0 +1,200 @@
+/// What a write asked for, as 16 bytes: the first half of the SHA-256 of `canonicalBytes`, the
+/// canonical encoding of its method, its commands and its expected sequence number (the daemon
+/// hashes them: `RequestKey`; the model does no cryptography).
+///
+/// Stored beside the request id on the last event of a request, so that a retry with the same id
+/// but other content is told apart from a true retry, also after a restart (docs/api.md,
+/// "Request ids"). Canonical: two requests that decode to the same commands (a SIREN written
+/// with or without spaces, the members of an object in any order) have the same fingerprint.
+/// The encoding is fixed: changing it would make every stored request look reused.
+public struct RequestFingerprint: Sendable, Hashable, CustomStringConvertible {
+    public let high: UInt64
+    public let low: UInt64
+
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    /// The bytes whose SHA-256 a request's fingerprint is: unambiguous, and the same for requests
+    /// that decode to the same commands.
+    public static func canonicalBytes(method: String, commands: [Command], expectedSequence: UInt64?) -> [UInt8] {
+        var canonical = CanonicalBytes()
+        canonical.byte(1)  // the encoding's version
+        canonical.string(method)
+        canonical.optional(expectedSequence) { $0.unsigned($1) }
+        canonical.list(commands) { $0.command($1) }
+        return canonical.bytes
+    }
+
+    /// Its 16 bytes, most significant first (the codec's form).
+    public var bytes: [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * $0)) } + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * $0)) }
+    }
+
+    /// Reads the 16 bytes `bytes` wrote; nil for any other length.
+    public init?(bytes: some Collection<UInt8>) {
+        guard bytes.count == 16 else { return nil }
+        let values = Array(bytes)
+        self.init(high: values[0..<8].reduce(0) { $0 << 8 | UInt64($1) }, low: values[8..<16].reduce(0) { $0 << 8 | UInt64($1) })
+    }
+
+    public var description: String {
+        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+}
+
+/// An unambiguous byte form of commands: every value behind its kind, strings and lists behind
+/// their length, optionals behind a presence byte, dictionaries in key order.
+private struct CanonicalBytes {
+    var bytes: [UInt8] = []
+
+    mutating func byte(_ value: UInt8) { bytes.append(value) }
+
+    mutating func unsigned(_ value: UInt64) {
+        var value = value
+        while value >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+    }
+
+    mutating func signed(_ value: Int64) { unsigned(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
+
+    mutating func string(_ value: String) {
+        unsigned(UInt64(value.utf8.count))
+        bytes.append(contentsOf: value.utf8)
+    }
+
+    mutating func bool(_ value: Bool) { byte(value ? 1 : 0) }
+
+    mutating func optional<Value>(_ value: Value?, _ body: (inout Self, Value) -> Void) {
+        guard let value else { return byte(0) }
+        byte(1)
+        body(&self, value)
+    }
+
+    mutating func list<Element>(_ values: [Element], _ body: (inout Self, Element) -> Void) {
+        unsigned(UInt64(values.count))
+        for value in values { body(&self, value) }
+    }
+
+    mutating func date(_ date: CalendarDate) { signed(Int64(date.daysSinceEpoch)) }
+
+    mutating func timestamp(_ time: Timestamp) {
+        signed(time.microsecondsSinceEpoch)
+        signed(Int64(time.offsetMinutes))
+    }
+
+    mutating func command(_ command: Command) {
+        switch command {
+        case .registerCluster(let record):
+            byte(1)
+            cluster(record)
+        case .updateCluster(let patch):
+            byte(2)
+            string(patch.id.text)
+            optional(patch.name) { $0.string($1) }
+            optional(patch.regions) { $0.list($1) { $0.string($1.code) } }
+            optional(patch.departments) { $0.list($1) { $0.string($1.code) } }
+            optional(patch.nafSection) { $0.string(String($1.letter)) }
+            optional(patch.founded) { $0.date($1) }
+        case .dissolveCluster(let id, let date):
+            byte(3)
+            string(id.text)
+            self.date(date)
+        case .registerCompany(let record):
+            byte(4)
+            unsigned(UInt64(record.siren.value))
+            string(record.name)
+            string(record.naf.code)
+            string(record.department.code)
+            signed(record.employees)
+            optional(record.turnoverEUR) { $0.signed($1) }
+            optional(record.declaredCategory) { $0.string($1.rawValue) }
+        case .updateCompany(let patch):
+            byte(5)
+            unsigned(UInt64(patch.siren.value))
+            optional(patch.name) { $0.string($1) }
+            optional(patch.naf) { $0.string($1.code) }
+            optional(patch.department) { $0.string($1.code) }
+            optional(patch.employees) { $0.signed($1) }
+            optional(patch.turnoverEUR) { $0.signed($1) }
+            optional(patch.declaredCategory) { $0.string($1.rawValue) }
+        case .joinCluster(let cluster, let siren, let date):
+            byte(6)
+            string(cluster.text)
+            unsigned(UInt64(siren.value))
+            self.date(date)
+        case .leaveCluster(let cluster, let siren, let date, let reason):
+            byte(7)
+            string(cluster.text)
+            unsigned(UInt64(siren.value))
+            self.date(date)
+            optional(reason) { $0.string($1) }
+        case .linkPartner(let cluster, let partner):
+            byte(8)
+            string(cluster.text)
+            string(partner.id.text)
+            string(partner.name)
+            string(partner.kind.rawValue)
+        case .defineSurvey(let survey):
+            byte(9)
+            string(survey.id.text)
+            string(survey.title)
+            timestamp(survey.opensAt)
+            timestamp(survey.closesAt)
+            list(survey.questions) { canonical, question in
+                canonical.string(question.id.text)
+                canonical.string(question.text)
+                canonical.string(question.kind.rawValue)
+                canonical.list(question.options) { $0.string($1) }
+                canonical.optional(question.minimum) { $0.signed($1) }
+                canonical.optional(question.maximum) { $0.signed($1) }
+                canonical.bool(question.required)
+            }
+        case .submitResponse(let survey, let siren, let submittedAt, let answers):
+            byte(10)
+            string(survey.text)
+            unsigned(UInt64(siren.value))
+            timestamp(submittedAt)
+            list(answers.keys.sorted()) { canonical, question in
+                canonical.string(question)
+                canonical.answer(answers[question]!)
+            }
+        case .closeSurvey(let id):
+            byte(11)
+            string(id.text)
+        }
+    }
+
+    private mutating func cluster(_ record: ClusterRecord) {
+        string(record.id.text)
+        string(record.name)
+        list(record.regions) { $0.string($1.code) }
+        list(record.departments) { $0.string($1.code) }
+        optional(record.nafSection) { $0.string(String($1.letter)) }
+        optional(record.founded) { $0.date($1) }
+    }
+
+    private mutating func answer(_ answer: AnswerInput) {
+        switch answer {
+        case .text(let text):
+            byte(1)
+            string(text)
+        case .list(let items):
+            byte(2)
+            list(items) { $0.string($1) }
+        case .integer(let value):
+            byte(3)
+            signed(value)
+        case .boolean(let value):
+            byte(4)
+            bool(value)
+        case .other(let description):
+            byte(5)
+            string(description)
+        }
+    }
+}
