@@ -63,5 +63,16 @@ check "journald has our MESSAGE_ID for start" grep -q '"MESSAGE_ID":"6b1f0a3c2d8
 check "journald has SYSLOG_IDENTIFIER and CODE_FILE" bash -c 'grep -q "\"SYSLOG_IDENTIFIER\":\"clusterd\"" <<<"$1" && grep -q "\"CODE_FILE\":" <<<"$1"' _ "$journal"
 check "journald has metadata as upper-case fields" grep -q '"REPLAY_MS":' <<<"$journal"
 
+# What a user reads: the man pages and the completions Scripts/install put in place.
+check "man clusterctl shows the manual" bash -c 'MANPAGER=cat man clusterctl 2>/dev/null | grep -q "clusterctl stats"'
+check "man 8 clusterd shows the daemon's" bash -c 'MANPAGER=cat man 8 clusterd 2>/dev/null | grep -q -- "--state-dir"'
+check "bash completes clusterctl's subcommands" bash -c 'source /usr/local/share/bash-completion/completions/clusterctl && COMP_WORDS=(clusterctl sta) COMP_CWORD=1 COMP_LINE="clusterctl sta" COMP_POINT=14 && _clusterctl && [[ " ${COMPREPLY[*]} " == *" stats "* ]]'
+check "zsh and fish completions are in place" test -s /usr/local/share/zsh/site-functions/_clusterctl -a -s /usr/local/share/fish/vendor_completions.d/clusterctl.fish
+
+# Scripts/uninstall removes what it installed and keeps the registry's history.
+/opt/clusterd/Scripts/uninstall >/dev/null 2>&1
+check "uninstall removes the binaries, units, man pages and completions" bash -c '! ls /usr/local/bin/clusterctl /usr/local/share/man/man1/clusterctl.1 /usr/local/share/bash-completion/completions/clusterctl /etc/systemd/system/clusterd.service 2>/dev/null | grep -q .'
+check "and keeps the log" test -s /var/lib/clusterd/events.log
+
 echo "result: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

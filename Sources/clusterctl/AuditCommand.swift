@@ -10,15 +10,16 @@ struct Audit: AsyncParsableCommand {
     struct Report: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Joins, leaves, new companies, survey responses and closing results in a period, per cluster.",
-            discussion: "Reads the log file read-only (--log). --format html writes one self-contained page with the survey results as bar charts."
+            usage: "clusterctl audit report --log <path> --from <date> --to <date>\n[--format text|json|html|csv]",
+            discussion: "Reads the log file read-only (--log). --format html writes one self-contained page with the survey results as bar charts; --format csv the table of clusters." + "\n\n" + Help.examples("clusterctl audit report --log events.log --from 2020-01-01 --to 2020-12-31", "clusterctl audit report --log events.log --from 2020-01-01 --to 2020-12-31 \\\n      --format html > report.html")
         )
         @OptionGroup var file: LogFileOptions
         @Option(parsing: .unconditional, help: "The first day (YYYY-MM-DD).") var from: String
         @Option(parsing: .unconditional, help: "The last day (YYYY-MM-DD).") var to: String
-        @Option(parsing: .unconditional, help: "text, json or html.") var format: String = "text"
+        @Option(parsing: .unconditional, help: "text, json, html or csv.") var format: String = "text"
 
         func validate() throws {
-            guard ["text", "json", "html"].contains(format) else { throw ValidationError("--format: '\(format)' is not one of text, json, html") }
+            guard ["text", "json", "html", "csv"].contains(format) else { throw ValidationError("--format: '\(format)' is not one of text, json, html, csv") }
             for (name, value) in [("--from", from), ("--to", to)] {
                 do { _ = try CalendarDate(value) } catch { throw ValidationError("\(name): '\(value)' is not a date (YYYY-MM-DD)") }
             }
@@ -33,6 +34,7 @@ struct Audit: AsyncParsableCommand {
             switch format {
             case "json": Terminal.printJSON(report)
             case "html": print(AuditRendering.html(report))
+            case "csv": print(AuditRendering.clusterTable(report).csv())
             default: print(AuditRendering.text(report))
             }
         }
@@ -41,17 +43,24 @@ struct Audit: AsyncParsableCommand {
 
 /// The audit report for people: aligned text, or one self-contained HTML page.
 enum AuditRendering {
-    static func text(_ report: [String: JSONValue]) -> String {
-        var lines = ["Audit report \(report.cell("from")) to \(report.cell("to"))", "log \(report.cell("log_path")) (id \(report.cell("log_id")))", "head \(report.cell("head_hash"))", ""]
-        let totals = report["totals"]?.objectValue ?? [:]
-        lines.append("joins \(totals.cell("joins")), leaves \(totals.cell("leaves")), new companies \(totals.cell("new_companies")), survey responses \(totals.cell("responses"))")
+    /// One row per cluster: members at the start and end of the period, joins, leaves, responses.
+    static func clusterTable(_ report: [String: JSONValue]) -> Table {
         var table = Table("cluster", "name", "members at start", "joins", "leaves", "members at end", "responses")
         table.rightAligned = [2, 3, 4, 5, 6]
+        table.quantities = [2, 3, 4, 5, 6]
+        table.cuttable = [1]
         for cluster in report["clusters"]?.arrayValue ?? [] {
             let row = cluster.objectValue ?? [:]
             table.add(row.cell("id"), row.cell("name"), row.cell("members_at_start"), "\(row["joins"]?.arrayValue?.count ?? 0)", "\(row["leaves"]?.arrayValue?.count ?? 0)", row.cell("members_at_end"), row.cell("responses"))
         }
-        lines += ["", table.render()]
+        return table
+    }
+
+    static func text(_ report: [String: JSONValue]) -> String {
+        var lines = ["Audit report \(report.cell("from")) to \(report.cell("to"))", "log \(report.cell("log_path")) (id \(report.cell("log_id")))", "head \(report.cell("head_hash"))", ""]
+        let totals = report["totals"]?.objectValue ?? [:]
+        lines.append("joins \(totals.cell("joins")), leaves \(totals.cell("leaves")), new companies \(totals.cell("new_companies")), survey responses \(totals.cell("responses"))")
+        lines += ["", clusterTable(report).render()]
         for survey in report["surveys"]?.arrayValue ?? [] {
             let row = survey.objectValue ?? [:]
             lines += ["", "Survey \(row.cell("survey")): \(row.cell("title")), \(row.cell("respondents")) respondents"]

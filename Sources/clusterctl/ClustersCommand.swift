@@ -10,14 +10,14 @@ struct Clusters: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Clusters with their members and jobs (ListClusters).")
+        static let configuration = CommandConfiguration(abstract: "Clusters with their members and jobs (ListClusters).", usage: "clusterctl clusters list [--region <code>] [--section <letter>]\n[--offset <n>] [--limit <n>] [<options>]", discussion: Help.examples("clusterctl clusters list --region 76", "clusterctl clusters list --section C --limit 10", "clusterctl clusters list --as-of 2020-12-31 --csv"))
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var time: PointInTimeOptions
         @Option(parsing: .unconditional, help: "Only clusters in this region (INSEE code).") var region: String?
         @Option(parsing: .unconditional, help: "Only clusters of this NAF section (A to U).") var section: String?
         @Option(parsing: .unconditional, help: "Skip this many clusters.") var offset: Int = 0
         @Option(parsing: .unconditional, help: "Show at most this many (1 to 10000).") var limit: Int = 100
-        @Flag(help: "Print the ListClusters reply as JSON.") var json = false
+        @OptionGroup var output: OutputOptions
 
         func run() async throws {
             var parameters = time.parameters()
@@ -26,20 +26,23 @@ struct Clusters: AsyncParsableCommand {
             parameters["offset"] = .int(Int64(offset))
             parameters["limit"] = .int(Int64(limit))
             let reply = try await connection.with { try await $0.call("ListClusters", parameters) }
-            if json { return Terminal.printJSON(reply) }
+            if output.json { return Terminal.printJSON(reply) }
             var table = Table("id", "name", "regions", "section", "members", "jobs")
             table.rightAligned = [4, 5]
+            table.quantities = [4, 5]
+            table.cuttable = [1]
             for cluster in reply["clusters"]?.arrayValue ?? [] {
                 let row = cluster.objectValue ?? [:]
-                table.add(row.cell("id"), row.cell("name"), row.cell("regions"), row.cell("naf_section"), grouped(row.cell("members")), grouped(row.cell("jobs")))
+                table.add(row.cell("id"), row.cell("name"), row.cell("regions"), row.cell("naf_section"), row.cell("members"), row.cell("jobs"))
             }
+            if output.csv { return print(table.csv()) }
             print(table.render())
             print("\n\(reply["clusters"]?.arrayValue?.count ?? 0) of \(reply.cell("total")) clusters, as of \(reply.cell("as_of"))")
         }
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "One cluster: territory, sector, partners, members and jobs (GetCluster).")
+        static let configuration = CommandConfiguration(abstract: "One cluster: territory, sector, partners, members and jobs (GetCluster).", usage: "clusterctl clusters show <id> [--as-of <date-or-time>] [<options>]", discussion: Help.examples("clusterctl clusters show aero", "clusterctl clusters show aero --as-of 2020-12-31 --json"))
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var time: PointInTimeOptions
         @Argument(help: "The cluster id.") var id: String
@@ -67,7 +70,7 @@ struct Clusters: AsyncParsableCommand {
     }
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Register a cluster (RegisterCluster).")
+        static let configuration = CommandConfiguration(abstract: "Register a cluster (RegisterCluster).", usage: "clusterctl clusters add <id> --name <name> --region <code> ...\n[--department <code> ...] [--section <letter>] [--founded <date>]\n[<options>]", discussion: Help.examples("clusterctl clusters add aero --name \"Aerospace Valley\" \\\n      --region 76 --region 75 --department 31", "clusterctl clusters add aero --name Aero --region 76 --section C \\\n      --founded 2005-07-12"))
         @OptionGroup var connection: SocketOptions
         @OptionGroup var write: WriteOptions
         @Argument(help: "The new cluster's id (a-z, 0-9, '-').") var id: String
@@ -93,7 +96,7 @@ struct Clusters: AsyncParsableCommand {
     }
 
     struct Update: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change a cluster's name, territory or sector (UpdateCluster).")
+        static let configuration = CommandConfiguration(abstract: "Change a cluster's name, territory or sector (UpdateCluster).", usage: "clusterctl clusters update <id> [--name <name>] [--region <code> ...]\n[--department <code> ...] [--section <letter>] [--founded <date>]\n[<options>]", discussion: Help.examples("clusterctl clusters update aero --name \"Aerospace Valley\"", "clusterctl clusters update aero --region 76 --region 75 \\\n      --department 31 --department 33"))
         @OptionGroup var connection: SocketOptions
         @OptionGroup var write: WriteOptions
         @Argument(help: "The cluster id.") var id: String
@@ -115,7 +118,7 @@ struct Clusters: AsyncParsableCommand {
     }
 
     struct Dissolve: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Dissolve a cluster on a date, ending its memberships (DissolveCluster).")
+        static let configuration = CommandConfiguration(abstract: "Dissolve a cluster on a date, ending its memberships (DissolveCluster).", usage: "clusterctl clusters dissolve <id> --date <date> [<options>]", discussion: Help.examples("clusterctl clusters dissolve aero --date 2026-12-31"))
         @OptionGroup var connection: SocketOptions
         @OptionGroup var write: WriteOptions
         @Argument(help: "The cluster id.") var id: String
@@ -131,7 +134,7 @@ struct PartnerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "partner", abstract: "Partners of clusters.", subcommands: [Link.self])
 
     struct Link: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Link a partner to a cluster (LinkPartner).")
+        static let configuration = CommandConfiguration(abstract: "Link a partner to a cluster (LinkPartner).", usage: "clusterctl partner link <cluster> <partner-id> --name <name>\n--kind <kind> [<options>]", discussion: Help.examples("clusterctl partner link aero bpifrance --name Bpifrance --kind bank", "clusterctl partner link aero anct --name ANCT --kind agency"))
         @OptionGroup var inner: LinkPartnerOptions
 
         func run() async throws {

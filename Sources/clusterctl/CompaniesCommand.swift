@@ -10,7 +10,7 @@ struct Companies: AsyncParsableCommand {
     )
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A company and its memberships (GetCompany).")
+        static let configuration = CommandConfiguration(abstract: "A company and its memberships (GetCompany).", usage: "clusterctl companies show <siren> [--as-of <date-or-time>] [<options>]", discussion: Help.examples("clusterctl companies show 732829320", "clusterctl companies show '732 829 320' --at-seq 100 --json"))
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var time: PointInTimeOptions
         @Argument(help: "The SIREN (9 digits).") var siren: String
@@ -38,7 +38,7 @@ struct Companies: AsyncParsableCommand {
     }
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Register a company (RegisterCompany).")
+        static let configuration = CommandConfiguration(abstract: "Register a company (RegisterCompany).", usage: "clusterctl companies add <siren> --name <name> --naf <code>\n--department <code> --employees <n> [--turnover <euros>]\n[--category <category>] [<options>]", discussion: Help.examples("clusterctl companies add 732829320 --name ACME --naf 25.62B \\\n      --department 31 --employees 42", "clusterctl companies add 732829320 --name ACME --naf 25.62B \\\n      --department 31 --employees 42 --turnover 2500000 --category pme"))
         @OptionGroup var connection: SocketOptions
         @OptionGroup var write: WriteOptions
         @Argument(help: "The SIREN (9 digits, spaces allowed).") var siren: String
@@ -60,7 +60,7 @@ struct Companies: AsyncParsableCommand {
     }
 
     struct Update: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change a company's details (UpdateCompany).")
+        static let configuration = CommandConfiguration(abstract: "Change a company's details (UpdateCompany).", usage: "clusterctl companies update <siren> [--name <name>] [--naf <code>]\n[--department <code>] [--employees <n>] [--turnover <euros>]\n[--category <category>] [<options>]", discussion: Help.examples("clusterctl companies update 732829320 --employees 60", "clusterctl companies update 732829320 --turnover -120000"))
         @OptionGroup var connection: SocketOptions
         @OptionGroup var write: WriteOptions
         @Argument(help: "The SIREN.") var siren: String
@@ -85,7 +85,7 @@ struct Companies: AsyncParsableCommand {
 }
 
 struct Join: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "A company joins a cluster on a date (JoinCluster).")
+    static let configuration = CommandConfiguration(abstract: "A company joins a cluster on a date (JoinCluster).", usage: "clusterctl join <cluster> <siren> --date <date> [<options>]", discussion: Help.examples("clusterctl join aero 732829320 --date 2020-01-01", "clusterctl join aero 732829320 --date 2020-01-01 --request-id join-acme-aero"))
     @OptionGroup var connection: SocketOptions
     @OptionGroup var write: WriteOptions
     @Argument(help: "The cluster id.") var cluster: String
@@ -101,7 +101,7 @@ struct Join: AsyncParsableCommand {
 }
 
 struct Leave: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "A company leaves a cluster on a date (LeaveCluster).")
+    static let configuration = CommandConfiguration(abstract: "A company leaves a cluster on a date (LeaveCluster).", usage: "clusterctl leave <cluster> <siren> --date <date> [--reason <text>]\n[<options>]", discussion: Help.examples("clusterctl leave aero 732829320 --date 2022-06-30", "clusterctl leave aero 732829320 --date 2022-06-30 --reason \"moved away\" \\\n      --expected-seq 41"))
     @OptionGroup var connection: SocketOptions
     @OptionGroup var write: WriteOptions
     @Argument(help: "The cluster id.") var cluster: String

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClusterDaemon
+import ClusterModel
 import EventLog
 import Varlink
 
@@ -98,7 +99,7 @@ struct PointInTimeOptions: ParsableArguments {
     var asOf: String?
 
     func validate() throws {
-        if let asOf, asOf.count != 10, !asOf.contains("T") && !asOf.contains("t") {
+        if let asOf, (try? CalendarDate(asOf)) == nil, (try? Timestamp(asOf)) == nil {
             throw ValidationError("--as-of: '\(asOf)' is neither a date (YYYY-MM-DD) nor an RFC 3339 time")
         }
         if atSeq != nil, let asOf, asOf.count > 10 {

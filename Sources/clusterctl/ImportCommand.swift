@@ -11,7 +11,7 @@ import Glibc
 
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Import many writes at once from CSV or JSON lines, atomically (Import).",
+        abstract: "Import many writes at once from CSV or JSON lines, atomically (Import).", usage: "clusterctl import <file> [--method <method>] [--delimiter <char>]\n[--check] [<options>]",
         discussion: """
             CSV: a header row, then one command per row. A 'method' column names each row's write \
             method (RegisterCompany, JoinCluster, …), or --method gives one for all rows; the other \

@@ -9,8 +9,8 @@ struct LogCommand: AsyncParsableCommand {
 
     struct Dump: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print events as JSON lines: seq, commit time, type, the event, the peer uid, the chain hash.",
-            discussion: "From the daemon (it streams them), or with --log from a file, read-only. Scripts/logtool.py dump --events prints the same bytes."
+            abstract: "Print events as JSON lines: seq, commit time, type, the event, the peer uid, the chain hash.", usage: "clusterctl log dump [--from-seq <n>] [--to-seq <n>] [--type <type>]\n[--siren <siren>] [--cluster <id>] [<options>]",
+            discussion: "From the daemon (it streams them), or with --log from a file, read-only. Scripts/logtool.py dump --events prints the same bytes." + "\n\n" + Help.examples("clusterctl log dump --from-seq 100 --to-seq 120", "clusterctl log dump --log events.log --type MembershipStarted --cluster aero")
         )
         @OptionGroup var connection: ConnectionOptions
         @Option(parsing: .unconditional, help: "The first sequence number.") var fromSeq: UInt64?
@@ -69,12 +69,16 @@ struct LogCommand: AsyncParsableCommand {
 struct Checkpoint: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the head of the log's hash chain as SEQ:HASH, for an auditor to note.",
-        discussion: "Later, `clusterctl verify --log FILE --checkpoint SEQ:HASH` (or `Scripts/logtool.py verify FILE --checkpoint SEQ:HASH`) proves the log still extends exactly that history."
+        discussion: "Later, `clusterctl verify --log FILE --checkpoint SEQ:HASH` (or `Scripts/logtool.py verify FILE --checkpoint SEQ:HASH`) proves the log still extends exactly that history." + "\n\n" + Help.examples("clusterctl checkpoint", "clusterctl --log events.log checkpoint")
     )
     @OptionGroup var connection: ConnectionOptions
+    @Flag(help: "Print the checkpoint as JSON: head_hash, log_id, last_seq.") var json = false
 
     func run() async throws {
         let reply = try await connection.with { try await $0.call("GetStatus", [:]) }
+        if json {
+            return Terminal.printJSON(["head_hash": reply["head_hash"] ?? .null, "log_id": reply["log_id"] ?? .null, "last_seq": reply["last_seq"] ?? .null])
+        }
         print(reply.cell("head_hash"))
     }
 }

@@ -2,27 +2,43 @@ import ArgumentParser
 import Varlink
 
 struct Stats: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Clusters, member companies and jobs, by size, region and NAF section (GetStats).")
+    static let configuration = CommandConfiguration(abstract: "Clusters, member companies and jobs, by size, region and NAF section (GetStats).", usage: "clusterctl stats [--as-of <date-or-time>] [--at-seq <n>] [<options>]", discussion: Help.examples("clusterctl stats", "clusterctl stats --as-of 2020-12-31", "clusterctl stats --csv > stats.csv"))
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var time: PointInTimeOptions
-    @Flag(help: "Print the GetStats reply as JSON.") var json = false
+    @OptionGroup var output: OutputOptions
+
+    static let breakdowns = [("size category", "by_size", "size"), ("region", "by_region", "region"), ("NAF section", "by_section", "section")]
 
     func run() async throws {
         let reply = try await connection.with { try await $0.call("GetStats", time.parameters()) }
-        if json { return Terminal.printJSON(reply) }
+        if output.json { return Terminal.printJSON(reply) }
+        if output.csv {
+            // One table: the totals, then each breakdown's rows.
+            var table = Table("breakdown", "key", "label", "clusters", "companies", "jobs")
+            table.add("total", "", "", reply.cell("clusters"), reply.cell("companies"), reply.cell("jobs"))
+            for (_, key, name) in Self.breakdowns {
+                for tally in reply[key]?.arrayValue ?? [] {
+                    let row = tally.objectValue ?? [:]
+                    table.add(name, row.cell("key"), row.cell("label"), row.cell("clusters"), row.cell("companies"), row.cell("jobs"))
+                }
+            }
+            return print(table.csv())
+        }
         Terminal.printKeyValues([
             ("as of", "\(reply.cell("as_of")) (log at seq \(reply.cell("seq")))"),
             ("clusters", grouped(reply.cell("clusters"))),
             ("companies", grouped(reply.cell("companies"))),
             ("jobs", grouped(reply.cell("jobs"))),
         ])
-        for (title, key) in [("size category", "by_size"), ("region", "by_region"), ("NAF section", "by_section")] {
+        for (title, key, _) in Self.breakdowns {
             var table = Table(title, "", "clusters", "companies", "jobs")
             table.rightAligned = [2, 3, 4]
+            table.quantities = [2, 3, 4]
+            table.cuttable = [1]
             for tally in reply[key]?.arrayValue ?? [] {
                 let row = tally.objectValue ?? [:]
-                table.add(row.cell("key"), row.cell("label") == row.cell("key") ? "" : row.cell("label"), row.cell("clusters"), grouped(row.cell("companies")), grouped(row.cell("jobs")))
+                table.add(row.cell("key"), row.cell("label") == row.cell("key") ? "" : row.cell("label"), row.cell("clusters"), row.cell("companies"), row.cell("jobs"))
             }
             print("\n" + table.render())
         }
@@ -30,14 +46,14 @@ struct Stats: AsyncParsableCommand {
 }
 
 struct Members: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "The members of a cluster on a date (ListMembers).")
+    static let configuration = CommandConfiguration(abstract: "The members of a cluster on a date (ListMembers).", usage: "clusterctl members <cluster> [--as-of <date-or-time>] [--offset <n>]\n[--limit <n>] [<options>]", discussion: Help.examples("clusterctl members aero", "clusterctl members aero --as-of 2020-12-31 --limit 1000 --csv"))
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var time: PointInTimeOptions
     @Argument(help: "The cluster id.") var cluster: String
     @Option(parsing: .unconditional, help: "Skip this many members.") var offset: Int = 0
     @Option(parsing: .unconditional, help: "Show at most this many members (1 to 10000).") var limit: Int = 100
-    @Flag(help: "Print the ListMembers reply as JSON.") var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
         var parameters = time.parameters()
@@ -45,26 +61,29 @@ struct Members: AsyncParsableCommand {
         parameters["offset"] = .int(Int64(offset))
         parameters["limit"] = .int(Int64(limit))
         let reply = try await connection.with { try await $0.call("ListMembers", parameters) }
-        if json { return Terminal.printJSON(reply) }
+        if output.json { return Terminal.printJSON(reply) }
         var table = Table("siren", "name", "since", "employees", "category")
         table.rightAligned = [3]
+        table.quantities = [3]
+        table.cuttable = [1]
         for member in reply["members"]?.arrayValue ?? [] {
             let row = member.objectValue ?? [:]
             table.add(row.cell("siren"), row.cell("name"), row.cell("since"), row.cell("employees"), row.cell("category"))
         }
+        if output.csv { return print(table.csv()) }
         print(table.render())
         let shown = reply["members"]?.arrayValue?.count ?? 0
-        print("\n\(shown) of \(reply.cell("total")) members of \(cluster) as of \(reply.cell("as_of"))" + (shown < Int(reply.cell("total")) ?? 0 ? " (use --offset and --limit for more)" : ""))
+        print("\n\(shown) of \(reply.cell("total")) members of \(cluster) as of \(reply.cell("as_of"))" + (shown < Int(reply.cell("total")) ?? 0 ? " (more: --offset, --limit)" : ""))
     }
 }
 
 struct History: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "The whole story of a company (SIREN) or a cluster, in order (History).")
+    static let configuration = CommandConfiguration(abstract: "The whole story of a company (SIREN) or a cluster, in order (History).", usage: "clusterctl history <siren-or-cluster> [<options>]", discussion: Help.examples("clusterctl history 732829320", "clusterctl history aero --json"))
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var time: PointInTimeOptions
     @Argument(help: "A SIREN (9 digits) or a cluster id.") var subject: String
-    @Flag(help: "Print the History reply as JSON.") var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
         var parameters = time.parameters(withDate: false)
@@ -75,19 +94,20 @@ struct History: AsyncParsableCommand {
             parameters["cluster"] = .string(subject)
         }
         let reply = try await connection.with { try await $0.call("History", parameters) }
-        if json { return Terminal.printJSON(reply) }
+        if output.json { return Terminal.printJSON(reply) }
         var table = Table("seq", "committed", "event", "details", "uid")
         table.rightAligned = [0, 4]
+        table.cuttable = [3]
         for event in reply["events"]?.arrayValue ?? [] {
             let row = event.objectValue ?? [:]
             table.add(row.cell("seq"), row.cell("commit_time"), row.cell("type"), EventText.summary(row), row.cell("peer_uid"))
         }
-        print(table.render())
+        output.print(reply, table)
     }
 }
 
 struct Watch: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Stream committed events as they happen (Watch); with --log, print the log's events.")
+    static let configuration = CommandConfiguration(abstract: "Stream committed events as they happen (Watch); with --log, print the log's events.", usage: "clusterctl watch [--from-seq <n>] [--json] [<options>]", discussion: Help.examples("clusterctl watch", "clusterctl watch --from-seq 1 --json | head -5", "clusterctl --log events.log watch"))
 
     @OptionGroup var connection: ConnectionOptions
     @Option(parsing: .unconditional, help: "Start at this sequence number: its event, the ones after it, then each new one (default: only new events). As in `log dump`.") var fromSeq: UInt64?

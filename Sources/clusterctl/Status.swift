@@ -3,7 +3,7 @@ import Varlink
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the daemon's version, log and uptime (GetStatus)."
+        abstract: "Show the daemon's version, log and uptime (GetStatus).", usage: "clusterctl status [<options>]", discussion: Help.examples("clusterctl status", "clusterctl status --json", "clusterctl --log /var/lib/clusterd/events.log status")
     )
 
     @OptionGroup var connection: ConnectionOptions

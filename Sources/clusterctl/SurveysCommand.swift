@@ -12,32 +12,36 @@ struct Surveys: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Every survey with its window and respondents (ListSurveys).")
+        static let configuration = CommandConfiguration(abstract: "Every survey with its window and respondents (ListSurveys).", usage: "clusterctl surveys list [<options>]", discussion: Help.examples("clusterctl surveys list", "clusterctl surveys list --csv"))
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var time: PointInTimeOptions
-        @Flag(help: "Print the ListSurveys reply as JSON.") var json = false
+        @OptionGroup var output: OutputOptions
 
         func run() async throws {
             let reply = try await connection.with { try await $0.call("ListSurveys", time.parameters(withDate: false)) }
-            if json { return Terminal.printJSON(reply) }
+            if output.json { return Terminal.printJSON(reply) }
             var table = Table("id", "title", "opens", "closes", "state", "respondents")
             table.rightAligned = [5]
+            table.quantities = [5]
+            table.cuttable = [1]
             for survey in reply["surveys"]?.arrayValue ?? [] {
                 let row = survey.objectValue ?? [:]
-                table.add(row.cell("id"), row.cell("title"), row.cell("opens_at"), row.cell("closes_at"), row["closed"] == true ? "closed" : "open", row.cell("respondents"))
+                // The text table shows the window's days; the times (and offsets) are in --csv and --json.
+                let (opens, closes) = output.csv ? (row.cell("opens_at"), row.cell("closes_at")) : (String(row.cell("opens_at").prefix(10)), String(row.cell("closes_at").prefix(10)))
+                table.add(row.cell("id"), row.cell("title"), opens, closes, row["closed"] == true ? "closed" : "open", row.cell("respondents"))
             }
-            print(table.render())
+            output.print(reply, table)
         }
     }
 
     struct Results: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A survey's results with a bar per option and Wilson 95 % intervals (GetSurveyResults).")
+        static let configuration = CommandConfiguration(abstract: "A survey's results with a bar per option and Wilson 95 % intervals (GetSurveyResults).", usage: "clusterctl surveys results <survey> [--by <breakdown>] [--weighted]\n[<options>]", discussion: Help.examples("clusterctl survey results crisis-2020-11", "clusterctl survey results crisis-2020-11 --by region --weighted", "clusterctl survey results crisis-2020-11 --csv"))
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var time: PointInTimeOptions
         @Argument(help: "The survey id.") var survey: String
         @Option(name: .customLong("by"), parsing: .unconditional, help: "Break down by cluster, region, size or section (groups under 5 respondents are withheld).") var breakdown: String?
         @Flag(help: "Weight each answer by the company's employees.") var weighted = false
-        @Flag(help: "Print the GetSurveyResults reply as JSON.") var json = false
+        @OptionGroup var output: OutputOptions
 
         func validate() throws {
             if let breakdown, !["cluster", "region", "size", "section"].contains(breakdown) {
@@ -51,12 +55,14 @@ struct Surveys: AsyncParsableCommand {
             if let breakdown { parameters["breakdown"] = .string(breakdown) }
             if weighted { parameters["weighted"] = true }
             let reply = try await connection.with { try await $0.call("GetSurveyResults", parameters) }
-            if json { return Terminal.printJSON(reply) }
-            print("\(reply.cell("title")) (\(reply.cell("survey"))): \(reply.cell("respondents")) respondents\(weighted ? ", weighted by employees" : "")\(reply["closed"] == true ? ", closed" : "")")
+            if output.json { return Terminal.printJSON(reply) }
+            if output.csv { return print(SurveyBars.table(reply).csv()) }
+            print(Terminal.fit("\(reply.cell("title")) (\(reply.cell("survey"))): \(reply.cell("respondents")) respondents\(weighted ? ", weighted by employees" : "")\(reply["closed"] == true ? ", closed" : "")"))
             SurveyBars.print(reply["questions"]?.arrayValue ?? [], indent: "")
             for group in reply["groups"]?.arrayValue ?? [] {
                 let row = group.objectValue ?? [:]
-                Swift.print("\n== \(row.cell("label")) (\(row.cell("group"))): \(row.cell("respondents")) respondents")
+                Swift.print()
+                Swift.print(Terminal.fit("== \(row.cell("label")) (\(row.cell("group"))): \(row.cell("respondents")) respondents"))
                 if row["suppressed"] == true {
                     Swift.print("   withheld: fewer than 5 respondents")
                 } else {
@@ -68,32 +74,43 @@ struct Surveys: AsyncParsableCommand {
 
     struct Define: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Define a survey from a JSON file (DefineSurvey).",
+            abstract: "Define a survey from a JSON file (DefineSurvey).", usage: "clusterctl surveys define <file> [<options>]",
             discussion: """
-                The file holds the DefineSurvey parameters, e.g. {"id": "crisis-2021", "title": "…", "opens_at": "2021-03-01T00:00:00+01:00", "closes_at": "2021-03-14T23:59:59+01:00", "questions": [{"id": "hiring", "text": "Are you hiring?", "kind": "yes_no"}]}.
-                """
+                The file holds the DefineSurvey parameters, e.g. {"id": "crisis-2021", "title": \
+                "…", "opens_at": "2021-03-01T00:00:00+01:00", "closes_at": \
+                "2021-03-14T23:59:59+01:00", "questions": [{"id": "hiring", "text": "Are you \
+                hiring?", "kind": "yes_no"}]}. Question kinds: yes_no, single_choice, \
+                multiple_choice (with "options"), scale and number (with "min" and "max").
+
+                """ + Help.examples("clusterctl survey define survey.json", "clusterctl survey define survey.json --request-id crisis-2021")
         )
         @OptionGroup var connection: SocketOptions
         @OptionGroup var write: WriteOptions
         @Argument(help: "The JSON file.") var file: String
 
         func run() async throws {
+            try LogFileCheck.requireRegularFile(file, what: "a survey definition (JSON)")
             let text: String
             do {
                 text = try String(contentsOfFile: file, encoding: .utf8)
             } catch {
-                throw ValidationError("\(file): cannot read it: \(error.localizedDescription)")
+                throw Failure.data("\(file) is not UTF-8 text", hint: "save it as UTF-8")
             }
-            guard let parameters = try? JSONParser.parse(text).objectValue else {
-                let reason = (try? JSONParser.parse(text)).map { _ in "it holds no JSON object" } ?? "it is not valid JSON"
-                throw ValidationError("\(file): \(reason)")
+            let parameters: [String: JSONValue]
+            do {
+                guard let object = try JSONParser.parse(text).objectValue else {
+                    throw Failure.data("\(file) holds no JSON object", hint: "write the DefineSurvey parameters as one object, as in 'clusterctl survey define --help'")
+                }
+                parameters = object
+            } catch let error as JSONParseError {
+                throw Failure.data("\(file) is not valid JSON: \(error)", hint: "correct it (python3 -m json.tool \(file) says where)")
             }
             try await performWrite("DefineSurvey", parameters, connection: connection, options: write, done: "defined survey \(parameters["id"]?.cell ?? "?")")
         }
     }
 
     struct Respond: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record a company's answers (SubmitResponse).")
+        static let configuration = CommandConfiguration(abstract: "Record a company's answers (SubmitResponse).", usage: "clusterctl surveys respond <survey> <siren> --at <time>\n--answer <question=value> ... [<options>]", discussion: Help.examples("clusterctl survey respond crisis-2020-11 732829320 \\\n      --at 2020-11-12T10:00:00+01:00 \\\n      --answer low-bankruptcy-risk=yes --answer new-markets=no"))
         @OptionGroup var connection: SocketOptions
         @OptionGroup var write: WriteOptions
         @Argument(help: "The survey id.") var survey: String
@@ -101,10 +118,16 @@ struct Surveys: AsyncParsableCommand {
         @Option(parsing: .unconditional, help: "When it answered (RFC 3339).") var at: String
         @Option(parsing: .unconditionalSingleValue, help: "QUESTION=VALUE; a list as a,b; an integer as a number. Repeat for each question.") var answer: [String] = []
 
+        func validate() throws {
+            for item in answer where !item.contains("=") {
+                throw ValidationError("--answer: '\(item)' is not QUESTION=VALUE")
+            }
+        }
+
         func run() async throws {
             var answers: [String: JSONValue] = [:]
             for item in answer {
-                guard let equals = item.firstIndex(of: "=") else { throw ValidationError("--answer: '\(item)' is not QUESTION=VALUE") }
+                guard let equals = item.firstIndex(of: "=") else { continue }
                 let key = String(item[..<equals])
                 let value = String(item[item.index(after: equals)...])
                 if let integer = Int64(value) {
@@ -124,7 +147,7 @@ struct Surveys: AsyncParsableCommand {
     }
 
     struct Close: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Close a survey: it takes no more answers (CloseSurvey).")
+        static let configuration = CommandConfiguration(abstract: "Close a survey: it takes no more answers (CloseSurvey).", usage: "clusterctl surveys close <survey> [<options>]", discussion: Help.examples("clusterctl survey close crisis-2020-11"))
         @OptionGroup var connection: SocketOptions
         @OptionGroup var write: WriteOptions
         @Argument(help: "The survey id.") var survey: String
@@ -137,28 +160,57 @@ struct Surveys: AsyncParsableCommand {
 
 /// Survey results drawn as bars in the terminal.
 enum SurveyBars {
+    /// The widest bar; narrower to fit the terminal, never under 10 cells.
     static let width = 40
 
-    static func print(_ questions: [JSONValue], indent: String) {
+    static func print(_ questions: [JSONValue], indent: String, columns: Int? = Terminal.columns) {
         for question in questions {
             let row = question.objectValue ?? [:]
-            Swift.print("\n\(indent)\(row.cell("text")) [\(row.cell("id"))] — \(row.cell("respondents")) answered" + (row["mean"].map { ", mean \($0.cell)" } ?? ""))
+            Swift.print()
+            // What a reader needs first (the id, how many answered), then the text, cut to fit.
+            let answered = "\(row.cell("respondents")) answered" + (row["mean"].map { ", mean \($0.cell)" } ?? "")
+            Swift.print(Terminal.fit("\(indent)\(row.cell("id")) (\(answered)): \(row.cell("text"))", to: columns))
             let options = row["options"]?.arrayValue ?? []
             let labelWidth = options.map { ($0["value"]?.cell ?? "").count }.max() ?? 0
-            for option in options {
+            let lines = options.map { option -> (label: String, percent: Double, rest: String) in
                 let cells = option.objectValue ?? [:]
                 let percent = cells["percent"]?.doubleValue ?? 0
-                let label = cells.cell("value")
                 let interval = cells["ci95"]?.arrayValue?.map(\.cell).joined(separator: "–") ?? ""
-                Swift.print(
-                    "\(indent)  \(label)\(String(repeating: " ", count: labelWidth - label.count))  \(bar(percent))  \(String(format: "%5.1f", percent)) %  (\(cells.cell("count")))  95 % CI \(interval)"
-                )
+                return (cells.cell("value"), percent, "  \(String(format: "%5.1f", percent)) %  (\(cells.cell("count")))  95 % CI \(interval)")
+            }
+            // The bar gives way first: what is left of the line once the rest is written.
+            let fixed = indent.count + 2 + labelWidth + 2 + (lines.map(\.rest.count).max() ?? 0)
+            let barWidth = columns.map { max(10, min(width, $0 - fixed)) } ?? width
+            for line in lines {
+                let label = line.label + String(repeating: " ", count: labelWidth - line.label.count)
+                Swift.print(Terminal.fit("\(indent)  \(label)  \(bar(line.percent, width: barWidth))\(line.rest)", to: columns))
             }
         }
     }
 
+    /// Every option of every question (and group) as a table, for --csv.
+    static func table(_ reply: [String: JSONValue]) -> Table {
+        var table = Table("group", "label", "question", "option", "count", "percent", "ci95_low", "ci95_high")
+        func add(_ questions: [JSONValue], group: String, label: String) {
+            for question in questions {
+                let row = question.objectValue ?? [:]
+                for option in row["options"]?.arrayValue ?? [] {
+                    let cells = option.objectValue ?? [:]
+                    let interval = cells["ci95"]?.arrayValue ?? []
+                    table.add(group, label, row.cell("id"), cells.cell("value"), cells.cell("count"), cells.cell("percent"), interval.first?.cell ?? "", interval.last?.cell ?? "")
+                }
+            }
+        }
+        add(reply["questions"]?.arrayValue ?? [], group: "all", label: "")
+        for group in reply["groups"]?.arrayValue ?? [] {
+            let row = group.objectValue ?? [:]
+            add(row["suppressed"] == true ? [] : row["questions"]?.arrayValue ?? [], group: row.cell("group"), label: row.cell("label"))
+        }
+        return table
+    }
+
     /// A bar of `width` cells, with eighth-blocks for the fraction.
-    static func bar(_ percent: Double) -> String {
+    static func bar(_ percent: Double, width: Int = width) -> String {
         let eighths = Int((max(0, min(100, percent)) / 100 * Double(width * 8)).rounded())
         let partials = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
         let full = String(repeating: "█", count: eighths / 8)

@@ -1,13 +1,30 @@
 import Varlink
 
-/// An aligned text table for people: a header row, then rows; numbers aligned right.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A table: for people, aligned text that fits the terminal; for programs, CSV (`--csv`).
+///
+/// Numbers are kept as they are and grouped in thousands (1,000,000) only in the text form, in
+/// the `quantities` columns. A text table wider than the terminal cuts its widest text columns,
+/// ending a cut cell with `…`; a row is never wrapped.
 struct Table {
     var headers: [String]
     var rows: [[String]] = []
-    /// Columns whose cells are aligned right.
+    /// Columns aligned right (numbers).
     var rightAligned: Set<Int> = []
+    /// Columns of quantities, grouped in thousands in the text form (not sequence numbers or ids).
+    var quantities: Set<Int> = []
+    /// Columns of prose (names, titles) that may be cut to fit the width; ids, codes, dates and
+    /// numbers never are.
+    var cuttable: Set<Int> = []
 
     init(_ headers: String...) {
+        self.headers = headers
+    }
+
+    init(headers: [String]) {
         self.headers = headers
     }
 
@@ -19,13 +36,18 @@ struct Table {
         rows.append(cells)
     }
 
-    func render() -> String {
-        let all = [headers] + rows
-        let widths = headers.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
+    /// The text form, at most `width` characters a line when given.
+    func render(width: Int? = Terminal.columns) -> String {
+        let shown = ([headers] + rows).enumerated().map { index, cells in
+            cells.enumerated().map { column, cell in index > 0 && quantities.contains(column) ? grouped(cell) : cell }
+        }
+        var widths = headers.indices.map { column in shown.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
+        if let width { Self.fit(&widths, into: width, cuttable: cuttable.sorted()) }
         func line(_ cells: [String]) -> String {
             var parts: [String] = []
             for (column, width) in widths.enumerated() {
-                let cell = cells.indices.contains(column) ? cells[column] : ""
+                var cell = cells.indices.contains(column) ? cells[column] : ""
+                if cell.count > width { cell = width > 0 ? String(cell.prefix(width - 1)) + "…" : "" }
                 let padding = String(repeating: " ", count: width - cell.count)
                 parts.append(rightAligned.contains(column) ? padding + cell : cell + padding)
             }
@@ -33,7 +55,31 @@ struct Table {
             while text.last == " " { text.removeLast() }
             return text
         }
-        return ([line(headers)] + rows.map(line)).joined(separator: "\n")
+        return shown.map(line).joined(separator: "\n")
+    }
+
+    /// Narrows the widest of the `cuttable` columns, one character at a time, until the line
+    /// fits `width` or none is wider than 6 characters (then the line stays longer, whole).
+    static func fit(_ widths: inout [Int], into width: Int, cuttable: [Int]) {
+        func total() -> Int { widths.reduce(0, +) + 2 * max(widths.count - 1, 0) }
+        while total() > width, let widest = cuttable.max(by: { widths[$0] < widths[$1] }), widths[widest] > 6 {
+            widths[widest] -= 1
+        }
+    }
+
+    /// RFC 4180 CSV: the header row, then the rows, numbers as they are.
+    func csv() -> String {
+        ([headers] + rows).map { cells in cells.map(Self.csvField).joined(separator: ",") }.joined(separator: "\n")
+    }
+
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
+        var quoted = "\""
+        for character in text {
+            if character == "\"" { quoted += "\"" }
+            quoted.append(character)
+        }
+        return quoted + "\""
     }
 }
 
@@ -53,7 +99,8 @@ extension Dictionary where Key == String, Value == JSONValue {
     func cell(_ key: String) -> String { self[key]?.cell ?? "-" }
 }
 
-/// Thousands separated by a thin space-like comma: 1000000 → 1,000,000.
+/// Thousands separated by commas, for people: 1000000 → 1,000,000 (text tables only; CSV and
+/// JSON keep numbers as they are).
 func grouped(_ text: String) -> String {
     guard let value = Int64(text) else { return text }
     let digits = String(value.magnitude)

@@ -12,9 +12,45 @@ enum Terminal {
     }
 
     /// Writes `failure` to standard error: `clusterctl: error: <what> — <what to do>`, then its
-    /// detail lines as they are.
+    /// detail lines as they are. "error:" is red on a terminal (see `colours`).
     static func report(_ failure: Failure) {
-        writeError((["clusterctl: \(failure)"] + failure.details).joined(separator: "\n") + "\n")
+        let line = "clusterctl: " + paint("error:", .red, on: STDERR_FILENO) + String(failure.description.dropFirst("error:".count))
+        writeError(([line] + failure.details).joined(separator: "\n") + "\n")
+    }
+
+    /// The width tables and bars fit: $COLUMNS when set, else the terminal's; nil (no limit)
+    /// when standard output is a pipe or a file (a program reading it wants whole cells: or
+    /// --csv, or --json).
+    static var columns: Int? {
+        if let text = getenv("COLUMNS"), let value = Int(String(cString: text)), value > 0 { return value }
+        guard isatty(STDOUT_FILENO) == 1 else { return nil }
+        var size = winsize()
+        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
+
+    /// `line` cut to `width` characters, ending with `…` when cut.
+    static func fit(_ line: String, to width: Int? = columns) -> String {
+        guard let width, line.count > width else { return line }
+        return String(line.prefix(max(width - 1, 0))) + "…"
+    }
+
+    enum Colour: String {
+        case red = "31"
+        case green = "32"
+    }
+
+    /// Whether output to `descriptor` is coloured: only a terminal, and never with NO_COLOR set
+    /// (no-color.org) or TERM=dumb.
+    static func colours(_ descriptor: Int32) -> Bool {
+        if let value = getenv("NO_COLOR"), value.pointee != 0 { return false }
+        if let term = getenv("TERM"), String(cString: term) == "dumb" { return false }
+        return isatty(descriptor) == 1
+    }
+
+    /// `text` in bold `colour` where `descriptor` takes colour, else as it is.
+    static func paint(_ text: String, _ colour: Colour, on descriptor: Int32 = STDOUT_FILENO) -> String {
+        colours(descriptor) ? "\u{1B}[1;\(colour.rawValue)m\(text)\u{1B}[0m" : text
     }
 
     /// Standard error is unbuffered: one write(2), whole lines, nothing to flush. A failure to

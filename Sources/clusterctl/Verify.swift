@@ -5,7 +5,7 @@ import Varlink
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a log offline: every CRC, every sequence number and the whole SHA-256 chain.",
-        discussion: "Exit 0 when the log is intact; 1 with the first bad byte offset and sequence number otherwise; 65 when the file is no clusterd log; 66 when it is no file (missing, a directory, a FIFO, a device). Never modifies the file."
+        discussion: "Exit 0 when the log is intact; 1 with the first bad byte offset and sequence number otherwise; 65 when the file is no clusterd log; 66 when it is no file (missing, a directory, a FIFO, a device). Never modifies the file." + "\n\n" + Help.examples("clusterctl verify --log /var/lib/clusterd/events.log", "clusterctl verify --log events.log --checkpoint SEQ:HASH")
     )
 
     @OptionGroup var file: LogFileOptions
@@ -59,9 +59,9 @@ struct Verify: ParsableCommand {
             rows.append(("intact records", "\(report.intactRecords)"))
             if let hash = report.headHash { rows.append(("head", "\(report.lastIntactSequence):\(hash.hex)")) }
             if let problem = report.problem {
-                rows.append(("result", "DAMAGED \(problem)"))
+                rows.append(("result", Terminal.paint("DAMAGED", .red) + " \(problem)"))
             } else {
-                rows.append(("result", "intact"))
+                rows.append(("result", Terminal.paint("intact", .green)))
             }
             if let outcome = report.checkpoint { rows.append(("checkpoint", outcome.description)) }
             Terminal.printKeyValues(rows)

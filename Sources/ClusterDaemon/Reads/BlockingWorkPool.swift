@@ -41,11 +41,22 @@ public final class BlockingWorkPool: Sendable {
     }
 
     /// Runs `body` on one of the pool's threads and returns what it returned.
+    ///
+    /// The outcome comes back through a lock, not in the continuation: when the pool finishes
+    /// before the caller has suspended (a refused import fails at its first command), the caller
+    /// goes on by the concurrency runtime's own atomics, which ThreadSanitizer does not see, and
+    /// it reported the caller's read of the error the pool had built as a race. The lock orders
+    /// the two for any observer.
     public func run<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
+        let outcome = Locked<Swift.Result<Result, any Error>?>(nil)
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let accepted = queue.withLock { queue -> Bool in
                 guard !queue.stopped else { return false }
-                queue.jobs.append { continuation.resume(with: Swift.Result { try body() }) }
+                queue.jobs.append {
+                    let result = Swift.Result { try body() }
+                    outcome.withLock { $0 = result }
+                    continuation.resume()
+                }
                 return true
             }
             if accepted {
@@ -54,6 +65,8 @@ public final class BlockingWorkPool: Sendable {
                 continuation.resume(throwing: CancellationError())
             }
         }
+        guard let result = outcome.withLock({ $0.take() }) else { preconditionFailure("a pool job resumed its caller without an outcome") }
+        return try result.get()
     }
 
     /// Jobs waiting for a thread.
