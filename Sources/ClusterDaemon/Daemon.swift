@@ -23,6 +23,8 @@ public struct Daemon: Sendable {
 
     /// Runs until a shutdown signal. Throws a `DaemonError` when it cannot start.
     public func run() async throws {
+        // An existing state directory decides who the daemon runs as, before anything is opened.
+        if Self.exists(configuration.stateDirectory) { try Self.checkOwner(of: configuration.stateDirectory, logger: logger) }
         // A daemon that cannot listen stops before it creates anything (a state directory, a
         // lock, a log): a refused start leaves no trace.
         if case .path(let path) = configuration.listener {
@@ -33,6 +35,7 @@ public struct Daemon: Sendable {
             }
         }
         try Self.makeDirectory(configuration.stateDirectory)
+        try Self.checkOwner(of: configuration.stateDirectory, logger: logger)
         raiseDescriptorLimit()
         let lock = try StateDirectoryLock(path: configuration.lockPath)
         defer { withExtendedLifetime(lock) {} }
@@ -191,6 +194,52 @@ public struct Daemon: Sendable {
             VarlinkError("\(RegistryInterfaceDefinition.name).TooManyConnections", parameters: ["limit": .int(Int64(limit))])
         }
         return server
+    }
+
+    private static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0
+    }
+
+    /// The state directory must belong to the user the daemon runs as and be writable by no one
+    /// else: its files are only as safe as the directory that holds them (anyone who may write
+    /// there may plant a link at a name the daemon opens). A clusterd started as root on a
+    /// directory another user owns (the README's repair step, run as root on the service's
+    /// directory) becomes that user first, before it opens anything there.
+    static func checkOwner(of path: String, logger: Logger) throws(DaemonError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw .stateDirectory(path: path, reason: String(cString: strerror(errno)))
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else { throw .stateDirectory(path: path, reason: "it is not a directory") }
+        let permissions = info.st_mode & 0o7777
+        if permissions & 0o022 != 0 {
+            let who = permissions & 0o002 != 0 ? "everyone" : "its group"
+            throw .stateDirectory(
+                path: path,
+                reason: "it is writable by \(who) (mode \(String(permissions, radix: 8))), who could then plant files the daemon opens; make it writable by its owner only (chmod go-w \(path))"
+            )
+        }
+        let me = geteuid()
+        guard info.st_uid != me else { return }
+        guard me == 0 else {
+            throw .stateDirectory(
+                path: path,
+                reason: "it belongs to uid \(info.st_uid), not to this user (uid \(me)); run clusterd as its owner (the service runs as the user clusterd)"
+            )
+        }
+        guard let entry = getpwuid(info.st_uid) else {
+            throw .stateDirectory(path: path, reason: "it belongs to uid \(info.st_uid), which is no user here; chown it to the daemon's user")
+        }
+        let name = String(cString: entry.pointee.pw_name)
+        let group = entry.pointee.pw_gid
+        guard initgroups(name, group) == 0, setgid(group) == 0, setuid(info.st_uid) == 0 else {
+            throw .stateDirectory(path: path, reason: "cannot become its owner \(name): \(String(cString: strerror(errno)))")
+        }
+        logger.notice(
+            "started as root on a state directory another user owns: running as its owner",
+            metadata: ["state_directory": "\(path)", "user": "\(name)", "uid": "\(info.st_uid)"]
+        )
     }
 
     private static func makeDirectory(_ path: String) throws(DaemonError) {

@@ -86,7 +86,9 @@ public final class EventLog: Sendable {
         }
         let mapped: MappedFile
         do {
-            mapped = try MappedFile(path: path)
+            // Read-only (clusterctl --log) opens the file a user named, a link included; the
+            // daemon follows no link in its state directory.
+            mapped = try MappedFile(path: path, followingLinks: options.readOnly)
         } catch {
             throw .cannotOpen(path: path, reason: "\(error)")
         }
@@ -423,7 +425,7 @@ public final class EventLog: Sendable {
     /// The file mapped up to the durable end `head`, for the readers above.
     private func mapDurable(_ head: Head) throws(EventLogError) -> MappedFile {
         do {
-            return try MappedFile(path: path, length: head.byteCount)
+            return try MappedFile(path: path, length: head.byteCount, followingLinks: isReadOnly)
         } catch {
             throw .cannotOpen(path: path, reason: error.description)
         }

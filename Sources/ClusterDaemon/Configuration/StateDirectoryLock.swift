@@ -1,3 +1,5 @@
+import EventLog
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,11 +10,15 @@ public final class StateDirectoryLock: Sendable {
     private let descriptor: Int32
     public let path: String
 
-    /// Takes the lock at `path`, writing this process's id into the file.
+    /// Takes the lock at `path`, writing this process's id into the file. A link at `path` is
+    /// refused, never followed (`StateDirectory`).
     public init(path: String) throws(DaemonError) {
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
-        guard descriptor >= 0 else {
-            throw DaemonError.stateDirectory(path: path, reason: "cannot open the lock file: \(String(cString: strerror(errno)))")
+        let descriptor: Int32
+        do {
+            let (directory, name) = StateDirectory.split(path)
+            descriptor = try StateDirectory(path: directory).openOrCreate(name)
+        } catch {
+            throw DaemonError.stateDirectory(path: path, reason: "cannot open the lock file: \(error)")
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let lockErrno = errno

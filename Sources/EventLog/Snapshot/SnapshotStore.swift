@@ -17,19 +17,20 @@ public struct SnapshotStore: Sendable {
 
     /// The file name of the snapshot at `sequence`.
     public func path(for sequence: UInt64) -> String {
+        directory + "/" + name(for: sequence)
+    }
+
+    /// The file name (in `directory`) of the snapshot at `sequence`.
+    func name(for sequence: UInt64) -> String {
         let digits = String(sequence)
-        return directory + "/snapshot-" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".bin"
+        return "snapshot-" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".bin"
     }
 
     /// Sequence numbers of the snapshot files present, newest first.
     public func sequences() -> [UInt64] {
-        guard let handle = opendir(directory) else { return [] }
-        defer { closedir(handle) }
+        guard let names = try? StateDirectory(path: directory).names() else { return [] }
         var found: [UInt64] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
+        for name in names {
             guard name.hasPrefix("snapshot-"), name.hasSuffix(".bin") else { continue }
             let digits = name.dropFirst("snapshot-".count).dropLast(".bin".count)
             if digits.count == 20, let sequence = UInt64(digits) { found.append(sequence) }
@@ -38,37 +39,45 @@ public struct SnapshotStore: Sendable {
     }
 
     /// Writes `snapshot` durably (temporary file, fdatasync, rename, directory fsync), then removes
-    /// all but the newest `retained` snapshots.
+    /// all but the newest `retained` snapshots. Every name relative to the directory, no link
+    /// followed: a link at the temporary name is removed and the file created anew, exclusively.
     @discardableResult
     public func write(_ snapshot: Snapshot) throws(EventLogError) -> String {
         let final = path(for: snapshot.sequence)
-        let temporary = final + ".tmp"
+        let finalName = name(for: snapshot.sequence)
+        let temporary = finalName + ".tmp"
         let bytes = snapshot.encoded
+        let store: StateDirectory
         do {
-            let file = try POSIXLogFile(path: temporary, create: true)
+            store = try StateDirectory(path: directory)
+        } catch {
+            throw .storageFailure(reason: "cannot open the snapshot directory: \(error)")
+        }
+        do {
+            let file = POSIXLogFile(descriptor: try store.createFresh(temporary), path: store.full(temporary))
             defer { file.close() }
-            try file.truncate(to: 0)
             var written = 0
             while written < bytes.count {
                 let count = try bytes.withUnsafeBytes { raw throws(StorageError) in
                     try file.write(UnsafeRawBufferPointer(rebasing: raw[written...]), at: written)
                 }
-                guard count > 0 else { throw StorageError(operation: "write", path: temporary, code: EIO) }
+                guard count > 0 else { throw StorageError(operation: "write", path: store.full(temporary), code: EIO) }
                 written += count
             }
             try file.synchronize()
         } catch {
-            unlink(temporary)
+            store.remove(temporary)
             throw .storageFailure(reason: "cannot write snapshot \(final): \(error)")
         }
-        guard rename(temporary, final) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw .storageFailure(reason: "cannot rename snapshot into place: \(reason)")
+        do {
+            try store.rename(temporary, to: finalName)
+            try store.synchronize()
+        } catch {
+            store.remove(temporary)
+            throw .storageFailure(reason: "cannot put the snapshot in place: \(error)")
         }
-        try LogCreation.synchronizeDirectory(of: final)
         for old in sequences().dropFirst(retained) {
-            unlink(path(for: old))
+            store.remove(name(for: old))
         }
         return final
     }

@@ -21,15 +21,26 @@ public struct StorageError: Error, Sendable, Hashable, CustomStringConvertible {
     public var operation: String
     public var path: String
     public var code: Int32
+    /// Said instead of the errno's text when given.
+    public var reason: String?
 
-    public init(operation: String, path: String, code: Int32) {
+    public init(operation: String, path: String, code: Int32, reason: String? = nil) {
         self.operation = operation
         self.path = path
         self.code = code
+        self.reason = reason
     }
 
     public var description: String {
-        "\(operation) \(path): \(String(cString: strerror(code)))"
+        if let reason { return "\(operation) \(path): \(reason)" }
+        switch code {
+        case ELOOP where operation == "open" || operation == "create":
+            return "\(operation) \(path): it is a symbolic link, and clusterd follows none in its state directory (remove it)"
+        case EINVAL where operation == "open":
+            return "\(operation) \(path): it is not a regular file"
+        default:
+            return "\(operation) \(path): \(String(cString: strerror(code)))"
+        }
     }
 }
 
@@ -38,11 +49,17 @@ public final class POSIXLogFile: LogFileHandle {
     public let path: String
     private let descriptor: Int32
 
-    /// Opens `path` for reading and writing, creating it (mode 0640) if asked.
+    /// Opens `path` for reading and writing, creating it (mode 0640) if asked; a symbolic link
+    /// at `path` is refused, never followed (see `StateDirectory`).
     public init(path: String, create: Bool) throws(StorageError) {
-        let flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0)
-        let descriptor = Glibc.open(path, flags, 0o640)
-        guard descriptor >= 0 else { throw StorageError(operation: "open", path: path, code: errno) }
+        let (directoryPath, name) = StateDirectory.split(path)
+        let directory = try StateDirectory(path: directoryPath)
+        self.path = path
+        self.descriptor = create ? try directory.openOrCreate(name) : try directory.open(name, flags: O_RDWR)
+    }
+
+    /// Takes over `descriptor`, a file opened read-write at `path`.
+    init(descriptor: Int32, path: String) {
         self.path = path
         self.descriptor = descriptor
     }

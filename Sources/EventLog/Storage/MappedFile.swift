@@ -8,10 +8,17 @@ final class MappedFile {
     let bytes: UnsafeRawBufferPointer
     private let base: UnsafeMutableRawPointer?
 
-    /// Maps the first `length` bytes of `path` (all of it when nil).
-    init(path: String, length: Int? = nil) throws(StorageError) {
-        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw StorageError(operation: "open", path: path, code: errno) }
+    /// Maps the first `length` bytes of `path` (all of it when nil). A symbolic link at `path`
+    /// is refused unless `followingLinks` (a file named by a user, read-only: `clusterctl --log`).
+    init(path: String, length: Int? = nil, followingLinks: Bool = false) throws(StorageError) {
+        let descriptor: Int32
+        if followingLinks {
+            descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw StorageError(operation: "open", path: path, code: errno) }
+        } else {
+            let (directoryPath, name) = StateDirectory.split(path)
+            descriptor = try StateDirectory(path: directoryPath).open(name, flags: O_RDONLY)
+        }
         defer { Glibc.close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw StorageError(operation: "fstat", path: path, code: errno) }

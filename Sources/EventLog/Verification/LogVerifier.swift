@@ -90,7 +90,7 @@ public enum LogVerifier {
         var report = Report(path: path, header: nil, intactRecords: 0, lastIntactSequence: 0, headHash: nil, problem: nil)
         let mapped: MappedFile
         do {
-            mapped = try MappedFile(path: path)
+            mapped = try MappedFile(path: path, followingLinks: true)
         } catch {
             report.problem = Problem(offset: 0, sequence: 0, reason: "cannot read the file: \(error)")
             return report
