@@ -279,6 +279,12 @@ public final class EventLog: Sendable {
             }
             if state.closing { throw .closed }
             if let expectedFailures, expectedFailures != state.failedBatches { throw .earlierBatchFailed }
+            // Sequence numbers end at 2^63 − 1 (signed 64-bit JSON): an append past it is refused
+            // whole, never numbered beyond what a reader can be told.
+            let left = state.nextSequence <= LogHeader.maximumSequence ? LogHeader.maximumSequence - state.nextSequence + 1 : 0
+            guard UInt64(payloads.count) <= left else {
+                throw .storageFailure(reason: "the log has \(left) sequence numbers left before \(LogHeader.maximumSequence), the largest a log holds, and this append needs \(payloads.count); nothing was stored")
+            }
             let first = state.nextSequence
             state.nextSequence += UInt64(payloads.count)
             let leads = leading && state.queue.isEmpty && !state.committing && state.lastBatchAppends <= 1

@@ -131,7 +131,15 @@ extension RegistryState {
             switch question.kind {
             case .yesNo: optionValues = ["yes", "no"]
             case .singleChoice, .multipleChoice: optionValues = question.options
-            case .scale: optionValues = (question.minimum!...question.maximum!).map(String.init)
+            case .scale:
+                // Decided surveys go from 1 to 5 or 7; anything else (no bounds, reversed) has no options.
+                if let minimum = question.minimum, let maximum = question.maximum, minimum <= maximum,
+                    case let (span, overflow) = maximum.subtractingReportingOverflow(minimum), !overflow, span < 100
+                {
+                    optionValues = (minimum...maximum).map(String.init)
+                } else {
+                    optionValues = []
+                }
             case .number: optionValues = []
             }
             let totalWeight = weights.reduce(0, +)

@@ -10,6 +10,9 @@ public struct LogHeader: Sendable, Hashable {
     public var createdAtMicroseconds: Int64
     /// The sequence number of the first record.
     public var firstSequence: UInt64
+    /// The largest sequence number a log may hold: 2^63 − 1, what a signed 64-bit integer (and so
+    /// a reply's JSON) carries.
+    public static let maximumSequence = UInt64(Int64.max)
 
     public init(logID: [UInt8], createdAtMicroseconds: Int64, firstSequence: UInt64 = 1) {
         precondition(logID.count == 16)
@@ -55,6 +58,11 @@ public struct LogHeader: Sendable, Hashable {
         createdAtMicroseconds = Int64(bitPattern: bytes.loadLittleEndian(UInt64.self, at: 32))
         firstSequence = bytes.loadLittleEndian(UInt64.self, at: 40)
         guard firstSequence >= 1 else { throw .malformed("first sequence number is 0") }
+        // Sequence numbers travel as JSON integers (signed 64 bits): a header whose first one is
+        // beyond that is no log clusterd could serve (2^64 − 1 once trapped verify's count).
+        guard firstSequence <= Self.maximumSequence else {
+            throw .malformed("first sequence number \(firstSequence) is beyond \(Self.maximumSequence), the largest a clusterd log holds")
+        }
     }
 
     /// The log id in hexadecimal.

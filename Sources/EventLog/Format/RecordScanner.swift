@@ -56,6 +56,9 @@ struct RecordScanner {
         guard sequence == expectedSequence else {
             return .problem(offset: offset, .wrongSequence(expected: expectedSequence, found: sequence))
         }
+        guard sequence <= LogHeader.maximumSequence else {
+            return .problem(offset: offset, .malformed("sequence number \(sequence) is beyond \(LogHeader.maximumSequence), the largest a clusterd log holds"))
+        }
         let payloadSize = Int(bytes.loadLittleEndian(UInt32.self, at: bodyStart + 16))
         guard payloadSize <= RecordLayout.maximumPayloadSize, RecordLayout.bodyLength(payloadSize: payloadSize) == length else {
             return .problem(offset: offset, .malformed("payload length \(payloadSize) does not fit body length \(length)"))
@@ -83,7 +86,7 @@ struct RecordScanner {
             chainHashOffset: payloadStart + payloadSize
         )
         offset = recordEnd
-        expectedSequence += 1
+        expectedSequence += 1  // at most 2^63: checked above
         return .record(record)
     }
 
