@@ -62,7 +62,14 @@ public struct Daemon: Sendable {
             // Opening has just checked every CRC; replay only decodes and applies the tail.
             state = try RegistryReplay.replay(log, onto: start, verifyingChecksums: false)
         } catch {
-            throw DaemonError.logUnusable(reason: "\(error.description); the log itself is intact, so a newer clusterd may read it")
+            switch error {
+            case .refused:
+                throw DaemonError.logUnusable(
+                    reason: "\(error.description); no clusterd writes such a record, so the log was changed by something else: compare it with a copy or a checkpoint ('clusterctl verify --log FILE --checkpoint SEQ:HASH')"
+                )
+            default:
+                throw DaemonError.logUnusable(reason: "\(error.description); the log itself is intact, so a newer clusterd may read it")
+            }
         }
         let replayMilliseconds = (ContinuousClock.now - replayStart).milliseconds
         logger.info(

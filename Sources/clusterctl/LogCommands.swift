@@ -45,7 +45,15 @@ struct LogCommand: AsyncParsableCommand {
             if connection.log != nil {
                 let log = try connection.openLog()
                 try log.forEachRecord(from: max(fromSeq ?? 1, 1), through: toSeq) { record in
-                    let event = try EventCodec.decode(record.payload)
+                    let event: Event
+                    do {
+                        event = try EventCodec.decode(record.payload)
+                    } catch {
+                        throw Failure.data(
+                            "\(log.path): record \(record.sequence) is not an event this build understands: \(error)",
+                            hint: "the records before it were printed; 'clusterctl verify --log \(log.path)' checks the log's bytes, a newer clusterctl may read the event"
+                        )
+                    }
                     let line = ReplyEncoding.logEvent(event, sequence: record.sequence, commitTimeMicroseconds: record.commitTimeMicroseconds, chainHash: record.chainHash)
                     if keep(line.objectValue ?? [:]) { print(line.description) }
                 }

@@ -134,11 +134,17 @@ enum LogBenchmarks {
         let state = try RegistryReplay.replay(log, verifyingChecksums: false)
         let replaySeconds = Clock.seconds(since: replayStart)
         precondition(state.lastSequence == UInt64(events) && decoded == events)
+        // What checking every event against the rules costs: the same replay without it.
+        let uncheckedStart = Clock.now()
+        let unchecked = try RegistryReplay.replay(log, verifyingChecksums: false, checkingRules: false)
+        let uncheckedSeconds = Clock.seconds(since: uncheckedStart)
+        precondition(unchecked.lastSequence == state.lastSequence)
         log.close()
 
         Figure(name: "open_\(events)_events", value: openSeconds * 1000, unit: "ms", baselineName: "cat \(size / 1_000_000) MB > /dev/null", baseline: catSeconds * 1000).printed()
         Figure(name: "open_and_decode", value: Double(events) / (openSeconds + decodeSeconds), unit: "events/s", note: "read, CRC, decode").printed()
         Figure(name: "open_and_replay", value: Double(events) / (openSeconds + replaySeconds), unit: "events/s", note: "read, CRC, decode, apply; \(Int((openSeconds + replaySeconds) * 1000)) ms").printed()
+        Figure(name: "replay_with_rule_checks", value: replaySeconds * 1000, unit: "ms", baselineName: "the same replay without rule checks", baseline: uncheckedSeconds * 1000).printed()
 
         let verifyStart = Clock.now()
         let report = LogVerifier.verify(path: path)

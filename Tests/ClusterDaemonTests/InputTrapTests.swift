@@ -1,3 +1,4 @@
+import ClusterDaemon
 import ClusterModel
 import ClusterdTestSupport
 import EventLog
@@ -57,5 +58,92 @@ struct InputTrapTests {
         state.apply(event, sequence: 1)
         let results = try state.surveyResults(survey, breakdown: nil, weighted: false)
         #expect(results.respondents == 0)
+    }
+
+    /// Events that no clusterd writes, each appended to a fresh log as it would be after an edit
+    /// with the CRCs and the chain recomputed: the sequence number of the one the rules refuse.
+    static func resealedLogs() throws -> [(name: String, events: [Event], refused: UInt64)] {
+        func event(_ kind: EventKind) -> Event { Event(kind: kind, recordedAtMicroseconds: 1_600_000_000_000_000, peerUID: 0) }
+        let cluster = ClusterRecord(id: try Slug("aero", field: "id"), name: "Aéro", regions: [try Region("76")], departments: [], nafSection: nil, founded: nil)
+        let company = CompanyRecord(siren: try SIREN("552100554"), name: "C", naf: try NAFCode("62.01Z"), department: try Department("31"), employees: 10)
+        let question = Question(id: try Slug("q", field: "question"), text: "How much?", kind: .scale, minimum: 5, maximum: 1)
+        let survey = SurveyDefinition(
+            id: try Slug("s", field: "id"), title: "T", opensAt: Timestamp(microsecondsSinceEpoch: 0), closesAt: Timestamp(microsecondsSinceEpoch: 1_000_000_000), questions: [question]
+        )
+        var huge = company
+        huge.employees = Int64.max
+        return [
+            ("a scale from 5 to 1", [event(.clusterRegistered(cluster)), event(.surveyDefined(survey))], 2),
+            ("a member of a cluster that does not exist", [event(.companyRegistered(company)), event(.membershipStarted(cluster: cluster.id, siren: company.siren, date: try CalendarDate("2020-01-01")))], 2),
+            ("a cluster registered twice", [event(.clusterRegistered(cluster)), event(.clusterRegistered(cluster))], 2),
+            ("a company of 2^63 - 1 employees", [event(.clusterRegistered(cluster)), event(.companyRegistered(huge))], 2),
+            ("a leave without a join", [event(.clusterRegistered(cluster)), event(.companyRegistered(company)), event(.membershipEnded(cluster: cluster.id, siren: company.siren, date: try CalendarDate("2021-01-01"), reason: nil))], 3),
+        ]
+    }
+
+    static func writeLog(_ events: [Event], to path: String) async throws {
+        let log = try EventLog.open(path: path, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        defer { log.close() }
+        _ = try await log.append(events.map(EventCodec.encode))
+    }
+
+    /// Replay checks every event against the rules before applying it, on one thread or two:
+    /// a resealed log is refused with the record's sequence number, never applied or trapped on.
+    @Test(arguments: [0, Int.max])
+    func aReplayedEventTheRulesRefuseIsNamed(pipeliningAbove: Int) async throws {
+        for example in try Self.resealedLogs() {
+            let directory = try TemporaryDirectory()
+            let path = directory.file("events.log")
+            try await Self.writeLog(example.events, to: path)
+            #expect(LogVerifier.verify(path: path).isIntact, "\(example.name)")
+            let log = try EventLog.open(path: path, options: { var o = EventLog.Options(); o.readOnly = true; return o }(), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            defer { log.close() }
+            do {
+                _ = try RegistryReplay.replay(log, pipeliningAbove: pipeliningAbove)
+                Issue.record("\(example.name): replayed")
+            } catch {
+                guard case .refused(_, let sequence, _, _) = error else {
+                    Issue.record("\(example.name): \(error)")
+                    continue
+                }
+                #expect(sequence == example.refused, "\(example.name): \(error)")
+                #expect(error.description.contains("record \(example.refused) ("), "\(error)")
+            }
+        }
+    }
+
+    /// The same logs offline and in the daemon: a clear error naming the record, exit 65, and no
+    /// trap. (A daemon on the first log once served it and died at the first GetSurveyResults.)
+    @Test func theDaemonAndClusterctlRefuseAResealedLogNamingTheRecord() async throws {
+        let clusterctl = try BuiltProducts.executable("clusterctl")
+        let clusterd = try BuiltProducts.executable("clusterd")
+        for example in try Self.resealedLogs().prefix(2) {
+            let directory = try TemporaryDirectory()
+            let state = directory.file("state")
+            try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+            try await Self.writeLog(example.events, to: state + "/events.log")
+            let offline = try await runToCompletion(clusterctl, ["status", "--log", state + "/events.log"])
+            #expect(offline.status == 65, "\(example.name): \(offline.status) \(offline.standardError)")
+            #expect(offline.standardError.contains("record \(example.refused) ("), "\(offline.standardError)")
+            #expect(offline.standardError.contains("breaks a rule of the registry"), "\(offline.standardError)")
+            let daemon = try await runToCompletion(clusterd, ["--state-dir", state, "--socket", directory.file("clusterd.sock")], timeout: .seconds(30))
+            #expect(daemon.status == 65, "\(example.name): \(daemon.status) \(daemon.standardError)")
+            #expect(daemon.standardError.contains("record \(example.refused) ("), "\(daemon.standardError)")
+        }
+    }
+
+    /// `log dump --log` of a record that is no event: exit 65 naming the record, after the
+    /// records before it (it was 70, "unexpected").
+    @Test func dumpingARecordThatIsNoEventNamesIt() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("events.log")
+        let cluster = ClusterRecord(id: try Slug("aero", field: "id"), name: "Aéro", regions: [try Region("76")], departments: [], nafSection: nil, founded: nil)
+        let log = try EventLog.open(path: path, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        _ = try await log.append([EventCodec.encode(Event(kind: .clusterRegistered(cluster), recordedAtMicroseconds: 1, peerUID: 0)), [0xFF, 0xFF, 0x01]])
+        log.close()
+        let result = try await runToCompletion(try BuiltProducts.executable("clusterctl"), ["log", "dump", "--log", path])
+        #expect(result.status == 65, "\(result.status) \(result.standardError)")
+        #expect(result.standardError.contains("record 2 is not an event"), "\(result.standardError)")
+        #expect(result.standardOutput.contains("\"seq\":1"), "\(result.standardOutput)")
     }
 }

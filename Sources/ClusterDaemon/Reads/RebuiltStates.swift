@@ -30,7 +30,7 @@ public final class RebuiltStates: Sendable {
         if let base, base.lastSequence == target { return base }
         // On this thread alone: a pipelined replay would decode on a second thread, of normal
         // priority, taking a core from the event loops and the log's writer.
-        let state = try RegistryReplay.replay(log, onto: base ?? RegistryState(), through: target, verifyingChecksums: false, pipeliningAbove: .max)
+        let state = try RegistryReplay.replay(log, onto: base ?? RegistryState(), through: target, verifyingChecksums: false, checkingRules: false, pipeliningAbove: .max)
         kept.withLock { kept in
             kept.removeAll { $0.lastSequence == state.lastSequence }
             kept.append(state)

@@ -97,7 +97,7 @@ public struct RegistryReader: Sendable {
             throw DomainError.invalidArgument(field: "at_seq", reason: "the log ends at \(current.lastSequence), before \(target)")
         }
         if let rebuilt { return try rebuilt.state(at: target, of: log) }
-        return try RegistryReplay.replay(log, through: target, verifyingChecksums: false)
+        return try RegistryReplay.replay(log, through: target, verifyingChecksums: false, checkingRules: false)
     }
 
     private func paging(_ p: Parameters<[String: JSONValue]>) throws(DomainError) -> (Int, Int) {

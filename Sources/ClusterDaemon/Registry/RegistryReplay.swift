@@ -8,12 +8,17 @@ public enum RegistryReplay {
     /// Why the log cannot be replayed.
     public enum Failure: Error, Sendable, CustomStringConvertible {
         case undecodable(path: String, sequence: UInt64, reason: String)
+        /// The record is an event, but one the registry's rules refuse on the state before it:
+        /// no clusterd wrote it so (the log was edited and resealed, or written by another tool).
+        case refused(path: String, sequence: UInt64, type: String, rule: DomainError)
         case unreadable(EventLogError)
 
         public var description: String {
             switch self {
             case .undecodable(let path, let sequence, let reason):
                 return "\(path): record \(sequence) is not an event this build understands: \(reason)"
+            case .refused(let path, let sequence, let type, let rule):
+                return "\(path): record \(sequence) (\(type)) breaks a rule of the registry: \(rule)"
             case .unreadable(let error):
                 return "\(error)"
             }
@@ -21,18 +26,22 @@ public enum RegistryReplay {
     }
 
     /// Applies the log's records after `state.lastSequence` through `last` (the end when nil), on
-    /// two threads when more than `pipeliningAbove` remain.
+    /// two threads when more than `pipeliningAbove` remain. With `checkingRules`, every event is
+    /// first checked against the rules on the state before it (`checkReplayed`), so that a log
+    /// edited and resealed is refused, naming the record, instead of being trusted; a replay of a
+    /// prefix already checked (historical reads, the writer's rebuild) may skip that.
     public static func replay(
         _ log: EventLog,
         onto state: RegistryState = RegistryState(),
         through last: UInt64? = nil,
         verifyingChecksums: Bool = true,
+        checkingRules: Bool = true,
         pipeliningAbove: Int = 100_000
     ) throws(Failure) -> RegistryState {
         var state = state
         let remaining = Int(min(last ?? log.head.lastSequence, log.head.lastSequence) &- state.lastSequence)
         if remaining > pipeliningAbove {
-            return try pipelined(log, onto: state, through: last, verifyingChecksums: verifyingChecksums)
+            return try pipelined(log, onto: state, through: last, verifyingChecksums: verifyingChecksums, checkingRules: checkingRules)
         }
         var failure: Failure?
         do {
@@ -43,6 +52,14 @@ public enum RegistryReplay {
                 } catch {
                     failure = .undecodable(path: log.path, sequence: record.sequence, reason: "\(error)")
                     throw error
+                }
+                if checkingRules {
+                    do throws(DomainError) {
+                        try checkReplayed(event, state: state)
+                    } catch {
+                        failure = .refused(path: log.path, sequence: record.sequence, type: event.kind.typeName, rule: error)
+                        throw error
+                    }
                 }
                 state.apply(event, sequence: record.sequence, commitTimeMicroseconds: record.commitTimeMicroseconds)
             }
@@ -60,7 +77,8 @@ public enum RegistryReplay {
         _ log: EventLog,
         onto start: RegistryState,
         through last: UInt64?,
-        verifyingChecksums: Bool
+        verifyingChecksums: Bool,
+        checkingRules: Bool
     ) throws(Failure) -> RegistryState {
         let channel = ReplayChannel()
         let first = start.lastSequence + 1
@@ -94,6 +112,15 @@ public enum RegistryReplay {
         var state = start
         while let batch = channel.receive() {
             for (event, sequence, commitTime) in batch {
+                if checkingRules {
+                    do throws(DomainError) {
+                        try checkReplayed(event, state: state)
+                    } catch {
+                        // Drain the reader so that it finishes, then name the record.
+                        while channel.receive() != nil {}
+                        throw .refused(path: log.path, sequence: sequence, type: event.kind.typeName, rule: error)
+                    }
+                }
                 state.apply(event, sequence: sequence, commitTimeMicroseconds: commitTime)
             }
         }

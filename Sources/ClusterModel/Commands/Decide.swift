@@ -139,6 +139,60 @@ public func checkAll(
     return (refusals, refusedCount, Int(sequence - state.lastSequence))
 }
 
+/// Checks an event read from a log against the rules `decide` applies, on the projection before
+/// it: the command that would have caused it must be accepted there, and its records must be
+/// well formed. A log written by clusterd passes; one resealed by hand with an event the rules
+/// refuse (a member of a cluster that does not exist, a scale from 5 to 1) fails here, before
+/// `apply` trusts it. Throws the rule the event breaks.
+public func checkReplayed(_ event: Event, state: RegistryState) throws(DomainError) {
+    var kinds: [EventKind] = []
+    let command: Command
+    switch event.kind {
+    case .clusterRegistered(let record):
+        try RecordValidation.checkTerritory(regions: record.regions, departments: record.departments)
+        command = .registerCluster(record)
+    case .clusterUpdated(let record):
+        command = .updateCluster(
+            ClusterPatch(id: record.id, name: record.name, regions: record.regions, departments: record.departments, nafSection: record.nafSection, founded: record.founded)
+        )
+    case .clusterDissolved(let cluster, let date):
+        command = .dissolveCluster(id: cluster, date: date)
+    case .companyRegistered(let record):
+        try RecordValidation.checkSize(employees: record.employees, turnoverEUR: record.turnoverEUR)
+        command = .registerCompany(record)
+    case .companyUpdated(let record):
+        try RecordValidation.checkSize(employees: record.employees, turnoverEUR: record.turnoverEUR)
+        command = .updateCompany(
+            CompanyPatch(
+                siren: record.siren, name: record.name, naf: record.naf, department: record.department, employees: record.employees,
+                turnoverEUR: record.turnoverEUR, declaredCategory: record.declaredCategory
+            )
+        )
+    case .membershipStarted(let cluster, let siren, let date):
+        command = .joinCluster(cluster: cluster, siren: siren, date: date)
+    case .membershipEnded(let cluster, let siren, let date, let reason):
+        command = .leaveCluster(cluster: cluster, siren: siren, date: date, reason: reason)
+    case .partnerLinked(let cluster, let partner):
+        command = .linkPartner(cluster: cluster, partner: partner)
+    case .surveyDefined(let definition):
+        command = .defineSurvey(definition)
+    case .surveyClosed(let survey):
+        command = .closeSurvey(id: survey)
+    case .responseSubmitted(let survey, let siren, let submittedAt, let answers):
+        var input: [String: AnswerInput] = [:]
+        for (question, answer) in answers {
+            switch answer {
+            case .yesNo(let yes): input[question.text] = .boolean(yes)
+            case .choice(let option): input[question.text] = .text(option)
+            case .choices(let options): input[question.text] = .list(options)
+            case .integer(let value): input[question.text] = .integer(value)
+            }
+        }
+        command = .submitResponse(survey: survey, siren: siren, submittedAt: submittedAt, answers: input)
+    }
+    try decideKinds(command, state: state, into: &kinds)
+}
+
 /// Appends the events `command` causes to `kinds` (one reused buffer for a whole import, not an
 /// array per command), or throws the first rule it breaks, appending nothing.
 private func decideKinds(_ command: Command, state: RegistryState, into kinds: inout [EventKind]) throws(DomainError) {
