@@ -685,6 +685,7 @@ EVENT_TYPES: dict[int, str] = {
     9: "SurveyDefined",
     10: "SurveyClosed",
     11: "ResponseSubmitted",
+    12: "SnapshotTaken",
 }
 EVENT_TYPE_NUMBERS: dict[str, int] = {name: number for number, name in EVENT_TYPES.items()}
 
@@ -1008,6 +1009,13 @@ def _decode_response_submitted(f: Fields) -> dict:
     }
 
 
+def _decode_snapshot_taken(f: Fields) -> dict:
+    digest = f.raw(9, "snapshot SHA-256")
+    if digest is None or len(digest) != 32:
+        raise EventDecodeError(f"{f.what}: a snapshot's SHA-256 (field 9) must have 32 bytes")
+    return {"snapshot_seq": f.uint(8, "snapshot sequence number"), "sha256": digest.hex()}
+
+
 _EVENT_DECODERS = {
     1: _decode_cluster,
     2: _decode_cluster,
@@ -1020,6 +1028,7 @@ _EVENT_DECODERS = {
     9: _decode_survey_defined,
     10: _decode_survey_closed,
     11: _decode_response_submitted,
+    12: _decode_snapshot_taken,
 }
 
 

@@ -27,6 +27,9 @@ check "the first connection starts the service" clusterctl status
 check "the service is active after it" test "$(systemctl is-active clusterd.service)" = active
 check "systemctl status shows our STATUS=" wait_for 5 bash -c 'systemctl status clusterd.service | grep -q "Status: \"serving"'
 check "the service runs as the user clusterd" test "$(ps -o user= -p "$(main_pid)")" = clusterd
+check "its state directory is the daemon user's alone (0700)" test "$(stat -c %a:%U /var/lib/clusterd)" = 700:clusterd
+check "a reader cannot take the state directory's lock" bash -c '! runuser -u reader -- flock -n /var/lib/clusterd/clusterd.lock true 2>/dev/null'
+check "the unit bounds memory and tasks" test "$(systemctl show -p MemoryMax --value clusterd.service):$(systemctl show -p TasksMax --value clusterd.service)" = 1073741824:512
 
 as() { local user="$1"; shift; setpriv --reuid="$user" --regid="$user" --init-groups clusterctl "$@"; }
 check "a reader may read" as reader stats

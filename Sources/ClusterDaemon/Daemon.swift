@@ -36,6 +36,7 @@ public struct Daemon: Sendable {
         }
         try Self.makeDirectory(configuration.stateDirectory)
         try Self.checkOwner(of: configuration.stateDirectory, logger: logger)
+        try Self.closeToOthers(configuration.stateDirectory, logger: logger)
         raiseDescriptorLimit()
         let lock = try StateDirectoryLock(path: configuration.lockPath)
         defer { withExtendedLifetime(lock) {} }
@@ -46,16 +47,12 @@ public struct Daemon: Sendable {
         defer { log.close() }
         let snapshots = SnapshotStore(directory: configuration.stateDirectory)
         var start = RegistryState()
-        if let snapshot = snapshots.newestUsable(for: log, logger: logger) {
-            do {
-                start = try RegistryState(snapshot: snapshot.payload) { count, body in
-                    DispatchQueue.concurrentPerform(iterations: count, execute: body)
-                }
-                logger.info("loaded a snapshot", metadata: ["snapshot_seq": "\(snapshot.sequence)"])
-            } catch {
-                logger.warning("ignoring a snapshot this build cannot read; replaying the whole log", metadata: ["snapshot_seq": "\(snapshot.sequence)", "reason": "\(error)"])
-                start = RegistryState()
-            }
+        // The sequence number of the record that binds the snapshot loaded (0 when none): the
+        // snapshot service takes the next one only when events follow it.
+        var snapshotRecord: UInt64 = 0
+        if let found = snapshots.newestUsable(for: log, logger: logger, loading: { snapshot throws(SnapshotProblem) in try SnapshotBinding.load(snapshot, from: log) }) {
+            (start, snapshotRecord) = found.loaded
+            logger.info("loaded a snapshot", metadata: ["snapshot_seq": "\(found.snapshot.sequence)", "recorded_at_seq": "\(snapshotRecord)"])
         }
         let state: RegistryState
         do {
@@ -109,7 +106,7 @@ public struct Daemon: Sendable {
             interfaces: [(RegistryInterfaceDefinition.interface, handler)],
             logger: logger
         )
-        let server = VarlinkServer(configuration: serverConfiguration(), service: service, logger: logger)
+        let server = VarlinkServer(configuration: serverConfiguration(authorization: authorization), service: service, logger: logger)
         let notifier = ServiceNotifier()
         let status: @Sendable () async -> String = {
             let summary = registry.summary
@@ -123,7 +120,7 @@ public struct Daemon: Sendable {
             .init(service: ReloadService(notifier: notifier, reload: { authorization.reload() }, logger: logger)),
         ]
         let snapshotter = SnapshotService(
-            registry: registry, log: log, store: snapshots, every: configuration.snapshotEvery, lastSnapshot: start.lastSequence, logger: logger
+            registry: registry, log: log, store: snapshots, every: configuration.snapshotEvery, lastSnapshot: snapshotRecord, logger: logger
         )
         services.append(.init(service: snapshotter))
         if let interval = notifier.watchdogInterval {
@@ -178,7 +175,7 @@ public struct Daemon: Sendable {
         }
     }
 
-    private func serverConfiguration() -> VarlinkServerConfiguration {
+    private func serverConfiguration(authorization: AuthorizationBox) -> VarlinkServerConfiguration {
         let endpoint: VarlinkServerConfiguration.Endpoint
         switch configuration.listener {
         case .path(let path): endpoint = .path(path)
@@ -187,6 +184,10 @@ public struct Daemon: Sendable {
         var server = VarlinkServerConfiguration(endpoint: endpoint)
         server.maximumMessageSize = configuration.maximumMessageSize
         server.maximumConnections = configuration.maximumConnections
+        server.maximumConnectionsPerUser = configuration.maximumConnectionsPerUser
+        server.reservedConnections = configuration.reservedConnections
+        // Root, the daemon's user and writers: not limited per user, and the reserved slots.
+        server.isPrivileged = { peer in authorization.current.refusal(for: peer) == nil }
         server.connectionByteLimit = configuration.connectionByteLimit
         server.serverByteBudget = configuration.serverByteBudget
         server.idleTimeout = configuration.idleTimeout
@@ -249,12 +250,30 @@ public struct Daemon: Sendable {
         )
     }
 
+    /// The state directory is the daemon's user's alone (0700): readers share the daemon's group
+    /// for the socket's sake, and must not reach the log, the snapshots or the lock (one who
+    /// holds the lock keeps the daemon from starting). A directory others may enter is narrowed,
+    /// with a notice.
+    static func closeToOthers(_ path: String, logger: Logger) throws(DaemonError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw .stateDirectory(path: path, reason: String(cString: strerror(errno))) }
+        let permissions = info.st_mode & 0o7777
+        guard permissions & 0o077 != 0 else { return }
+        guard chmod(path, 0o700) == 0 else {
+            throw .stateDirectory(path: path, reason: "cannot make it the daemon's user's alone (chmod 0700): \(String(cString: strerror(errno)))")
+        }
+        logger.notice(
+            "the state directory was open to others: now mode 0700, the daemon's user's alone; readers use the socket",
+            metadata: ["state_directory": "\(path)", "was": "\(String(permissions, radix: 8))"]
+        )
+    }
+
     private static func makeDirectory(_ path: String) throws(DaemonError) {
         var components: [Substring] = []
         for component in path.split(separator: "/") {
             components.append(component)
             let partial = (path.hasPrefix("/") ? "/" : "") + components.joined(separator: "/")
-            if mkdir(partial, 0o750) != 0 && errno != EEXIST {
+            if mkdir(partial, 0o700) != 0 && errno != EEXIST {
                 throw .stateDirectory(path: path, reason: "cannot create \(partial): \(String(cString: strerror(errno)))")
             }
         }

@@ -1,11 +1,14 @@
 import ArgumentParser
+import ClusterDaemon
 import EventLog
+import Logging
 import Varlink
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a log offline: every CRC, every sequence number and the whole SHA-256 chain.",
-        discussion: "Exit 0 when the log is intact; 1 with the first bad byte offset and sequence number otherwise; 65 when the file is no clusterd log; 66 when it is no file (missing, a directory, a FIFO, a device). Never modifies the file." + "\n\n" + Help.examples("clusterctl verify --log /var/lib/clusterd/events.log", "clusterctl verify --log events.log --checkpoint SEQ:HASH")
+        usage: "clusterctl verify --log <file> [--checkpoint <seq:hash>]\n[--snapshots <dir>] [--json]",
+        discussion: "Then the snapshots beside it (or in --snapshots DIR): whether clusterd would load each one (the log records its SHA-256) and whether its content equals the log replayed up to it. Exit 0 when the log is intact and no snapshot is false; 1 with the first bad byte offset and sequence number, or a false snapshot, otherwise; 65 when the file is no clusterd log; 66 when it is no file (missing, a directory, a FIFO, a device). Never modifies the file." + "\n\n" + Help.examples("clusterctl verify --log /var/lib/clusterd/events.log", "clusterctl verify --log events.log --checkpoint SEQ:HASH")
     )
 
     @OptionGroup var file: LogFileOptions
@@ -21,8 +24,24 @@ struct Verify: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Also prove the log still extends the history noted as SEQ:HASH (see clusterctl checkpoint).", valueName: "seq:hash"))
     var checkpoint: String?
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("Where the snapshots are (default: the log's directory).", valueName: "dir"))
+    var snapshots: String?
+
     @Flag(help: "Print the result as JSON.")
     var json = false
+
+    /// The snapshots' findings, when the log is intact.
+    func auditSnapshots() -> [SnapshotAudit.Finding] {
+        let directory = snapshots ?? {
+            guard let slash = log.lastIndex(of: "/") else { return "." }
+            return slash == log.startIndex ? "/" : String(log[..<slash])
+        }()
+        var options = EventLog.Options()
+        options.readOnly = true
+        guard let opened = try? EventLog.open(path: log, options: options, logger: Logger(label: "clusterctl", factory: { _ in SwiftLogNoOpLogHandler() })) else { return [] }
+        defer { opened.close() }
+        return SnapshotAudit.check(directory: directory, log: opened)
+    }
 
     func run() throws {
         try LogFileCheck.requireRegularFile(log)
@@ -34,6 +53,8 @@ struct Verify: ParsableCommand {
         default:
             break
         }
+        let findings = report.problem == nil ? auditSnapshots() : []
+        let falseSnapshots = findings.filter { if case .forged = $0.verdict { return true } else { return false } }
         if json {
             var result: [String: JSONValue] = [
                 "log_path": .string(log),
@@ -47,6 +68,17 @@ struct Verify: ParsableCommand {
                 result["checkpoint_holds"] = .bool(outcome.holds)
                 result["checkpoint"] = .string(outcome.description)
             }
+            result["snapshots"] = .array(findings.map { finding in
+                var object: [String: JSONValue] = [
+                    "path": .string(finding.path), "snapshot_seq": .int(Int64(finding.sequence)), "result": .string(finding.description),
+                ]
+                switch finding.verdict {
+                case .sound(let record): (object["used_by_clusterd"], object["recorded_at_seq"], object["matches_log"]) = (.bool(true), .int(Int64(record)), .bool(true))
+                case .unused: object["used_by_clusterd"] = .bool(false)
+                case .forged(let record, _): (object["used_by_clusterd"], object["recorded_at_seq"], object["matches_log"]) = (.bool(true), .int(Int64(record)), .bool(false))
+                }
+                return .object(object)
+            })
             if let problem = report.problem {
                 result["problem"] = [
                     "offset": .int(Int64(problem.offset)), "seq": .int(Int64(problem.sequence)), "reason": .string(problem.reason),
@@ -64,10 +96,28 @@ struct Verify: ParsableCommand {
                 rows.append(("result", Terminal.paint("intact", .green)))
             }
             if let outcome = report.checkpoint { rows.append(("checkpoint", outcome.description)) }
+            if report.problem != nil {
+                rows.append(("snapshots", "not checked: the log is damaged"))
+            } else if findings.isEmpty {
+                rows.append(("snapshots", "none"))
+            }
+            for finding in findings {
+                let name = finding.path.split(separator: "/").last.map(String.init) ?? finding.path
+                let text = finding.description
+                rows.append((name, { if case .forged = finding.verdict { return Terminal.paint(text, .red) } else { return text } }()))
+            }
             Terminal.printKeyValues(rows)
         }
         if let outcome = report.checkpoint, !outcome.holds {
             throw Failure("\(log): \(outcome)", hint: "the log no longer extends the history the checkpoint noted: compare it with a backup", code: Failure.Code.refused)
+        }
+        if let first = falseSnapshots.first {
+            guard !json else { throw ExitCode(Failure.Code.refused) }
+            throw Failure(
+                "\(first.path): \(first.description)",
+                hint: "stop clusterd, keep the file for the investigation and remove it from the state directory; the log itself is intact",
+                code: Failure.Code.refused
+            )
         }
         if let problem = report.problem {
             guard !json else { throw ExitCode(Failure.Code.refused) }

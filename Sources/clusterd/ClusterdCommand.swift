@@ -43,6 +43,12 @@ struct ClusterdCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Most client connections served at once.", valueName: "count"))
     var maxConnections: Int = 1024
 
+    @Option(help: ArgumentHelp("Most connections of one user other than root, the daemon's user and writers; default: half of --max-connections.", valueName: "count"))
+    var maxConnectionsPerUser: Int?
+
+    @Option(help: ArgumentHelp("Connections of --max-connections kept for root, the daemon's user and writers; default: an eighth of it, at most 16.", valueName: "count"))
+    var reservedConnections: Int?
+
     @Option(help: ArgumentHelp("Most bytes one connection may hold (calls not yet answered, replies not yet read) before it is no longer read; default: the largest message and 64 KiB.", valueName: "bytes"))
     var connectionByteLimit: Int?
 
@@ -79,6 +85,10 @@ struct ClusterdCommand: AsyncParsableCommand {
         }
         guard maxMessageBytes >= 1024 else { throw ValidationError("--max-message-bytes: must be at least 1024") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections: must be at least 1") }
+        if let maxConnectionsPerUser, maxConnectionsPerUser < 1 { throw ValidationError("--max-connections-per-user: must be at least 1") }
+        if let reservedConnections, reservedConnections < 0 || reservedConnections >= maxConnections {
+            throw ValidationError("--reserved-connections: must be at least 0 and less than --max-connections (\(maxConnections))")
+        }
         if let connectionByteLimit, connectionByteLimit <= maxMessageBytes {
             throw ValidationError("--connection-byte-limit: must be more than --max-message-bytes (\(maxMessageBytes)), or the largest message could never be read")
         }
@@ -144,6 +154,8 @@ struct ClusterdCommand: AsyncParsableCommand {
         var configuration = DaemonConfiguration(stateDirectory: directory, listener: listener)
         configuration.maximumMessageSize = maxMessageBytes
         configuration.maximumConnections = maxConnections
+        configuration.maximumConnectionsPerUser = maxConnectionsPerUser
+        configuration.reservedConnections = reservedConnections
         configuration.connectionByteLimit = connectionByteLimit
         configuration.serverByteBudget = serverByteBudget
         configuration.idleTimeout = .seconds(idleTimeout)

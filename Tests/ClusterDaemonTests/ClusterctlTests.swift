@@ -47,6 +47,8 @@ struct ClusterctlTests {
             (["verify", "--log", directory.path], 66, "is a directory"),
             (["stats", "--log", directory.path], 66, "is a directory"),
             (["verify", "--log", fifo], 66, "is not a regular file"),
+            (["stats", "--log", fifo], 66, "is not a regular file"),
+            (["verify", "--log", "/dev/null"], 66, "is not a regular file"),
             (["verify", "--log", directory.file("missing")], 66, "No such file or directory"),
         ]
         for (arguments, code, message) in cases {

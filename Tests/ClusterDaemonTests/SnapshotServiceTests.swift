@@ -33,19 +33,25 @@ struct SnapshotServiceTests {
         let service = SnapshotService(registry: registry, log: log, store: store, every: 1, lastSnapshot: 0, logger: quiet)
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: quiet))
         let running = Task { try await group.run() }
-        // Shutting down wakes the service from its wait; it then writes the snapshot it owes.
+        // Shutting down wakes the service from its wait; it then writes the snapshot it owes, and
+        // records it in the log after the write in flight.
         await group.triggerGracefulShutdown()
-        try await running.value
-
+        while store.sequences().isEmpty { try await Task.sleep(for: .milliseconds(1)) }
         #expect(store.sequences() == [3], "the snapshot must stop at the durable end, not at the write in flight")
-        let snapshot = try #require(store.newestUsable(for: log, logger: quiet))
-        #expect(snapshot.chainHash == (try log.chainHash(at: 3)))
-        let loaded = try RegistryState(snapshot: snapshot.payload)
+        file.release()
+        try await running.value
+        #expect(try await inFlight.value.lastSequence == 4)
+
+        let loading: (Snapshot) throws(SnapshotProblem) -> (state: RegistryState, record: UInt64) = { snapshot throws(SnapshotProblem) in
+            try SnapshotBinding.load(snapshot, from: log)
+        }
+        let newest = store.newestUsable(for: log, logger: quiet, loading: loading)
+        let found = try #require(newest)
+        #expect(found.snapshot.chainHash == (try log.chainHash(at: 3)))
+        #expect(found.loaded.record == 5, "the snapshot is recorded by the record after the write in flight")
+        let loaded = found.loaded.state
         #expect(loaded == (try RegistryReplay.replay(log, through: 3)), "the snapshot differs from the log replayed up to it")
         #expect(loaded.clusters[try Slug("d", field: "id")] == nil)
-
-        file.release()
-        #expect(try await inFlight.value.lastSequence == 4)
         log.close()
     }
 }

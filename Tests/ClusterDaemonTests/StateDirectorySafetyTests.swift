@@ -134,4 +134,20 @@ struct StateDirectorySafetyTests {
             #expect(stat(state + "/" + name, &info) == 0 && info.st_uid == 65534, "\(name) belongs to uid \(info.st_uid)")
         }
     }
+
+    /// Readers share the daemon's group (the socket's): a state directory they may enter let
+    /// them read the log and hold the lock so that the daemon could not start. It is narrowed to
+    /// 0700 at start, with a notice.
+    @Test func aStateDirectoryOpenToTheGroupIsNarrowedTo0700() async throws {
+        let directory = try TemporaryDirectory()
+        let state = directory.file("state")
+        #expect(mkdir(state, 0o750) == 0)
+        chmod(state, 0o750)
+        let daemon = try await RunningDaemon(directory: directory)
+        var info = stat()
+        #expect(stat(state, &info) == 0)
+        #expect(info.st_mode & 0o7777 == 0o700, "mode \(String(info.st_mode & 0o7777, radix: 8))")
+        #expect(try await daemon.stop() == 0)
+        #expect(daemon.process.standardError.contains("now mode 0700"), "\(daemon.process.standardError)")
+    }
 }

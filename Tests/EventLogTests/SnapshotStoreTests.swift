@@ -20,7 +20,7 @@ struct SnapshotStoreTests {
         let store = SnapshotStore(directory: directory.path)
         try store.write(try snapshot(of: log, at: 4, payload: [4]))
         try store.write(try snapshot(of: log, at: 9, payload: [9]))
-        #expect(store.newestUsable(for: log, logger: quietLogger)?.payload == [9])
+        #expect(store.newestUsable(for: log, logger: quietLogger, loading: { $0 })?.snapshot.payload == [9])
         #expect(store.sequences() == [9, 4])
         log.close()
     }
@@ -42,7 +42,7 @@ struct SnapshotStoreTests {
         wrongChain.chainHash = try log.chainHash(at: 4)!
         try store.write(wrongChain)
         try store.write(try snapshot(of: log, at: 3, payload: [3]))
-        #expect(store.newestUsable(for: log, logger: quietLogger)?.payload == [3])
+        #expect(store.newestUsable(for: log, logger: quietLogger, loading: { $0 })?.snapshot.payload == [3])
         log.close()
     }
 
@@ -53,16 +53,16 @@ struct SnapshotStoreTests {
         var otherLog = try snapshot(of: log, at: 2, payload: [2])
         otherLog.logID = [UInt8](repeating: 7, count: 16)
         try store.write(otherLog)
-        #expect(store.newestUsable(for: log, logger: quietLogger) == nil)
+        #expect(store.newestUsable(for: log, logger: quietLogger, loading: { $0 })?.snapshot == nil)
         var beyond = try snapshot(of: log, at: 3, payload: [3])
         beyond.sequence = 30
         try store.write(beyond)
-        #expect(store.newestUsable(for: log, logger: quietLogger) == nil)
+        #expect(store.newestUsable(for: log, logger: quietLogger, loading: { $0 })?.snapshot == nil)
         try store.write(try snapshot(of: log, at: 3, payload: [3]))
         var bytes = try fileBytes(store.path(for: 3))
         bytes[bytes.count - 6] ^= 1
         try writeBytes(bytes, to: store.path(for: 3))
-        #expect(store.newestUsable(for: log, logger: quietLogger) == nil)
+        #expect(store.newestUsable(for: log, logger: quietLogger, loading: { $0 })?.snapshot == nil)
         log.close()
     }
 

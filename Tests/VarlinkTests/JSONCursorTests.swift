@@ -158,7 +158,7 @@ struct VarlinkDirectCallTests {
     }
 
     func direct(_ text: String) -> VarlinkDirectCall? {
-        Array(text.utf8).withUnsafeBufferPointer { service.directCall($0) }
+        Array(text.utf8).withUnsafeBufferPointer { service.directCall($0, peer: nil) }
     }
 
     @Test func aPlainCallIsDecodedDirectlyAndAnsweredAsTheGeneralPathWould() async throws {

@@ -229,6 +229,7 @@ E_SURVEY_DEFINED = event(
     request_id="définir",
 )
 E_SURVEY_CLOSED = event(10, f_text(8, "crisis-2020-11"))
+E_SNAPSHOT_TAKEN = event(12, f_uint(8, 3), f_bytes(9, bytes(range(32))), peer_uid=998)
 E_RESPONSE = event(
     11,
     f_text(8, "crisis-2020-11"),
@@ -301,6 +302,7 @@ EXPECTED = [
     ("CompanyRegistered", 1000, None, {
         "siren": "999999998", "name": "Dernier", "naf": "62.01Z", "department": "75",
         "employees": 250}),
+    ("SnapshotTaken", 998, None, {"snapshot_seq": 3, "sha256": bytes(range(32)).hex()}),
 ]
 
 # Three batches: the batch boundaries must not matter to the events.
@@ -310,6 +312,7 @@ GOOD_BATCHES = [
      E_MEMBERSHIP_ENDED_NO_REASON, E_PARTNER],
     [E_SURVEY_DEFINED],
     [E_SURVEY_CLOSED, E_RESPONSE, E_UNKNOWN_FIELDS],
+    [E_SNAPSHOT_TAKEN],
 ]
 
 
@@ -540,7 +543,7 @@ class Errors(LogCase):
         self.assertEqual((result.returncode, result.stdout), (1, ""))
         self.assertEqual(
             result.stderr,
-            "error: record 1: unknown event type 77 (this reader knows types 1 to 11; the log "
+            "error: record 1: unknown event type 77 (this reader knows types 1 to 12; the log "
             "may have been written by a newer clusterd)\n")
 
     def test_undecodable_event_outside_the_range_is_not_read(self) -> None:
@@ -662,12 +665,12 @@ class InProcess(unittest.TestCase):
         self.assertEqual(decoded.recorded_at_us, (1 << 63) - 1)
 
     def test_dump_log_writes_to_the_given_streams(self) -> None:
-        data, _ = build_log([[E_SURVEY_CLOSED], [event(12)]])
+        data, _ = build_log([[E_SURVEY_CLOSED], [event(13)]])
         out, err = io.StringIO(), io.StringIO()
         status = logtool.dump_log(data, None, None, out, err, logtool.EventFilter())
         self.assertEqual(status, 1)
         self.assertEqual(len(out.getvalue().splitlines()), 1)
-        self.assertTrue(err.getvalue().startswith("error: record 2: unknown event type 12 ("))
+        self.assertTrue(err.getvalue().startswith("error: record 2: unknown event type 13 ("))
 
 
 class WrittenByClusterd(unittest.TestCase):

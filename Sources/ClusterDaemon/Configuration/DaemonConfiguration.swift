@@ -24,6 +24,12 @@ public struct DaemonConfiguration: Sendable {
     public var maximumMessageSize: Int = 16 * 1024 * 1024
     /// Most client connections at once.
     public var maximumConnections: Int = 1024
+    /// Most connections of one uid other than root's, the daemon's and writers'; nil for half of
+    /// `maximumConnections`.
+    public var maximumConnectionsPerUser: Int?
+    /// Slots of `maximumConnections` kept for root, the daemon's user and writers; nil for an
+    /// eighth of it, at most 16.
+    public var reservedConnections: Int?
     /// Most bytes one connection holds (requests not yet answered, replies not yet taken) before
     /// it is no longer read; nil for the largest message and 64 KiB.
     public var connectionByteLimit: Int?

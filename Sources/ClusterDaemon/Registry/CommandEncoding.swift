@@ -62,6 +62,8 @@ public enum CommandEncoding {
             )
         case .closeSurvey(let id):
             return ("CloseSurvey", ["id": .string(id.text)])
+        case .recordSnapshot:
+            preconditionFailure("recordSnapshot is the daemon's own command: no client sends it")
         }
     }
 

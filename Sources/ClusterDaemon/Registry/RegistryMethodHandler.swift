@@ -45,6 +45,16 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
 
     let directlyDecodedMethods: Set<String> = CommandParsing.writeMethods.union(["Import"])
 
+    /// A write from a peer who may not write is refused before its parameters are decoded.
+    func refusal(method: String, peer: VarlinkPeer?) -> (any Error)? {
+        do {
+            try authorize(peer)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
     func decodeDirect(method: String, parameters cursor: inout JSONCursor) -> (any Sendable)? {
         Self.decodeDirectly(method, &cursor)
     }

@@ -186,6 +186,8 @@ public enum ReplyEncoding {
                 "survey": .string(survey.text), "siren": .string(siren.description),
                 "submitted_at": .string(submittedAt.description), "answers": .object(encoded),
             ]
+        case .snapshotTaken(let sequence, let digest):
+            return ["snapshot_seq": .int(Int64(sequence)), "sha256": .string(ChainHash.hexString(digest))]
         }
     }
 

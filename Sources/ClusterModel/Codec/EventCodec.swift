@@ -6,6 +6,7 @@ public enum EventCodec {
     enum TypeTag: UInt64 {
         case clusterRegistered = 1, clusterUpdated, clusterDissolved, companyRegistered, companyUpdated
         case membershipStarted, membershipEnded, partnerLinked, surveyDefined, surveyClosed, responseSubmitted
+        case snapshotTaken
     }
 
     // Envelope fields, shared by every type.
@@ -191,6 +192,7 @@ public enum EventCodec {
         case .surveyDefined: return .surveyDefined
         case .surveyClosed: return .surveyClosed
         case .responseSubmitted: return .responseSubmitted
+        case .snapshotTaken: return .snapshotTaken
         }
     }
 
@@ -246,6 +248,9 @@ public enum EventCodec {
             }
         case .surveyClosed(let survey):
             writer.writeString(8, survey.text)
+        case .snapshotTaken(let sequence, let digest):
+            writer.writeUnsigned(8, sequence)
+            writer.writeBytes(9, digest)
         case .responseSubmitted(let survey, let siren, let submittedAt, let answers):
             writer.writeString(8, survey.text)
             writer.writeUnsigned(9, UInt64(siren.value))
@@ -328,6 +333,9 @@ public enum EventCodec {
             )
         case .surveyClosed:
             return .surveyClosed(survey: try Slug(fields.string(8), field: "id"))
+        case .snapshotTaken:
+            guard let digest = fields.optionalBytes(9), digest.count == 32 else { throw EventDecodingError("a snapshot's SHA-256 (field 9) must have 32 bytes") }
+            return .snapshotTaken(sequence: try fields.unsigned(8), sha256: digest)
         case .responseSubmitted:
             var answers: [Slug: Answer] = [:]
             for message in try fields.messages(11) {
@@ -419,6 +427,9 @@ struct FieldBag {
     }
 
     func optionalUnsigned(_ field: UInt64) -> UInt64? { varints[field]?.last }
+
+    /// The bytes of a length-delimited field, as they are.
+    func optionalBytes(_ field: UInt64) -> [UInt8]? { blobs[field]?.last }
     func optionalSigned(_ field: UInt64) -> Int64? { varints[field]?.last.map(BinaryReader.signed) }
 
     func date(_ field: UInt64) throws -> CalendarDate {

@@ -12,6 +12,9 @@ public enum Command: Sendable, Hashable {
     case defineSurvey(SurveyDefinition)
     case submitResponse(survey: Slug, siren: SIREN, submittedAt: Timestamp, answers: [String: AnswerInput])
     case closeSurvey(id: Slug)
+    /// The daemon's own: it wrote a snapshot after record `sequence` whose payload has this
+    /// SHA-256 (`snapshotTaken`). Not offered over the socket.
+    case recordSnapshot(sequence: UInt64, sha256: [UInt8])
 }
 
 /// The fields of a cluster to change; nil leaves a field as it is.

@@ -13,6 +13,19 @@ public struct DecisionContext: Sendable, Hashable {
         self.requestID = requestID
         self.requestFingerprint = requestFingerprint
     }
+
+    /// An event of this decision. The request id and its fingerprint ride on the last event
+    /// only: it is what a retry must find, and the log need not repeat them on every event of a
+    /// large import.
+    func event(_ kind: EventKind, last: Bool) -> Event {
+        Event(
+            kind: kind,
+            recordedAtMicroseconds: nowMicroseconds,
+            peerUID: peerUID,
+            requestID: last ? requestID : nil,
+            requestFingerprint: last ? requestFingerprint : nil
+        )
+    }
 }
 
 /// Checks `command` against every rule of the registry and returns the events it causes, or
@@ -20,18 +33,7 @@ public struct DecisionContext: Sendable, Hashable {
 public func decide(_ command: Command, state: RegistryState, context: DecisionContext) throws(DomainError) -> [Event] {
     var kinds: [EventKind] = []
     try decideKinds(command, state: state, into: &kinds)
-    // The request id rides on the last event only: it is what a retry must find, and the log
-    // need not repeat it on every event of a large import.
-    return kinds.enumerated().map { index, kind in
-        let last = index == kinds.count - 1
-        return Event(
-            kind: kind,
-            recordedAtMicroseconds: context.nowMicroseconds,
-            peerUID: context.peerUID,
-            requestID: last ? context.requestID : nil,
-            requestFingerprint: last ? context.requestFingerprint : nil
-        )
-    }
+    return kinds.enumerated().map { index, kind in context.event(kind, last: index == kinds.count - 1) }
 }
 
 /// Decides several commands as one: each sees the events of those before it; any rejection rejects
@@ -85,13 +87,7 @@ public func decideAll(
         // As `decide` builds them: the request id rides on the last event of the last command.
         let commandContext = index == commands.count - 1 ? context : withoutRequest
         for (position, kind) in kinds.enumerated() {
-            let event = Event(
-                kind: kind,
-                recordedAtMicroseconds: commandContext.nowMicroseconds,
-                peerUID: commandContext.peerUID,
-                requestID: position == kinds.count - 1 ? commandContext.requestID : nil,
-                requestFingerprint: position == kinds.count - 1 ? commandContext.requestFingerprint : nil
-            )
+            let event = commandContext.event(kind, last: position == kinds.count - 1)
             sequence += 1
             working.apply(event, sequence: sequence, commitTimeMicroseconds: context.nowMicroseconds)
             part.append(event)
@@ -189,6 +185,8 @@ public func checkReplayed(_ event: Event, state: RegistryState) throws(DomainErr
             }
         }
         command = .submitResponse(survey: survey, siren: siren, submittedAt: submittedAt, answers: input)
+    case .snapshotTaken(let sequence, let digest):
+        command = .recordSnapshot(sequence: sequence, sha256: digest)
     }
     try decideKinds(command, state: state, into: &kinds)
 }
@@ -306,6 +304,14 @@ private func decideKinds(_ command: Command, state: RegistryState, into kinds: i
         guard let survey = state.surveys[id] else { throw .unknownSurvey(id.text) }
         guard survey.closedAtMicroseconds == nil else { throw .surveyNotOpen(survey: id.text, reason: "it is already closed") }
         kinds.append(.surveyClosed(survey: id))
+
+    case .recordSnapshot(let sequence, let digest):
+        // A snapshot reflects records already in the log.
+        guard sequence > 0, sequence <= state.lastSequence else {
+            throw .invalidArgument(field: "snapshot_seq", reason: "\(sequence) is not a record of the log (it ends at \(state.lastSequence))")
+        }
+        guard digest.count == 32 else { throw .invalidArgument(field: "sha256", reason: "a SHA-256 has 32 bytes, not \(digest.count)") }
+        kinds.append(.snapshotTaken(sequence: sequence, sha256: digest))
     }
 }
 

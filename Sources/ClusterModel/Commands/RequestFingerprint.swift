@@ -47,24 +47,20 @@ public struct RequestFingerprint: Sendable, Hashable, CustomStringConvertible {
 /// An unambiguous byte form of commands: every value behind its kind, strings and lists behind
 /// their length, optionals behind a presence byte, dictionaries in key order.
 private struct CanonicalBytes {
-    var bytes: [UInt8] = []
+    /// The event codec's writer: its varints (LEB128) are the canonical form's integers.
+    private var writer = BinaryWriter(capacity: 128)
 
-    mutating func byte(_ value: UInt8) { bytes.append(value) }
+    var bytes: [UInt8] { writer.bytes }
 
-    mutating func unsigned(_ value: UInt64) {
-        var value = value
-        while value >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
-        }
-        bytes.append(UInt8(value))
-    }
+    mutating func byte(_ value: UInt8) { writer.bytes.append(value) }
+
+    mutating func unsigned(_ value: UInt64) { writer.writeRawVarint(value) }
 
     mutating func signed(_ value: Int64) { unsigned(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
 
     mutating func string(_ value: String) {
         unsigned(UInt64(value.utf8.count))
-        bytes.append(contentsOf: value.utf8)
+        writer.bytes.append(contentsOf: value.utf8)
     }
 
     mutating func bool(_ value: Bool) { byte(value ? 1 : 0) }
@@ -166,6 +162,10 @@ private struct CanonicalBytes {
         case .closeSurvey(let id):
             byte(11)
             string(id.text)
+        case .recordSnapshot(let sequence, let digest):
+            byte(12)
+            unsigned(sequence)
+            list(digest) { $0.byte($1) }
         }
     }
 

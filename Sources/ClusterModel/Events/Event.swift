@@ -33,6 +33,10 @@ public enum EventKind: Sendable, Hashable {
     case surveyDefined(SurveyDefinition)
     case surveyClosed(survey: Slug)
     case responseSubmitted(survey: Slug, siren: SIREN, submittedAt: Timestamp, answers: [Slug: Answer])
+    /// The daemon wrote a snapshot of the projection after record `sequence`, whose payload has
+    /// this SHA-256: what binds the snapshot to the chain. A snapshot is loaded only when a
+    /// record of its log says so (docs/log-format.md, "Snapshots"). Changes no projection.
+    case snapshotTaken(sequence: UInt64, sha256: [UInt8])
 
     /// The name used in dumps, histories and Watch streams.
     public var typeName: String {
@@ -48,6 +52,7 @@ public enum EventKind: Sendable, Hashable {
         case .surveyDefined: return "SurveyDefined"
         case .surveyClosed: return "SurveyClosed"
         case .responseSubmitted: return "ResponseSubmitted"
+        case .snapshotTaken: return "SnapshotTaken"
         }
     }
 
@@ -55,6 +60,7 @@ public enum EventKind: Sendable, Hashable {
     public static let typeNames = [
         "ClusterRegistered", "ClusterUpdated", "ClusterDissolved", "CompanyRegistered", "CompanyUpdated",
         "MembershipStarted", "MembershipEnded", "PartnerLinked", "SurveyDefined", "SurveyClosed", "ResponseSubmitted",
+        "SnapshotTaken",
     ]
 
     /// The cluster this event concerns, if any.

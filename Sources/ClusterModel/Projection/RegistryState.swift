@@ -272,6 +272,8 @@ public struct RegistryState: Sendable, Equatable {
         case .responseSubmitted(let survey, let siren, let submittedAt, let answers):
             surveys.modifyExisting(survey) { $0.responses[siren] = SurveyResponse(submittedAt: submittedAt, answers: answers) }
             companies.modifyExisting(siren) { $0.history.append(sequence) }
+        case .snapshotTaken:
+            break
         }
     }
 

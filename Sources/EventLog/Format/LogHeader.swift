@@ -89,7 +89,8 @@ public enum LogHeaderProblem: Error, Sendable, Hashable, CustomStringConvertible
 }
 
 extension ChainHash {
-    static func hexString(_ bytes: [UInt8]) -> String {
+    /// Lower-case hexadecimal of any bytes.
+    public static func hexString(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         for byte in bytes {

@@ -24,12 +24,28 @@ struct RecordScanner {
     private(set) var offset: Int
     private(set) var expectedSequence: UInt64
     let checksCRC: Bool
+    /// From here on the bytes are known to be zero without reading them (a file's trailing
+    /// holes); `bytes.count` when nothing is known.
+    let zerosFrom: Int
+    /// Called with the offset below which nothing will be read again, every `releaseEvery` bytes
+    /// scanned: a caller holding a mapped file lets those pages go.
+    var release: ((Int) -> Void)?
+    static let releaseEvery = 32 * 1024 * 1024
+    private var releasedUpTo = 0
 
-    init(bytes: UnsafeRawBufferPointer, offset: Int = LogHeader.size, expectedSequence: UInt64, checksCRC: Bool = true) {
+    init(bytes: UnsafeRawBufferPointer, offset: Int = LogHeader.size, expectedSequence: UInt64, checksCRC: Bool = true, zerosFrom: Int? = nil) {
         self.bytes = bytes
         self.offset = offset
         self.expectedSequence = expectedSequence
         self.checksCRC = checksCRC
+        self.zerosFrom = min(max(zerosFrom ?? bytes.count, 0), bytes.count)
+    }
+
+    /// Lets `release` know that nothing below `position` is read again.
+    private mutating func passed(_ position: Int) {
+        guard let release, position - releasedUpTo >= Self.releaseEvery else { return }
+        releasedUpTo = position
+        release(position)
     }
 
     mutating func next() -> Step {
@@ -85,23 +101,28 @@ struct RecordScanner {
             endsBatch: flags & RecordLayout.endsBatchFlag != 0,
             chainHashOffset: payloadStart + payloadSize
         )
+        // The record returned is read by the caller: only what lies before it may go.
+        passed(offset)
         offset = recordEnd
         expectedSequence += 1  // at most 2^63: checked above
         return .record(record)
     }
 
-    /// Whether every byte from `start` on is zero (the space reserved ahead of the log).
-    private func allZero(from start: Int) -> Bool {
+    /// Whether every byte from `start` on is zero (the space reserved ahead of the log). Holes
+    /// (`zerosFrom` on) are not read; what is read is released as the scan goes.
+    private mutating func allZero(from start: Int) -> Bool {
+        let end = max(zerosFrom, start)
         var index = start
-        while index < bytes.count && index % 8 != 0 {
+        while index < end && index % 8 != 0 {
             if bytes[index] != 0 { return false }
             index += 1
         }
-        while bytes.count - index >= 8 {
+        while end - index >= 8 {
             if bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) != 0 { return false }
             index += 8
+            if index & (Self.releaseEvery - 1) == 0 { passed(index) }
         }
-        while index < bytes.count {
+        while index < end {
             if bytes[index] != 0 { return false }
             index += 1
         }
@@ -111,7 +132,8 @@ struct RecordScanner {
     /// Whether any intact record (plausible length, matching CRC) starts after `offset`.
     func hasIntactRecord(after offset: Int) -> Bool {
         var candidate = offset + 8
-        while candidate + RecordLayout.prefixSize + RecordLayout.minimumBodyLength <= bytes.count {
+        // No record starts in the holes: its length would be zero.
+        while candidate < zerosFrom, candidate + RecordLayout.prefixSize + RecordLayout.minimumBodyLength <= bytes.count {
             let length = Int(bytes.loadLittleEndian(UInt32.self, at: candidate))
             if length % 8 == 0, length >= RecordLayout.minimumBodyLength, length <= RecordLayout.maximumBodyLength,
                 candidate + RecordLayout.prefixSize + length <= bytes.count

@@ -42,7 +42,8 @@ struct LogScan {
             index: SparseIndex(),
             tornTail: nil
         )
-        var scanner = RecordScanner(bytes: bytes, expectedSequence: header.firstSequence)
+        var scanner = RecordScanner(bytes: bytes, expectedSequence: header.firstSequence, zerosFrom: file.holesFrom)
+        scanner.release = { file.release(below: $0) }
         var pendingRecords = 0
         var pendingIndex: [(UInt64, Int)] = []
         while true {

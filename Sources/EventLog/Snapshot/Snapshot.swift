@@ -1,6 +1,10 @@
+import Crypto
+
 /// A cache of the projection at one point of the log, stamped with where in the log it stands.
 ///
-/// The payload is opaque to the log; the daemon decides what it holds.
+/// The payload is opaque to the log; the daemon decides what it holds, and records the payload's
+/// SHA-256 in the log itself (a `SnapshotTaken` event), so that a snapshot is used only when the
+/// chain covers its content.
 public struct Snapshot: Sendable, Hashable {
     public static let magic: [UInt8] = Array("CLSTRSNP".utf8)
     static let headerSize = 80
@@ -19,6 +23,9 @@ public struct Snapshot: Sendable, Hashable {
         self.chainHash = chainHash
         self.payload = payload
     }
+
+    /// The SHA-256 of the payload: what the log records about this snapshot.
+    public var payloadSHA256: [UInt8] { Array(SHA256.hash(data: payload)) }
 
     /// The bytes of the snapshot file (docs/log-format.md, "Snapshots").
     public var encoded: [UInt8] {
@@ -64,6 +71,10 @@ public enum SnapshotProblem: Error, Sendable, Hashable, CustomStringConvertible 
     case otherLog
     case beyondLog(snapshot: UInt64, log: UInt64)
     case chainMismatch(sequence: UInt64)
+    /// No record of the log after the snapshot's says a snapshot with this content was taken.
+    case notRecorded(sequence: UInt64, sha256: String)
+    /// Its content disagrees with its header or with the log.
+    case inconsistent(String)
     case unreadable(String)
 
     public var description: String {
@@ -75,6 +86,9 @@ public enum SnapshotProblem: Error, Sendable, Hashable, CustomStringConvertible 
         case .otherLog: return "it belongs to another log (log id differs)"
         case .beyondLog(let snapshot, let log): return "it reflects record \(snapshot) but the log ends at \(log)"
         case .chainMismatch(let sequence): return "the log's chain hash at record \(sequence) differs from the snapshot's"
+        case .notRecorded(let sequence, let sha256):
+            return "no record of the log after record \(sequence) says a snapshot with this content (SHA-256 \(sha256)) was taken: it was not written by this log's daemon, or was changed since"
+        case .inconsistent(let reason): return "its content disagrees with the log: \(reason)"
         case .unreadable(let reason): return "cannot read it: \(reason)"
         }
     }

@@ -82,14 +82,20 @@ public struct SnapshotStore: Sendable {
         return final
     }
 
-    /// The newest snapshot that matches `log`; unusable ones are skipped with a warning each.
-    public func newestUsable(for log: EventLog, logger: Logger) -> Snapshot? {
+    /// The newest snapshot that matches `log` and that `loading` accepts, as `loading` returns it
+    /// (the daemon checks that the log records its content, then decodes it); unusable ones are
+    /// skipped with a warning each.
+    public func newestUsable<Loaded>(
+        for log: EventLog,
+        logger: Logger,
+        loading: (Snapshot) throws(SnapshotProblem) -> Loaded
+    ) -> (snapshot: Snapshot, loaded: Loaded)? {
         for sequence in sequences() {
             let path = path(for: sequence)
-            do {
+            do throws(SnapshotProblem) {
                 let snapshot = try load(path)
                 try check(snapshot, against: log)
-                return snapshot
+                return (snapshot, try loading(snapshot))
             } catch {
                 logger.warning(
                     "ignoring a snapshot that does not match the log; replaying instead",
@@ -100,7 +106,8 @@ public struct SnapshotStore: Sendable {
         return nil
     }
 
-    func load(_ path: String) throws(SnapshotProblem) -> Snapshot {
+    /// The snapshot file at `path`, decoded (its CRC checked).
+    public func load(_ path: String) throws(SnapshotProblem) -> Snapshot {
         let mapped: MappedFile
         do {
             mapped = try MappedFile(path: path)
@@ -110,7 +117,9 @@ public struct SnapshotStore: Sendable {
         return try Snapshot(decoding: mapped.bytes)
     }
 
-    func check(_ snapshot: Snapshot, against log: EventLog) throws(SnapshotProblem) {
+    /// Its header against the log: the log's id, a record at its sequence number, the chain hash
+    /// there.
+    public func check(_ snapshot: Snapshot, against log: EventLog) throws(SnapshotProblem) {
         guard snapshot.logID == log.header.logID else { throw .otherLog }
         let head = log.head
         guard snapshot.sequence <= head.lastSequence else {

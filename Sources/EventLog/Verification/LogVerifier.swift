@@ -108,7 +108,10 @@ public enum LogVerifier {
         report.lastIntactSequence = header.firstSequence - 1
         var chain = ChainHash.genesis(header: UnsafeRawBufferPointer(rebasing: bytes[0..<LogHeader.size]))
         report.headHash = chain
-        var scanner = RecordScanner(bytes: bytes, expectedSequence: header.firstSequence)
+        // Holes are zeros without being read, and pages already checked are let go: a huge or
+        // sparse file is verified without being held in memory.
+        var scanner = RecordScanner(bytes: bytes, expectedSequence: header.firstSequence, zerosFrom: mapped.holesFrom)
+        scanner.release = { mapped.release(below: $0) }
         var lastEndedBatch = true
         var lastRecordOffset = LogHeader.size
         var lastCommitTime = Int64.min

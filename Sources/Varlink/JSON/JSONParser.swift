@@ -397,6 +397,26 @@ public struct JSONCursor {
         return true
     }
 
+    /// Passes over the next value, checked as `readValue` checks it, without building it: the
+    /// parameters of a call refused before they are decoded.
+    public mutating func skipValue() throws(JSONParseError) {
+        if try beginObject() {
+            var first = true
+            while try nextKey(first: first) != nil {
+                first = false
+                try skipValue()
+            }
+        } else if try beginArray() {
+            var first = true
+            while try nextElement(first: first) {
+                first = false
+                try skipValue()
+            }
+        } else {
+            _ = try readValue()
+        }
+    }
+
     /// Reads the next value whole.
     public mutating func readValue() throws(JSONParseError) -> JSONValue {
         parser.skipWhitespace()

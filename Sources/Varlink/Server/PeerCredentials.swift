@@ -13,7 +13,8 @@ enum PeerCredentials {
         var gid: UInt32 = 0
     }
 
-    /// Room for the supplementary groups; a peer in more groups is reported with its primary group only.
+    /// Room for the supplementary groups of most peers; one in more is asked again with
+    /// `AllGroupsBuffer`.
     typealias GroupBuffer = (
         UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32,
         UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32,
@@ -24,6 +25,10 @@ enum PeerCredentials {
         UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32,
         UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32
     )
+
+    /// Room for 65,536 groups (NGROUPS_MAX, 256 KiB): asked for only when `GroupBuffer` is too
+    /// small (the kernel then says ERANGE), so that a writer in many groups is not refused.
+    typealias AllGroupsBuffer = InlineArray<65536, UInt32>
 
     static func read(from channel: any Channel) -> EventLoopFuture<VarlinkPeer?> {
         guard let provider = channel as? any SocketOptionProvider else {
@@ -41,6 +46,14 @@ enum PeerCredentials {
             )
             return groups.map { buffer in
                 VarlinkPeer(pid: ucred.pid, uid: ucred.uid, gid: ucred.gid, groups: Self.groups(in: buffer))
+            }.flatMapError { _ in
+                let all: EventLoopFuture<AllGroupsBuffer> = provider.unsafeGetSocketOption(
+                    level: SocketOptionLevel(SOL_SOCKET),
+                    name: SocketOptionName(SO_PEERGROUPS)
+                )
+                return all.map { buffer in
+                    VarlinkPeer(pid: ucred.pid, uid: ucred.uid, gid: ucred.gid, groups: Self.groups(in: buffer))
+                }
             }.recover { _ in
                 VarlinkPeer(pid: ucred.pid, uid: ucred.uid, gid: ucred.gid)
             }
@@ -53,7 +66,7 @@ enum PeerCredentials {
     /// The kernel fills the start of the buffer and NIO does not return the length it wrote, so
     /// zero entries are dropped: group 0 is then only known as a primary group, which is all the
     /// daemon's checks (membership of a non-root writers group) need.
-    private static func groups(in buffer: GroupBuffer) -> [UInt32] {
+    private static func groups<Buffer>(in buffer: Buffer) -> [UInt32] {
         withUnsafeBytes(of: buffer) { raw in
             raw.bindMemory(to: UInt32.self).filter { $0 != 0 }
         }

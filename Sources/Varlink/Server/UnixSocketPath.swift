@@ -42,6 +42,46 @@ public enum UnixSocketPath {
         }
     }
 
+    /// A socket bound at `path` and listening, never reachable with wider permissions than `mode`:
+    /// the mode is set on the socket before `bind` (Linux gives the new file the socket's mode
+    /// less the umask), then on the file after it, which can only widen it to `mode` when the
+    /// umask took bits away. (Bound first and `chmod`ed after, with umask 000 the socket was
+    /// `0777` for a moment, and outsiders connected.)
+    static func bindListening(_ path: String, mode: UInt32, backlog: Int32) throws -> Int32 {
+        func failure(_ what: String) -> UnixSocketPathError {
+            UnixSocketPathError(path: path, reason: "\(what): \(String(cString: strerror(errno)))")
+        }
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw failure("cannot create a socket") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            let bytes = Array(path.utf8.prefix(raw.count - 1))
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        guard fchmod(descriptor, mode_t(mode)) == 0 else {
+            let error = failure("cannot set the socket's mode")
+            close(descriptor)
+            throw error
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0 else {
+            let error = failure("cannot bind")
+            close(descriptor)
+            throw error
+        }
+        guard chmod(path, mode_t(mode)) == 0, listen(descriptor, backlog) == 0 else {
+            let error = failure("cannot set its mode or listen")
+            close(descriptor)
+            unlink(path)
+            throw error
+        }
+        return descriptor
+    }
+
     /// Whether a server accepts connections at `path` right now.
     static func isAcceptingConnections(_ path: String) -> Bool {
         let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)

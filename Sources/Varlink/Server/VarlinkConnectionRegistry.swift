@@ -10,30 +10,55 @@ final class VarlinkConnectionRegistry: Sendable {
         var channel: any Channel
         var busy: Bool
         var streaming: Bool
+        /// Counted in `perUser` under this uid; nil for a privileged peer, which is not.
+        var countedUID: UInt32?
     }
 
     private struct State {
         var nextID = 0
         var entries: [Int: Entry] = [:]
+        /// Open connections of each unprivileged uid.
+        var perUser: [UInt32: Int] = [:]
         var shuttingDown = false
     }
 
     private let state = Locked(State())
 
-    enum Admission {
+    enum Admission: Equatable {
         case added(id: Int)
-        case refusedOverLimit
+        /// All `limit` slots are taken, or all but the reserved ones for an unprivileged peer.
+        case refusedOverLimit(limit: Int)
+        /// The peer's uid holds its `perUser` connections.
+        case refusedOverUserLimit(limit: Int)
         case refusedShuttingDown
     }
 
-    /// Registers a connection unless the limit is reached or shutdown has begun.
-    func add(_ channel: any Channel, limit: Int) -> Admission {
+    /// What `add` admits: every connection up to `total`; an unprivileged peer only while fewer
+    /// than `total - reserved` are open and its uid holds fewer than `perUser`.
+    struct Limits {
+        var total: Int
+        var reserved: Int
+        var perUser: Int
+    }
+
+    /// Registers a connection unless a limit is reached or shutdown has begun. `uid` is the
+    /// peer's (nil when unknown: counted as one unknown user); a privileged peer is counted in
+    /// the total only.
+    func add(_ channel: any Channel, uid: UInt32?, privileged: Bool, limits: Limits) -> Admission {
         state.withLock { state in
             guard !state.shuttingDown else { return .refusedShuttingDown }
-            guard state.entries.count < limit else { return .refusedOverLimit }
+            guard state.entries.count < limits.total else { return .refusedOverLimit(limit: limits.total) }
+            var counted: UInt32?
+            if !privileged {
+                guard state.entries.count < limits.total - limits.reserved else { return .refusedOverLimit(limit: limits.total - limits.reserved) }
+                let user = uid ?? UInt32.max
+                guard state.perUser[user, default: 0] < limits.perUser else { return .refusedOverUserLimit(limit: limits.perUser) }
+                state.perUser[user, default: 0] += 1
+                counted = user
+            }
             let id = state.nextID
             state.nextID += 1
-            state.entries[id] = Entry(channel: channel, busy: false, streaming: false)
+            state.entries[id] = Entry(channel: channel, busy: false, streaming: false, countedUID: counted)
             return .added(id: id)
         }
     }
@@ -44,7 +69,11 @@ final class VarlinkConnectionRegistry: Sendable {
     }
 
     func remove(_ id: Int) {
-        _ = state.withLock { $0.entries.removeValue(forKey: id) }
+        state.withLock { state in
+            guard let entry = state.entries.removeValue(forKey: id), let uid = entry.countedUID else { return }
+            let left = state.perUser[uid, default: 1] - 1
+            state.perUser[uid] = left > 0 ? left : nil
+        }
     }
 
     /// Marks the connection as waiting for a call; false when it should close instead.

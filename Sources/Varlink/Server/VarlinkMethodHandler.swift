@@ -61,6 +61,11 @@ public protocol VarlinkDirectMethodHandler: VarlinkMethodHandler {
     /// path, which words the error. Nothing may have happened when it returns nil.
     func decodeDirect(method: String, parameters cursor: inout JSONCursor) -> (any Sendable)?
 
+    /// The error that refuses `method` (the member name) to `peer` whatever its parameters, or
+    /// nil: asked before `decodeDirect`, so that a refused call's parameters (a reader's Import
+    /// of 16 MiB) are passed over, never decoded.
+    func refusal(method: String, peer: VarlinkPeer?) -> (any Error)?
+
     /// Answers a call whose parameters `decodeDirect` decoded into `input`.
     func handle(method: String, decoded input: any Sendable, context: VarlinkCallContext) async throws -> [String: JSONValue]
 
@@ -75,6 +80,10 @@ public protocol VarlinkDirectMethodHandler: VarlinkMethodHandler {
 }
 
 extension VarlinkDirectMethodHandler {
+    public func refusal(method: String, peer: VarlinkPeer?) -> (any Error)? {
+        nil
+    }
+
     public func answerImmediately(method: String, decoded input: any Sendable, peer: VarlinkPeer?) -> VarlinkImmediateAnswer? {
         nil
     }
@@ -95,4 +104,6 @@ public struct VarlinkDirectCall: Sendable {
     public let call: VarlinkCall
     let handler: any VarlinkDirectMethodHandler
     let input: any Sendable
+    /// The handler's refusal, when the call was refused before its parameters were decoded.
+    let refusal: (any Error)?
 }

@@ -170,16 +170,14 @@ public final class VarlinkServer: Sendable {
         switch configuration.endpoint {
         case .path(let path):
             try UnixSocketPath.prepareForBinding(path)
+            let descriptor = try UnixSocketPath.bindListening(path, mode: configuration.socketMode, backlog: 512)
             let channel: any Channel
             do {
-                channel = try await bootstrap.bind(unixDomainSocketPath: path).get()
+                channel = try await bootstrap.withBoundSocket(NIOBSDSocket.Handle(descriptor)).get()
             } catch let error as IOError {
+                close(descriptor)
+                unlink(path)
                 throw UnixSocketPathError(path: path, reason: String(cString: strerror(error.errnoCode)))
-            }
-            guard chmod(path, mode_t(configuration.socketMode)) == 0 else {
-                let reason = String(cString: strerror(errno))
-                try? await channel.close()
-                throw UnixSocketPathError(path: path, reason: "cannot set its mode: \(reason)")
             }
             logger.info("listening", metadata: ["socket": "\(path)"])
             return channel
@@ -193,15 +191,22 @@ public final class VarlinkServer: Sendable {
     /// Sets up an accepted connection's pipeline and starts the task that answers it, or refuses it.
     private func setUp(_ channel: any Channel, peer: VarlinkPeer?) throws {
         let pipeline = channel.pipeline.syncOperations
-        switch connections.add(channel, limit: configuration.maximumConnections) {
+        let limits = VarlinkConnectionRegistry.Limits(
+            total: configuration.maximumConnections, reserved: configuration.effectiveReservedConnections,
+            perUser: configuration.effectiveConnectionsPerUser
+        )
+        let admission = connections.add(channel, uid: peer?.uid, privileged: configuration.isPrivileged(peer), limits: limits)
+        switch admission {
         case .refusedShuttingDown:
             try pipeline.addHandler(VarlinkRefuseConnectionHandler(reply: nil))
-        case .refusedOverLimit:
+        case .refusedOverLimit(let limit), .refusedOverUserLimit(let limit):
+            let ofUser: Bool
+            if case .refusedOverUserLimit = admission { ofUser = true } else { ofUser = false }
             logger.warning(
-                "refused a connection: too many connections",
-                metadata: ["limit": "\(configuration.maximumConnections)", "peer": "\(peer.map { "\($0)" } ?? "unknown")"]
+                ofUser ? "refused a connection: too many connections of one user" : "refused a connection: too many connections",
+                metadata: ["limit": "\(limit)", "peer": "\(peer.map { "\($0)" } ?? "unknown")"]
             )
-            let error = configuration.tooManyConnectionsError(configuration.maximumConnections)
+            let error = configuration.tooManyConnectionsError(limit)
             try pipeline.addHandler(VarlinkRefuseConnectionHandler(reply: VarlinkReply(error: error)))
         case .added(let id):
             let inbox = VarlinkConnectionInbox()

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Where and how a `VarlinkServer` listens, and the limits it enforces on every connection.
 public struct VarlinkServerConfiguration: Sendable {
     /// Where connections come from.
@@ -16,6 +20,24 @@ public struct VarlinkServerConfiguration: Sendable {
     public var maximumMessageSize: Int = 16 * 1024 * 1024
     /// Most connections served at once; one more is answered with `tooManyConnectionsError` and closed.
     public var maximumConnections: Int = 1024
+    /// Most connections one uid may hold, unless `isPrivileged` says its peer is privileged; nil
+    /// for half of `maximumConnections`. One reader cannot take every slot.
+    public var maximumConnectionsPerUser: Int?
+    /// The last slots of `maximumConnections`, kept for privileged peers: others are refused once
+    /// `maximumConnections - reservedConnections` are open. Nil for an eighth of
+    /// `maximumConnections`, at most 16.
+    public var reservedConnections: Int?
+    /// Whether a peer may use the reserved slots and is not limited per user: by default root
+    /// and the server's own uid.
+    public var isPrivileged: @Sendable (VarlinkPeer?) -> Bool = { peer in
+        guard let peer else { return false }
+        return peer.uid == 0 || peer.uid == getuid()
+    }
+
+    /// `maximumConnectionsPerUser`, or its default.
+    var effectiveConnectionsPerUser: Int { max(1, maximumConnectionsPerUser ?? maximumConnections / 2) }
+    /// `reservedConnections`, or its default; always leaves one slot for everyone.
+    var effectiveReservedConnections: Int { max(0, min(reservedConnections ?? min(16, maximumConnections / 8), maximumConnections - 1)) }
     /// A connection with no call in flight that sends nothing for this long is closed.
     public var idleTimeout: Duration = .seconds(300)
     /// A reply the peer has not taken within this time closes the connection: a client that
@@ -47,7 +69,8 @@ public struct VarlinkServerConfiguration: Sendable {
     public var messageTooLargeError: @Sendable (Int) -> VarlinkError = { limit in
         .invalidParameter("message", reason: "message longer than \(limit) bytes")
     }
-    /// Answered before closing a connection beyond `maximumConnections`.
+    /// Answered before closing a connection beyond `maximumConnections`, beyond the slots open to
+    /// unprivileged peers, or beyond `maximumConnectionsPerUser` (with that limit).
     public var tooManyConnectionsError: @Sendable (Int) -> VarlinkError = { limit in
         VarlinkError("org.varlink.service.PermissionDenied", detail: "more than \(limit) connections")
     }

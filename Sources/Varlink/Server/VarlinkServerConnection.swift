@@ -65,7 +65,7 @@ struct VarlinkServerConnection: Sendable {
     func answerImmediately(_ frame: ByteBuffer) -> Bool {
         guard inbox.isIdle else { return false }
         let direct = frame.withUnsafeReadableBytes { raw in
-            service.directCall(UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count))
+            service.directCall(UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count), peer: peer)
         }
         guard let direct else { return false }
         registry.markBusy(id, streaming: false)
@@ -97,7 +97,7 @@ struct VarlinkServerConnection: Sendable {
     /// Answers one message; returns false when the connection must close (it broke the protocol).
     private func answer(_ frame: ByteBuffer) async throws -> Bool {
         let direct = frame.withUnsafeReadableBytes { raw in
-            service.directCall(UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count))
+            service.directCall(UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count), peer: peer)
         }
         if let direct {
             registry.markBusy(id, streaming: false)

@@ -114,18 +114,27 @@ public struct VarlinkService: Sendable {
     /// (`{"method": …, "parameters": {…}}`, in that order, no flags) of a method whose handler
     /// decodes it directly (see `VarlinkDirectMethodHandler`); nil otherwise, and then the message
     /// takes the general path: `JSONParser`, `VarlinkCall(message:)`, `answer(_:peer:sendContinuing:)`.
-    public func directCall(_ message: UnsafeBufferPointer<UInt8>) -> VarlinkDirectCall? {
+    ///
+    /// A call the handler refuses to `peer` whatever its parameters (`refusal(method:peer:)`) has
+    /// them passed over, checked but not decoded, and is answered with the refusal.
+    public func directCall(_ message: UnsafeBufferPointer<UInt8>, peer: VarlinkPeer?) -> VarlinkDirectCall? {
         guard !directMethods.isEmpty else { return nil }
         var cursor = JSONCursor(bytes: message)
         do {
             guard try cursor.beginObject(), try cursor.nextKey(first: true) == "method",
                 case .string(let method) = try cursor.readValue(),
                 let (handler, member) = directMethods[method],
-                try cursor.nextKey(first: false) == "parameters",
-                let input = handler.decodeDirect(method: member, parameters: &cursor),
+                try cursor.nextKey(first: false) == "parameters"
+            else { return nil }
+            if let refusal = handler.refusal(method: member, peer: peer) {
+                try cursor.skipValue()
+                guard try cursor.nextKey(first: false) == nil, cursor.isAtEnd() else { return nil }
+                return VarlinkDirectCall(call: VarlinkCall(method: method), handler: handler, input: (), refusal: refusal)
+            }
+            guard let input = handler.decodeDirect(method: member, parameters: &cursor),
                 try cursor.nextKey(first: false) == nil, cursor.isAtEnd()
             else { return nil }
-            return VarlinkDirectCall(call: VarlinkCall(method: method), handler: handler, input: input)
+            return VarlinkDirectCall(call: VarlinkCall(method: method), handler: handler, input: input, refusal: nil)
         } catch {
             return nil
         }
@@ -133,7 +142,8 @@ public struct VarlinkService: Sendable {
 
     /// Answers a call decoded by `directCall(_:)`.
     public func answer(_ direct: VarlinkDirectCall, peer: VarlinkPeer?) async -> VarlinkReply? {
-        await reply(to: direct.call) {
+        if let refusal = direct.refusal { return reply(to: direct.call, .failure(refusal)) }
+        return await reply(to: direct.call) {
             let context = VarlinkCallContext(peer: peer, call: direct.call, sendContinuing: { _ in throw VarlinkError.expectedMore })
             return try await direct.handler.handle(method: direct.call.memberName, decoded: direct.input, context: context)
         }
@@ -143,6 +153,7 @@ public struct VarlinkService: Sendable {
     /// `VarlinkDirectMethodHandler.answerImmediately`): the reply now, or what to await for it.
     /// Nil when the handler leaves it to `answer(_:peer:)`.
     public func answerImmediately(_ direct: VarlinkDirectCall, peer: VarlinkPeer?) -> VarlinkImmediateReply? {
+        if let refusal = direct.refusal { return .now(reply(to: direct.call, .failure(refusal))) }
         guard let answer = direct.handler.answerImmediately(method: direct.call.memberName, decoded: direct.input, peer: peer) else {
             return nil
         }
