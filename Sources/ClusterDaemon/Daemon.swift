@@ -186,7 +186,7 @@ public struct Daemon: Sendable {
         server.maximumConnections = configuration.maximumConnections
         server.maximumConnectionsPerUser = configuration.maximumConnectionsPerUser
         server.reservedConnections = configuration.reservedConnections
-        // Root, the daemon's user and writers: not limited per user, and the reserved slots.
+        // Writers may take the reserved slots too (root and the daemon's user always may).
         server.isPrivileged = { peer in authorization.current.refusal(for: peer) == nil }
         server.connectionByteLimit = configuration.connectionByteLimit
         server.serverByteBudget = configuration.serverByteBudget

@@ -112,20 +112,21 @@ struct Verify: ParsableCommand {
             throw Failure("\(log): \(outcome)", hint: "the log no longer extends the history the checkpoint noted: compare it with a backup", code: Failure.Code.refused)
         }
         if let first = falseSnapshots.first {
-            guard !json else { throw ExitCode(Failure.Code.refused) }
-            throw Failure(
+            throw refusal(
                 "\(first.path): \(first.description)",
-                hint: "stop clusterd, keep the file for the investigation and remove it from the state directory; the log itself is intact",
-                code: Failure.Code.refused
+                hint: "stop clusterd, keep the file for the investigation and remove it from the state directory; the log itself is intact"
             )
         }
         if let problem = report.problem {
-            guard !json else { throw ExitCode(Failure.Code.refused) }
-            throw Failure(
+            throw refusal(
                 "\(log): first bad record at byte offset \(problem.offset), sequence \(problem.sequence): \(problem.reason)",
-                hint: "keep a copy of the file; clusterd's --repair-truncate-after-seq can cut the log before the damage",
-                code: Failure.Code.refused
+                hint: "keep a copy of the file; clusterd's --repair-truncate-after-seq can cut the log before the damage"
             )
         }
+    }
+
+    /// Exit 1: with the error line, or, with --json, after the JSON that already says it.
+    private func refusal(_ what: String, hint: String) -> any Error {
+        json ? ExitCode(Failure.Code.refused) : Failure(what, hint: hint, code: Failure.Code.refused)
     }
 }

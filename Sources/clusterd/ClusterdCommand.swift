@@ -43,7 +43,7 @@ struct ClusterdCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Most client connections served at once.", valueName: "count"))
     var maxConnections: Int = 1024
 
-    @Option(help: ArgumentHelp("Most connections of one user other than root, the daemon's user and writers; default: half of --max-connections.", valueName: "count"))
+    @Option(help: ArgumentHelp("Most connections of one user other than root and the daemon's user; default: half of --max-connections.", valueName: "count"))
     var maxConnectionsPerUser: Int?
 
     @Option(help: ArgumentHelp("Connections of --max-connections kept for root, the daemon's user and writers; default: an eighth of it, at most 16.", valueName: "count"))

@@ -24,7 +24,7 @@ public struct DaemonConfiguration: Sendable {
     public var maximumMessageSize: Int = 16 * 1024 * 1024
     /// Most client connections at once.
     public var maximumConnections: Int = 1024
-    /// Most connections of one uid other than root's, the daemon's and writers'; nil for half of
+    /// Most connections of one uid other than root's and the daemon's; nil for half of
     /// `maximumConnections`.
     public var maximumConnectionsPerUser: Int?
     /// Slots of `maximumConnections` kept for root, the daemon's user and writers; nil for an

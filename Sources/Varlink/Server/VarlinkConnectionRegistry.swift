@@ -10,7 +10,7 @@ final class VarlinkConnectionRegistry: Sendable {
         var channel: any Channel
         var busy: Bool
         var streaming: Bool
-        /// Counted in `perUser` under this uid; nil for a privileged peer, which is not.
+        /// Counted in `perUser` under this uid; nil for root and the server's own, which are not.
         var countedUID: UInt32?
     }
 
@@ -34,7 +34,8 @@ final class VarlinkConnectionRegistry: Sendable {
     }
 
     /// What `add` admits: every connection up to `total`; an unprivileged peer only while fewer
-    /// than `total - reserved` are open and its uid holds fewer than `perUser`.
+    /// than `total - reserved` are open; a uid other than root's and the server's only while it
+    /// holds fewer than `perUser`.
     struct Limits {
         var total: Int
         var reserved: Int
@@ -42,15 +43,17 @@ final class VarlinkConnectionRegistry: Sendable {
     }
 
     /// Registers a connection unless a limit is reached or shutdown has begun. `uid` is the
-    /// peer's (nil when unknown: counted as one unknown user); a privileged peer is counted in
-    /// the total only.
-    func add(_ channel: any Channel, uid: UInt32?, privileged: Bool, limits: Limits) -> Admission {
+    /// peer's (nil when unknown: counted as one unknown user). A `privileged` peer may take the
+    /// reserved slots; an `unlimited` one (root, the server's own uid) is not counted per user.
+    func add(_ channel: any Channel, uid: UInt32?, privileged: Bool, unlimited: Bool, limits: Limits) -> Admission {
         state.withLock { state in
             guard !state.shuttingDown else { return .refusedShuttingDown }
             guard state.entries.count < limits.total else { return .refusedOverLimit(limit: limits.total) }
-            var counted: UInt32?
-            if !privileged {
+            if !privileged, !unlimited {
                 guard state.entries.count < limits.total - limits.reserved else { return .refusedOverLimit(limit: limits.total - limits.reserved) }
+            }
+            var counted: UInt32?
+            if !unlimited {
                 let user = uid ?? UInt32.max
                 guard state.perUser[user, default: 0] < limits.perUser else { return .refusedOverUserLimit(limit: limits.perUser) }
                 state.perUser[user, default: 0] += 1

@@ -195,7 +195,8 @@ public final class VarlinkServer: Sendable {
             total: configuration.maximumConnections, reserved: configuration.effectiveReservedConnections,
             perUser: configuration.effectiveConnectionsPerUser
         )
-        let admission = connections.add(channel, uid: peer?.uid, privileged: configuration.isPrivileged(peer), limits: limits)
+        let unlimited = VarlinkServerConfiguration.isRootOrSelf(peer)
+        let admission = connections.add(channel, uid: peer?.uid, privileged: unlimited || configuration.isPrivileged(peer), unlimited: unlimited, limits: limits)
         switch admission {
         case .refusedShuttingDown:
             try pipeline.addHandler(VarlinkRefuseConnectionHandler(reply: nil))

@@ -20,16 +20,19 @@ public struct VarlinkServerConfiguration: Sendable {
     public var maximumMessageSize: Int = 16 * 1024 * 1024
     /// Most connections served at once; one more is answered with `tooManyConnectionsError` and closed.
     public var maximumConnections: Int = 1024
-    /// Most connections one uid may hold, unless `isPrivileged` says its peer is privileged; nil
-    /// for half of `maximumConnections`. One reader cannot take every slot.
+    /// Most connections one uid other than root's and the server's own may hold; nil for half of
+    /// `maximumConnections`. One reader cannot take every slot.
     public var maximumConnectionsPerUser: Int?
     /// The last slots of `maximumConnections`, kept for privileged peers: others are refused once
     /// `maximumConnections - reservedConnections` are open. Nil for an eighth of
     /// `maximumConnections`, at most 16.
     public var reservedConnections: Int?
-    /// Whether a peer may use the reserved slots and is not limited per user: by default root
-    /// and the server's own uid.
-    public var isPrivileged: @Sendable (VarlinkPeer?) -> Bool = { peer in
+    /// Whether a peer may use the reserved slots: root and the server's own uid always, and
+    /// whomever this accepts (the daemon: writers).
+    public var isPrivileged: @Sendable (VarlinkPeer?) -> Bool = { _ in false }
+
+    /// Root and the server's own uid: the reserved slots, and no limit per user.
+    static func isRootOrSelf(_ peer: VarlinkPeer?) -> Bool {
         guard let peer else { return false }
         return peer.uid == 0 || peer.uid == getuid()
     }
