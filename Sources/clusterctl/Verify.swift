@@ -4,6 +4,10 @@ import EventLog
 import Logging
 import Varlink
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a log offline: every CRC, every sequence number and the whole SHA-256 chain.",
@@ -16,6 +20,12 @@ struct Verify: ParsableCommand {
     func validate() throws {
         if let checkpoint, LogVerifier.parseCheckpoint(checkpoint) == nil {
             throw ValidationError("--checkpoint: '\(checkpoint)' is not SEQ:HASH (a sequence number, a colon, 64 hexadecimal digits)")
+        }
+        if let snapshots {
+            var info = stat()
+            guard stat(snapshots, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+                throw ValidationError("--snapshots: '\(snapshots)' is not a directory")
+            }
         }
     }
 

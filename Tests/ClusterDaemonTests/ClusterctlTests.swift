@@ -49,6 +49,7 @@ struct ClusterctlTests {
             (["verify", "--log", fifo], 66, "is not a regular file"),
             (["stats", "--log", fifo], 66, "is not a regular file"),
             (["verify", "--log", "/dev/null"], 66, "is not a regular file"),
+            (["verify", "--log", text, "--snapshots", directory.file("missing")], 64, "--snapshots: '\(directory.file("missing"))' is not a directory"),
             (["verify", "--log", directory.file("missing")], 66, "No such file or directory"),
         ]
         for (arguments, code, message) in cases {

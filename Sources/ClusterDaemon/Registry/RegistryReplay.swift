@@ -53,15 +53,12 @@ public enum RegistryReplay {
                     failure = .undecodable(path: log.path, sequence: record.sequence, reason: "\(error)")
                     throw error
                 }
-                if checkingRules {
-                    do throws(DomainError) {
-                        try checkReplayed(event, state: state)
-                    } catch {
-                        failure = .refused(path: log.path, sequence: record.sequence, type: event.kind.typeName, rule: error)
-                        throw error
-                    }
+                do throws(Failure) {
+                    try apply(event, sequence: record.sequence, commitTime: record.commitTimeMicroseconds, to: &state, checkingRules: checkingRules, log: log)
+                } catch {
+                    failure = error
+                    throw error
                 }
-                state.apply(event, sequence: record.sequence, commitTimeMicroseconds: record.commitTimeMicroseconds)
             }
         } catch let error as EventLogError {
             throw .unreadable(error)
@@ -112,20 +109,32 @@ public enum RegistryReplay {
         var state = start
         while let batch = channel.receive() {
             for (event, sequence, commitTime) in batch {
-                if checkingRules {
-                    do throws(DomainError) {
-                        try checkReplayed(event, state: state)
-                    } catch {
-                        // Drain the reader so that it finishes, then name the record.
-                        while channel.receive() != nil {}
-                        throw .refused(path: log.path, sequence: sequence, type: event.kind.typeName, rule: error)
-                    }
+                do throws(Failure) {
+                    try apply(event, sequence: sequence, commitTime: commitTime, to: &state, checkingRules: checkingRules, log: log)
+                } catch {
+                    // Drain the reader so that it finishes, then name the record.
+                    while channel.receive() != nil {}
+                    throw error
                 }
-                state.apply(event, sequence: sequence, commitTimeMicroseconds: commitTime)
             }
         }
         if let failure = channel.failure { throw failure }
         return state
+    }
+
+    /// Applies one replayed event to `state`, first checked against the rules when asked: the one
+    /// step both replays take.
+    private static func apply(
+        _ event: Event, sequence: UInt64, commitTime: Int64, to state: inout RegistryState, checkingRules: Bool, log: EventLog
+    ) throws(Failure) {
+        if checkingRules {
+            do throws(DomainError) {
+                try checkReplayed(event, state: state)
+            } catch {
+                throw .refused(path: log.path, sequence: sequence, type: event.kind.typeName, rule: error)
+            }
+        }
+        state.apply(event, sequence: sequence, commitTimeMicroseconds: commitTime)
     }
 
     /// The last sequence number committed at or before `microseconds` (0 when none).

@@ -10,8 +10,7 @@ import EventLog
 public enum SnapshotBinding {
     /// The sequence number of the record that says `snapshot` was taken with this content, or nil.
     /// It is searched after the snapshot's record, where the daemon wrote it: usually the next one.
-    public static func record(of snapshot: Snapshot, in log: EventLog, sha256: [UInt8]? = nil) throws(SnapshotProblem) -> UInt64? {
-        let digest = sha256 ?? snapshot.payloadSHA256
+    static func record(of snapshot: Snapshot, sha256 digest: [UInt8], in log: EventLog) throws(SnapshotProblem) -> UInt64? {
         var found: UInt64?
         struct Found: Error {}
         do {
@@ -35,7 +34,7 @@ public enum SnapshotBinding {
     /// it is not used otherwise. Also the sequence number of that record.
     public static func load(_ snapshot: Snapshot, from log: EventLog) throws(SnapshotProblem) -> (state: RegistryState, record: UInt64) {
         let digest = snapshot.payloadSHA256
-        guard let record = try record(of: snapshot, in: log, sha256: digest) else {
+        guard let record = try record(of: snapshot, sha256: digest, in: log) else {
             throw .notRecorded(sequence: snapshot.sequence, sha256: ChainHash.hexString(digest))
         }
         let state: RegistryState
@@ -51,8 +50,8 @@ public enum SnapshotBinding {
     }
 
     /// The projection's own counts against the header and the log: it ends at the header's
-    /// record, holds no more events than the log has up to there, and was committed no later.
-    static func check(_ state: RegistryState, of snapshot: Snapshot, log: EventLog) throws(SnapshotProblem) {
+    /// record and holds as many events as the log has up to there.
+    private static func check(_ state: RegistryState, of snapshot: Snapshot, log: EventLog) throws(SnapshotProblem) {
         guard state.lastSequence == snapshot.sequence else {
             throw .inconsistent("its projection ends at record \(state.lastSequence), its header says \(snapshot.sequence)")
         }
@@ -99,23 +98,14 @@ public enum SnapshotAudit {
         for sequence in store.sequences().reversed() {
             let path = store.path(for: sequence)
             func finding(_ verdict: Finding.Verdict) { findings.append(Finding(path: path, sequence: sequence, verdict: verdict)) }
+            // Exactly the checks the daemon's start makes: what it would load, or why not.
             let snapshot: Snapshot
+            let state: RegistryState
             let record: UInt64
             do throws(SnapshotProblem) {
                 snapshot = try store.load(path)
                 try store.check(snapshot, against: log)
-                guard let found = try SnapshotBinding.record(of: snapshot, in: log) else {
-                    throw .notRecorded(sequence: snapshot.sequence, sha256: ChainHash.hexString(snapshot.payloadSHA256))
-                }
-                record = found
-            } catch {
-                finding(.unused(reason: "\(error)"))
-                continue
-            }
-            let state: RegistryState
-            do {
-                state = try RegistryState(snapshot: snapshot.payload)
-                try SnapshotBinding.check(state, of: snapshot, log: log)
+                (state, record) = try SnapshotBinding.load(snapshot, from: log)
             } catch {
                 finding(.unused(reason: "\(error)"))
                 continue

@@ -24,7 +24,7 @@ final class VarlinkConnectionRegistry: Sendable {
 
     private let state = Locked(State())
 
-    enum Admission: Equatable {
+    enum Admission {
         case added(id: Int)
         /// All `limit` slots are taken, or all but the reserved ones for an unprivileged peer.
         case refusedOverLimit(limit: Int)
@@ -44,12 +44,13 @@ final class VarlinkConnectionRegistry: Sendable {
 
     /// Registers a connection unless a limit is reached or shutdown has begun. `uid` is the
     /// peer's (nil when unknown: counted as one unknown user). A `privileged` peer may take the
-    /// reserved slots; an `unlimited` one (root, the server's own uid) is not counted per user.
+    /// reserved slots; an `unlimited` one (root, the server's own uid, privileged too) is not
+    /// counted per user.
     func add(_ channel: any Channel, uid: UInt32?, privileged: Bool, unlimited: Bool, limits: Limits) -> Admission {
         state.withLock { state in
             guard !state.shuttingDown else { return .refusedShuttingDown }
             guard state.entries.count < limits.total else { return .refusedOverLimit(limit: limits.total) }
-            if !privileged, !unlimited {
+            if !privileged {
                 guard state.entries.count < limits.total - limits.reserved else { return .refusedOverLimit(limit: limits.total - limits.reserved) }
             }
             var counted: UInt32?

@@ -188,6 +188,12 @@ public final class VarlinkServer: Sendable {
         }
     }
 
+    /// Answers a connection over a limit with `tooManyConnectionsError` and closes it.
+    private func refuse(_ pipeline: ChannelPipeline.SynchronousOperations, limit: Int, peer: VarlinkPeer?, why: Logger.Message) throws {
+        logger.warning(why, metadata: ["limit": "\(limit)", "peer": "\(peer.map { "\($0)" } ?? "unknown")"])
+        try pipeline.addHandler(VarlinkRefuseConnectionHandler(reply: VarlinkReply(error: configuration.tooManyConnectionsError(limit))))
+    }
+
     /// Sets up an accepted connection's pipeline and starts the task that answers it, or refuses it.
     private func setUp(_ channel: any Channel, peer: VarlinkPeer?) throws {
         let pipeline = channel.pipeline.syncOperations
@@ -196,19 +202,13 @@ public final class VarlinkServer: Sendable {
             perUser: configuration.effectiveConnectionsPerUser
         )
         let unlimited = VarlinkServerConfiguration.isRootOrSelf(peer)
-        let admission = connections.add(channel, uid: peer?.uid, privileged: unlimited || configuration.isPrivileged(peer), unlimited: unlimited, limits: limits)
-        switch admission {
+        switch connections.add(channel, uid: peer?.uid, privileged: unlimited || configuration.isPrivileged(peer), unlimited: unlimited, limits: limits) {
         case .refusedShuttingDown:
             try pipeline.addHandler(VarlinkRefuseConnectionHandler(reply: nil))
-        case .refusedOverLimit(let limit), .refusedOverUserLimit(let limit):
-            let ofUser: Bool
-            if case .refusedOverUserLimit = admission { ofUser = true } else { ofUser = false }
-            logger.warning(
-                ofUser ? "refused a connection: too many connections of one user" : "refused a connection: too many connections",
-                metadata: ["limit": "\(limit)", "peer": "\(peer.map { "\($0)" } ?? "unknown")"]
-            )
-            let error = configuration.tooManyConnectionsError(limit)
-            try pipeline.addHandler(VarlinkRefuseConnectionHandler(reply: VarlinkReply(error: error)))
+        case .refusedOverLimit(let limit):
+            try refuse(pipeline, limit: limit, peer: peer, why: "refused a connection: too many connections")
+        case .refusedOverUserLimit(let limit):
+            try refuse(pipeline, limit: limit, peer: peer, why: "refused a connection: too many connections of one user")
         case .added(let id):
             let inbox = VarlinkConnectionInbox()
             let bytes = VarlinkConnectionBytes(
