@@ -109,15 +109,15 @@ let package = Package(
         // Helpers shared by the test targets: temporary directories, the real daemon as a child process.
         .target(name: "ClusterdTestSupport", path: "Tests/ClusterdTestSupport"),
 
-        .testTarget(name: "ClusterModelTests", dependencies: ["ClusterModel"]),
+        .testTarget(name: "ClusterModelTests", dependencies: ["ClusterModel", "Locking"]),
         .testTarget(
             name: "EventLogTests",
-            dependencies: ["EventLog", "ClusterdTestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["EventLog", "ClusterdTestSupport", "Locking", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "VarlinkTests",
             dependencies: [
-                "Varlink", "ClusterdTestSupport",
+                "Varlink", "ClusterdTestSupport", "Locking",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -127,7 +127,7 @@ let package = Package(
         .testTarget(
             name: "ClusterDaemonTests",
             dependencies: [
-                "ClusterDaemon", "ClusterModel", "EventLog", "Varlink", "ClusterdTestSupport", "clusterd", "clusterctl",
+                "ClusterDaemon", "ClusterModel", "EventLog", "Varlink", "ClusterdTestSupport", "Locking", "clusterd", "clusterctl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "InMemoryLogging", package: "swift-log"),

@@ -1,7 +1,7 @@
 import EventLog
 import Foundation
 import Logging
-import Synchronization
+import Locking
 
 #if canImport(Glibc)
 import Glibc
@@ -13,7 +13,7 @@ private let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogH
 /// (ENOSPC): the seam for the read-view and write-path tests. Everything else is a real file.
 final class GatedLogFile: LogFileHandle {
     private let inner: POSIXLogFile
-    private let state = Mutex(Gate())
+    private let state = Locked(Gate())
     private let released = DispatchSemaphore(value: 0)
 
     private struct Gate {
@@ -29,7 +29,7 @@ final class GatedLogFile: LogFileHandle {
     /// Opens the log at `path` (created if missing) with its writer's file gated by the result.
     static func openLog(path: String) throws -> (EventLog, GatedLogFile) {
         try EventLog.open(path: path, logger: quietLogger).close()
-        let gate = Mutex<GatedLogFile?>(nil)
+        let gate = Locked<GatedLogFile?>(nil)
         var options = EventLog.Options()
         options.fileOpener = { path, _ throws(StorageError) in
             do {

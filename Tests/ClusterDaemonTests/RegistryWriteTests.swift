@@ -4,7 +4,7 @@ import ClusterdTestSupport
 import EventLog
 import Foundation
 import Logging
-import Synchronization
+import Locking
 import Testing
 import Varlink
 
@@ -31,7 +31,7 @@ struct RegistryWriteTests {
         let first = Task { try await registry.write([command], request: r1, expectedSequence: nil, peerUID: 0) }
         // The write is decided (its request id with it) as soon as it is queued.
         while registry.decidedSequence == 0 { try await Task.sleep(for: .milliseconds(1)) }
-        let retryAnswered = Mutex(false)
+        let retryAnswered = Locked(false)
         let retry = Task {
             let result = try await registry.write([command], request: r1, expectedSequence: nil, peerUID: 0)
             retryAnswered.withLock { $0 = true }
@@ -179,8 +179,8 @@ struct RegistryWriteTests {
         let path = directory.file("events.log")
         let (log, file) = try GatedLogFile.openLog(path: path)
         let registry = Registry(state: RegistryState(), log: log, logger: quiet)
-        let seen = SharedValue<Set<Slug>>([])
-        let writing = SharedValue(true)
+        let seen = Locked<Set<Slug>>([])
+        let writing = Locked(true)
         // Readers take the view over and over while the writers run.
         var readers: [Task<Void, Never>] = []
         for _ in 0..<4 {
@@ -306,18 +306,5 @@ struct RegistryWriteTests {
         #expect(replayed.companies.count > 0 && replayed.clusters.count == 70 + (logBusy ? 1 : 0))
         log.close()
         #expect(LogVerifier.verify(path: path).isIntact)
-    }
-}
-
-/// A value several tasks share, behind a mutex.
-final class SharedValue<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-
-    init(_ value: Value) {
-        mutex = Mutex(value)
-    }
-
-    func withLock<Result>(_ body: (inout Value) -> Result) -> Result {
-        mutex.withLock { body(&$0) }
     }
 }

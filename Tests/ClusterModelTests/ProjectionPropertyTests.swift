@@ -1,6 +1,6 @@
 import ClusterModel
 import Dispatch
-import Synchronization
+import Locking
 import Testing
 
 /// Properties that hold for any history: the log rebuilds the same state, jobs add up, and the
@@ -139,7 +139,7 @@ struct RegistrySnapshotTests {
     @Test func aLargeSnapshotDecodesItsCompaniesInChunksOnSeveralThreads() throws {
         let state = DemoNetworkTests.built
         #expect(state.companies.count >= 4096)  // RegistryState.chunkedCompanyCount
-        let chunks = Mutex(0)
+        let chunks = Locked(0)
         let restored = try RegistryState(snapshot: state.snapshotBytes()) { count, body in
             chunks.withLock { $0 = count }
             DispatchQueue.concurrentPerform(iterations: count, execute: body)

@@ -1,7 +1,7 @@
 import ClusterdTestSupport
 @testable import EventLog
 import Foundation
-import Synchronization
+import Locking
 import Testing
 
 #if canImport(Glibc)
@@ -29,7 +29,7 @@ struct EventLogLeaderTests {
 
     @Test func aLoneLeadingAppendIsSyncedOnItsCallersThread() throws {
         let directory = try TemporaryDirectory()
-        let syncingThreads = Mutex<[pthread_t]>([])
+        let syncingThreads = Locked<[pthread_t]>([])
         let log = try open(directory.file("events.log")) { _ in syncingThreads.withLock { $0.append(pthread_self()) } }
         var appended = try log.enqueue([payload(1)], leading: true)
         let ticket = appended.ticket
@@ -55,7 +55,7 @@ struct EventLogLeaderTests {
         let directory = try TemporaryDirectory()
         let firstSyncStarted = DispatchSemaphore(value: 0)
         let releaseFirstSync = DispatchSemaphore(value: 0)
-        let syncingThreads = Mutex<[pthread_t]>([])
+        let syncingThreads = Locked<[pthread_t]>([])
         let log = try open(directory.file("events.log")) { call in
             syncingThreads.withLock { $0.append(pthread_self()) }
             if call == 1 {
@@ -66,7 +66,7 @@ struct EventLogLeaderTests {
         var leader = try log.enqueue([payload(1)], leading: true)
         #expect(leader.ticket.ledByCaller)
         let handoff = LeadHandoff(leader.lead.take())
-        let leaderThread = Mutex<pthread_t?>(nil)
+        let leaderThread = Locked<pthread_t?>(nil)
         let leaderDone = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
             leaderThread.withLock { $0 = pthread_self() }

@@ -2,7 +2,7 @@ import ClusterdTestSupport
 import EventLog
 import Foundation
 import Logging
-import Synchronization
+import Locking
 
 let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
@@ -57,9 +57,9 @@ final class FaultyLogFile: LogFileHandle {
     }
 
     private let inner: POSIXLogFile
-    private let plan: Mutex<[Int: Fault]>
-    private let writes = Mutex(0)
-    private let syncs = Mutex(0)
+    private let plan: Locked<[Int: Fault]>
+    private let writes = Locked(0)
+    private let syncs = Locked(0)
 
     private let beforeSync: (@Sendable (Int) -> Void)?
 
@@ -67,7 +67,7 @@ final class FaultyLogFile: LogFileHandle {
     /// `beforeSync` runs before each sync, with its number, on the syncing thread.
     init(path: String, faults: [Int: Fault], beforeSync: (@Sendable (Int) -> Void)? = nil) throws {
         inner = try POSIXLogFile(path: path, create: false)
-        plan = Mutex(faults)
+        plan = Locked(faults)
         self.beforeSync = beforeSync
     }
 

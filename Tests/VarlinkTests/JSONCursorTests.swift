@@ -1,5 +1,5 @@
 import Logging
-import Synchronization
+import Locking
 import Testing
 import Varlink
 
@@ -117,7 +117,7 @@ struct JSONCursorTests {
 /// The service's direct path: a handler that decodes `Sum(numbers: []int)` itself.
 struct VarlinkDirectCallTests {
     final class Summing: VarlinkDirectMethodHandler {
-        let directCalls = Mutex(0)
+        let directCalls = Locked(0)
         let directlyDecodedMethods: Set<String> = ["Sum"]
 
         func handle(method: String, parameters: [String: JSONValue], context: VarlinkCallContext) async throws -> [String: JSONValue] {

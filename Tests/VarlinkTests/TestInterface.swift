@@ -1,6 +1,6 @@
 import ClusterdTestSupport
 import Logging
-import Synchronization
+import Locking
 import Varlink
 
 /// A small interface that exercises every protocol feature the server offers.
@@ -35,10 +35,10 @@ final class TestInterface: VarlinkDirectMethodHandler {
 
         """
 
-    let recorded = Mutex<[String]>([])
-    let slowCallsStarted = Mutex(0)
+    let recorded = Locked<[String]>([])
+    let slowCallsStarted = Locked(0)
     /// How many calls of Next were answered on the event loop (given or handed on).
-    let answeredImmediately = Mutex(0)
+    let answeredImmediately = Locked(0)
 
     let directlyDecodedMethods: Set<String> = ["Next"]
 
