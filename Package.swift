@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+        // Property tests with generated inputs, reproducible from the seed a failure prints.
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // Pure domain: identifiers, events, commands, decisions, projections. No I/O.
@@ -109,7 +111,10 @@ let package = Package(
         // Helpers shared by the test targets: temporary directories, the real daemon as a child process.
         .target(name: "ClusterdTestSupport", path: "Tests/ClusterdTestSupport"),
 
-        .testTarget(name: "ClusterModelTests", dependencies: ["ClusterModel", "Locking"]),
+        .testTarget(
+            name: "ClusterModelTests",
+            dependencies: ["ClusterModel", "Locking", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
         .testTarget(
             name: "EventLogTests",
             dependencies: ["EventLog", "ClusterdTestSupport", "Locking", .product(name: "Logging", package: "swift-log")]

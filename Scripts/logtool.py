@@ -920,6 +920,14 @@ def _decode_company(f: Fields) -> dict:
     return event
 
 
+def _decode_company_updated(f: Fields) -> dict:
+    event = _decode_company(f)
+    effective_on = f.date(15, "effective date", required=False)
+    if effective_on is not None:
+        event["effective_on"] = effective_on
+    return event
+
+
 def _decode_membership_started(f: Fields) -> dict:
     return {"cluster": f.text(8, "cluster"), "siren": f.siren(9), "date": f.date(10, "date")}
 
@@ -1021,7 +1029,7 @@ _EVENT_DECODERS = {
     2: _decode_cluster,
     3: _decode_cluster_dissolved,
     4: _decode_company,
-    5: _decode_company,
+    5: _decode_company_updated,
     6: _decode_membership_started,
     7: _decode_membership_ended,
     8: _decode_partner_linked,

@@ -32,12 +32,14 @@ ensure_build_dependencies() {
     if [ "${#missing[@]}" -gt 0 ]; then apt_install "${missing[@]}"; fi
 }
 
-# ensure_test_dependencies: what the tests use besides the build: systemd's tools, a Python venv.
+# ensure_test_dependencies: what the tests use besides the build: systemd's tools, Chromium and
+# pdftotext (the HTML report, printed), a Python venv.
 ensure_test_dependencies() {
     local missing=()
     command -v systemd-socket-activate >/dev/null || missing+=(systemd)
     command -v python3 >/dev/null || missing+=(python3)
     command -v chromium >/dev/null || missing+=(chromium)
+    command -v pdftotext >/dev/null || missing+=(poppler-utils)
     if [ "${#missing[@]}" -gt 0 ]; then apt_install "${missing[@]}"; fi
     if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import varlink' 2>/dev/null; then
         say "creating the Python venv for test peers in .build/venv"

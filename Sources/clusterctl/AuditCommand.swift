@@ -1,79 +1,173 @@
 import ArgumentParser
 import ClusterDaemon
 import ClusterModel
+import EventLog
 import Foundation
 import Varlink
 
 struct Audit: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Reports for auditors and funders, from the log file alone.", subcommands: [Report.self])
+    static let configuration = CommandConfiguration(abstract: "Reports for auditors and funders, from the daemon or from a log file alone.", subcommands: [Report.self])
 
     struct Report: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Joins, leaves, new companies, survey responses and closing results in a period, per cluster.",
-            usage: "clusterctl audit report --log <path> --from <date> --to <date>\n[--format text|json|html|csv]",
-            discussion: "Reads the log file read-only (--log). --format html writes one self-contained page with the survey results as bar charts; --format csv the table of clusters." + "\n\n" + Help.examples("clusterctl audit report --log events.log --from 2020-01-01 --to 2020-12-31", "clusterctl audit report --log events.log --from 2020-01-01 --to 2020-12-31 \\\n      --format html > report.html")
+            abstract: "Members and jobs at the start and end of a period, joined, left, reconciled; per cluster, region and network.",
+            usage: "clusterctl audit report --from <date> --to <date>\n[--as-recorded-at <time> | --at-seq <n>] [--log <path>]\n[--format text|json|csv|html]",
+            discussion: """
+                The period is on the valid-date axis: from the start of the day --from to the end of \
+                the day --to, memberships and headcounts by their own dates, as the registry knows \
+                them. --as-recorded-at or --at-seq sets the recording axis: the report the registry \
+                would have given then, before later corrections (default: everything recorded).
+
+                Every figure reconciles: members_start + joined - left = members_end, and jobs_start \
+                + jobs_joined - jobs_left + jobs_changed = jobs_end; the regions add up to the \
+                network. Each figure's definition is in the report. With --log it reads the file \
+                read-only, without the daemon, and gives the same report (apart from `generated`).
+
+                --format json: the schema in docs/api.md ("Audit report"). csv: one row per unit \
+                with a section column (network, region, cluster), UTF-8 with a byte-order mark for \
+                Excel. html: one self-contained page for a board.
+                """ + "\n\n" + Help.examples(
+                    "clusterctl audit report --from 2020-01-01 --to 2020-12-31",
+                    "clusterctl audit report --log events.log --from 2020-01-01 --to 2020-12-31 \\\n      --as-recorded-at 2021-01-01T00:00:00+01:00 --format json",
+                    "clusterctl audit report --from 2020-01-01 --to 2020-12-31 --format html \\\n      > report.html"
+                )
         )
-        @OptionGroup var file: LogFileOptions
-        @Option(parsing: .unconditional, help: "The first day (YYYY-MM-DD).") var from: String
-        @Option(parsing: .unconditional, help: "The last day (YYYY-MM-DD).") var to: String
-        @Option(parsing: .unconditional, help: "text, json, html or csv.") var format: String = "text"
+        @OptionGroup var connection: ConnectionOptions
+        @Option(parsing: .unconditional, help: ArgumentHelp("The first day of the period (YYYY-MM-DD).", valueName: "date")) var from: String
+        @Option(parsing: .unconditional, help: ArgumentHelp("The last day of the period (YYYY-MM-DD).", valueName: "date")) var to: String
+        @Option(
+            name: .customLong("as-recorded-at"), parsing: .unconditional,
+            help: ArgumentHelp("Report what the registry had recorded at this time (RFC 3339).", valueName: "time")
+        )
+        var asRecordedAt: String?
+        @Option(parsing: .unconditional, help: ArgumentHelp("Report what the registry had recorded through event N.", valueName: "n")) var atSeq: UInt64?
+        @Option(parsing: .unconditional, help: "text, json, csv or html.") var format: String = "text"
 
         func validate() throws {
-            guard ["text", "json", "html", "csv"].contains(format) else { throw ValidationError("--format: '\(format)' is not one of text, json, html, csv") }
-            for (name, value) in [("--from", from), ("--to", to)] {
-                do { _ = try CalendarDate(value) } catch { throw ValidationError("\(name): '\(value)' is not a date (YYYY-MM-DD)") }
+            guard ["text", "json", "html", "csv"].contains(format) else { throw ValidationError("--format: '\(format)' is not one of text, json, csv, html") }
+            try TimeAxes.checkDate(from, option: "--from")
+            try TimeAxes.checkDate(to, option: "--to")
+            if let asRecordedAt { try TimeAxes.checkTime(asRecordedAt, option: "--as-recorded-at") }
+            if atSeq != nil && asRecordedAt != nil {
+                throw ValidationError("--at-seq and --as-recorded-at both name a point on the recording axis: give one of them")
             }
-            if (try? CalendarDate(from)) ?? CalendarDate(daysSinceEpoch: 0) > (try? CalendarDate(to)) ?? CalendarDate(daysSinceEpoch: 0) {
-                throw ValidationError("--from is after --to")
+            if let first = try? CalendarDate(from), let last = try? CalendarDate(to), first > last {
+                throw ValidationError("--from \(from) is after --to \(to)")
             }
         }
 
         func run() async throws {
-            let log = try file.openLog()
-            let report = try AuditReport.build(log: log, from: try CalendarDate(from), to: try CalendarDate(to))
+            var parameters: [String: JSONValue] = ["from": .string(from), "to": .string(to)]
+            if let asRecordedAt { parameters["as_recorded_at"] = .string(asRecordedAt) }
+            if let atSeq { parameters["at_seq"] = .int(Int64(atSeq)) }
+            var report = try await connection.with { try await $0.call("AuditReport", parameters) }["report"]?.objectValue ?? [:]
+            var generated = report["generated"]?.objectValue ?? [:]
+            generated["at"] = .string(Timestamp.utcString(microseconds: WallClock.nowMicroseconds()))
+            let source = generated["source"]?.objectValue ?? [:]
+            // The command that gives these figures again, pinned to the last record read.
+            generated["command"] = .string("clusterctl audit report --log \(source.cell("log_path")) --from \(from) --to \(to) --at-seq \(report.cell("at_seq"))")
+            report["generated"] = .object(generated)
             switch format {
             case "json": Terminal.printJSON(report)
             case "html": print(AuditRendering.html(report))
-            case "csv": print(AuditRendering.clusterTable(report).csv())
+            case "csv": print(AuditRendering.csv(report))
             default: print(AuditRendering.text(report))
             }
         }
     }
 }
 
-/// The audit report for people: aligned text, or one self-contained HTML page.
+/// The audit report for people: aligned text, CSV for spreadsheets, one self-contained HTML page.
 enum AuditRendering {
-    /// One row per cluster: members at the start and end of the period, joins, leaves, responses.
-    static func clusterTable(_ report: [String: JSONValue]) -> Table {
-        var table = Table("cluster", "name", "members at start", "joins", "leaves", "members at end", "responses")
-        table.rightAligned = [2, 3, 4, 5, 6]
-        table.quantities = [2, 3, 4, 5, 6]
-        table.cuttable = [1]
+    /// The figure columns of every unit, in order.
+    static let figures = ["members_start", "joined", "left", "members_end", "jobs_start", "jobs_joined", "jobs_left", "jobs_changed", "jobs_end"]
+
+    static func units(_ report: [String: JSONValue]) -> [(section: String, id: String, name: String, row: [String: JSONValue])] {
+        var units: [(String, String, String, [String: JSONValue])] = [("network", "", "network", report["network"]?.objectValue ?? [:])]
+        for region in report["regions"]?.arrayValue ?? [] {
+            let row = region.objectValue ?? [:]
+            units.append(("region", row.cell("region"), row.cell("name"), row))
+        }
         for cluster in report["clusters"]?.arrayValue ?? [] {
             let row = cluster.objectValue ?? [:]
-            table.add(row.cell("id"), row.cell("name"), row.cell("members_at_start"), "\(row["joins"]?.arrayValue?.count ?? 0)", "\(row["leaves"]?.arrayValue?.count ?? 0)", row.cell("members_at_end"), row.cell("responses"))
+            units.append(("cluster", row.cell("id"), row.cell("name"), row))
+        }
+        return units
+    }
+
+    /// One table, a row per unit with its section; a byte-order mark so that Excel reads UTF-8.
+    static func csv(_ report: [String: JSONValue]) -> String {
+        var table = Table(headers: ["section", "id", "name"] + figures + ["new_companies", "responses"])
+        for unit in units(report) {
+            let newCompanies = unit.section == "cluster" ? "" : unit.row.cell("new_companies")
+            table.add([unit.section, unit.id, unit.name] + figures.map { unit.row.cell($0) } + [newCompanies, unit.row.cell("responses")])
+        }
+        return "\u{FEFF}" + table.csv()
+    }
+
+    /// "a + b − c = d" for a unit's members and jobs.
+    static func equations(_ row: [String: JSONValue]) -> (members: String, jobs: String) {
+        let g = { (key: String) in grouped(row.cell(key)) }
+        return (
+            "\(g("members_start")) + \(g("joined")) joined − \(g("left")) left = \(g("members_end"))",
+            "\(g("jobs_start")) + \(g("jobs_joined")) joined − \(g("jobs_left")) left \(Int64(row.cell("jobs_changed")) ?? 0 < 0 ? "−" : "+") \(grouped(String((Int64(row.cell("jobs_changed")) ?? 0).magnitude))) changed = \(g("jobs_end"))"
+        )
+    }
+
+    static func unitTable(_ title: String, _ rows: [(id: String, name: String, row: [String: JSONValue])], newCompanies: Bool) -> Table {
+        var table = Table(headers: [title, "name", "members at start", "joined", "left", "members at end", "jobs at start", "jobs at end"] + (newCompanies ? ["new companies"] : []) + ["responses"])
+        table.rightAligned = Set(2..<table.headers.count)
+        table.quantities = Set(2..<table.headers.count)
+        table.cuttable = [1]
+        for (id, name, row) in rows {
+            table.add([id, name] + ["members_start", "joined", "left", "members_end", "jobs_start", "jobs_end"].map { row.cell($0) } + (newCompanies ? [row.cell("new_companies")] : []) + [row.cell("responses")])
         }
         return table
     }
 
     static func text(_ report: [String: JSONValue]) -> String {
-        var lines = ["Audit report \(report.cell("from")) to \(report.cell("to"))", "log \(report.cell("log_path")) (id \(report.cell("log_id")))", "head \(report.cell("head_hash"))", ""]
-        let totals = report["totals"]?.objectValue ?? [:]
-        lines.append("joins \(totals.cell("joins")), leaves \(totals.cell("leaves")), new companies \(totals.cell("new_companies")), survey responses \(totals.cell("responses"))")
-        lines += ["", clusterTable(report).render()]
-        for survey in report["surveys"]?.arrayValue ?? [] {
-            let row = survey.objectValue ?? [:]
-            lines += ["", "Survey \(row.cell("survey")): \(row.cell("title")), \(row.cell("respondents")) respondents"]
-            for question in row["questions"]?.arrayValue ?? [] {
-                let q = question.objectValue ?? [:]
-                let options = (q["options"]?.arrayValue ?? []).map { option -> String in
-                    let o = option.objectValue ?? [:]
-                    return "\(o.cell("value")) \(String(format: "%.1f", o["percent"]?.doubleValue ?? 0)) %"
-                }
-                lines.append("  \(q.cell("text")): \(options.joined(separator: ", "))")
+        let network = report["network"]?.objectValue ?? [:]
+        let (members, jobs) = equations(network)
+        var lines = [
+            "Audit report, \(report.cell("from")) to \(report.cell("to")), as recorded through record \(report.cell("at_seq"))", "",
+            "Network",
+            "  members  \(members)",
+            "  jobs     \(jobs)",
+            "  clusters \(network.cell("clusters_start")) + \(network.cell("clusters_founded")) founded − \(network.cell("clusters_dissolved")) dissolved = \(network.cell("clusters_end"))",
+            "  new companies \(grouped(network.cell("new_companies"))); survey responses \(grouped(network.cell("responses"))) (the cluster columns add up to \(network.cell("responses_cluster_sum")): \(network.cell("responses_counted_again")) counted in more than one cluster)",
+        ]
+        let units = units(report)
+        lines += ["", unitTable("region", units.filter { $0.section == "region" }.map { ($0.id, $0.name, $0.row) }, newCompanies: true).render()]
+        lines += ["", unitTable("cluster", units.filter { $0.section == "cluster" }.map { ($0.id, $0.name, $0.row) }, newCompanies: false).render()]
+        let unreconciled = units.filter { $0.row["reconciles"] != .bool(true) }.map { "\($0.section) \($0.id)" }
+        lines += ["", unreconciled.isEmpty ? "Every row reconciles." : "DOES NOT RECONCILE: " + unreconciled.joined(separator: ", ")]
+        let surveys = report["surveys"]?.arrayValue ?? []
+        if !surveys.isEmpty {
+            lines += ["", "Surveys"]
+            for survey in surveys {
+                let row = survey.objectValue ?? [:]
+                lines.append("  \(row.cell("id")): \(row.cell("title")), \(surveyStatus(row)); \(plural(row.cell("respondents"), "respondent")), \(row.cell("respondents_in_period")) in the period")
             }
         }
+        lines += ["", "Definitions"]
+        for (name, text) in AuditReport.definitions { lines.append("  \(name): \(text)") }
+        let generated = report["generated"]?.objectValue ?? [:]
+        let source = generated["source"]?.objectValue ?? [:]
+        lines += [
+            "", "Source: log \(source.cell("log_path")) (id \(source.cell("log_id"))), records \(source.cell("first_seq"))–\(source.cell("last_seq")), chain head \(source.cell("head_hash"))",
+            "Generated \(generated.cell("at")); reproduce with: \(generated.cell("command"))",
+        ]
         return lines.joined(separator: "\n")
+    }
+
+    /// "closed on 2020-11-15 (its window ended)", "closed by CloseSurvey at …", "open until …".
+    static func surveyStatus(_ row: [String: JSONValue]) -> String {
+        switch (row.cell("status"), row.cell("closed_by")) {
+        case ("closed", "date"): return "closed at \(row.cell("closed_at")) (its window ended)"
+        case ("closed", _): return "closed at \(row.cell("closed_at")) (by CloseSurvey)"
+        case ("not_yet_open", _): return "opens at \(row.cell("opens_at"))"
+        default: return "open until \(row.cell("closes_at"))"
+        }
     }
 
     static func escape(_ text: String) -> String {
@@ -82,48 +176,6 @@ enum AuditRendering {
     }
 
     static func html(_ report: [String: JSONValue]) -> String {
-        let totals = report["totals"]?.objectValue ?? [:]
-        var body = """
-            <h1>Audit report, \(escape(report.cell("from"))) to \(escape(report.cell("to")))</h1>
-            <p class="proof">Log <code>\(escape(report.cell("log_path")))</code>, id <code>\(escape(report.cell("log_id")))</code>, chain head <code>\(escape(report.cell("head_hash")))</code>.
-            Check it with <code>clusterctl verify --log FILE --checkpoint \(escape(report.cell("head_hash")))</code>.</p>
-            <p>\(escape(totals.cell("joins"))) joins, \(escape(totals.cell("leaves"))) leaves, \(escape(totals.cell("new_companies"))) new companies, \(escape(totals.cell("responses"))) survey responses.</p>
-            <h2>Clusters</h2>
-            <table><tr><th>cluster</th><th>name</th><th>members at start</th><th>joins</th><th>leaves</th><th>members at end</th><th>responses</th></tr>
-            """
-        for cluster in report["clusters"]?.arrayValue ?? [] {
-            let row = cluster.objectValue ?? [:]
-            body += "<tr><td>\(escape(row.cell("id")))</td><td>\(escape(row.cell("name")))</td><td class=n>\(row.cell("members_at_start"))</td><td class=n>\(row["joins"]?.arrayValue?.count ?? 0)</td><td class=n>\(row["leaves"]?.arrayValue?.count ?? 0)</td><td class=n>\(row.cell("members_at_end"))</td><td class=n>\(row.cell("responses"))</td></tr>\n"
-        }
-        body += "</table>\n"
-        for survey in report["surveys"]?.arrayValue ?? [] {
-            let row = survey.objectValue ?? [:]
-            body += "<h2>Survey \(escape(row.cell("title")))</h2><p>\(escape(row.cell("survey"))): \(row.cell("respondents")) respondents.</p>\n"
-            for question in row["questions"]?.arrayValue ?? [] {
-                let q = question.objectValue ?? [:]
-                body += "<h3>\(escape(q.cell("text")))</h3>\n<div class=chart>\n"
-                for option in q["options"]?.arrayValue ?? [] {
-                    let o = option.objectValue ?? [:]
-                    let percent = o["percent"]?.doubleValue ?? 0
-                    let interval = o["ci95"]?.arrayValue?.map(\.cell).joined(separator: "–") ?? ""
-                    body += "<div class=row><span class=label>\(escape(o.cell("value")))</span><span class=bar><span style=\"width:\(String(format: "%.1f", percent))%\"></span></span><span class=figure>\(String(format: "%.1f", percent)) %</span><span class=detail>(\(o.cell("count")); 95 % CI \(escape(interval)))</span></div>\n"
-                }
-                body += "</div>\n"
-            }
-        }
-        return """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>clusterd audit report \(escape(report.cell("from"))) to \(escape(report.cell("to")))</title>
-            <style>
-            body{font-family:sans-serif;max-width:60rem;margin:2rem auto;color:#222}
-            table{border-collapse:collapse}td,th{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:left}td.n{text-align:right}
-            .chart .row{display:flex;align-items:center;gap:.6rem;margin:.2rem 0}
-            .label{width:6rem}.bar{display:inline-block;width:24rem;height:1rem;background:#eee}
-            .bar span{display:block;height:100%;background:#2b6cb0}.figure{width:5rem;text-align:right;font-weight:bold}
-            .detail{color:#666}.proof{color:#444}code{font-size:.9em}
-            </style></head><body>
-            \(body)
-            </body></html>
-            """
+        AuditPage(report: report).render()
     }
 }

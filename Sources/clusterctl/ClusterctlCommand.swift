@@ -16,15 +16,17 @@ struct ClusterctlCommand: AsyncParsableCommand {
             Varlink reply.
 
             With --log FILE, read commands answer from a log file, opened read-only and replayed \
-            with the daemon's own code: no daemon needed (audits). --at-seq N and --as-of DATE or \
-            TIME travel in time. --socket and --log may also come before the subcommand.
+            with the daemon's own code: no daemon needed (audits). Reads look back on two axes: \
+            --on DATE (memberships valid that day, as known now) and --as-recorded-at TIME or \
+            --at-seq N (what the registry had recorded then). --socket and --log may also come \
+            before the subcommand.
 
             Errors are one line: 'clusterctl: error: <what> — <what to do>'.
 
             \(ExitCodes.table)
 
             Examples:
-              clusterctl stats --as-of 2021-01-01
+              clusterctl stats --on 2020-12-31 --as-recorded-at 2021-01-01T00:00:00+01:00
               clusterctl --log /var/lib/clusterd/events.log companies show 732829320
               clusterctl watch --from-seq 1 | head
             """,

@@ -10,8 +10,9 @@ struct Clusters: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Clusters with their members and jobs (ListClusters).", usage: "clusterctl clusters list [--region <code>] [--section <letter>]\n[--offset <n>] [--limit <n>] [<options>]", discussion: Help.examples("clusterctl clusters list --region 76", "clusterctl clusters list --section C --limit 10", "clusterctl clusters list --as-of 2020-12-31 --csv"))
+        static let configuration = CommandConfiguration(abstract: "Clusters with their members and jobs (ListClusters).", usage: "clusterctl clusters list [--region <code>] [--section <letter>]\n[--on <date>] [--offset <n>] [--limit <n>] [<options>]", discussion: Help.examples("clusterctl clusters list --region 76", "clusterctl clusters list --section C --limit 10", "clusterctl clusters list --on 2020-12-31 --csv"))
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var validDate: ValidDateOptions
         @OptionGroup var time: PointInTimeOptions
         @Option(parsing: .unconditional, help: "Only clusters in this region (INSEE code).") var region: String?
         @Option(parsing: .unconditional, help: "Only clusters of this NAF section (A to U).") var section: String?
@@ -20,7 +21,7 @@ struct Clusters: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            var parameters = time.parameters()
+            var parameters = try time.parameters(validDate: validDate)
             if let region { parameters["region"] = .string(region) }
             if let section { parameters["naf_section"] = .string(section) }
             parameters["offset"] = .int(Int64(offset))
@@ -37,19 +38,20 @@ struct Clusters: AsyncParsableCommand {
             }
             if output.csv { return print(table.csv()) }
             print(table.render())
-            print("\n\(reply["clusters"]?.arrayValue?.count ?? 0) of \(reply.cell("total")) clusters, as of \(reply.cell("as_of"))")
+            print("\n\(reply["clusters"]?.arrayValue?.count ?? 0) of \(reply.cell("total")) clusters, on \(reply.cell("on"))")
         }
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "One cluster: territory, sector, partners, members and jobs (GetCluster).", usage: "clusterctl clusters show <id> [--as-of <date-or-time>] [<options>]", discussion: Help.examples("clusterctl clusters show aero", "clusterctl clusters show aero --as-of 2020-12-31 --json"))
+        static let configuration = CommandConfiguration(abstract: "One cluster: territory, sector, partners, members and jobs (GetCluster).", usage: "clusterctl clusters show <id> [--on <date>]\n[--as-recorded-at <time> | --at-seq <n>] [<options>]", discussion: Help.examples("clusterctl clusters show aero", "clusterctl clusters show aero --on 2020-12-31 --json"))
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var validDate: ValidDateOptions
         @OptionGroup var time: PointInTimeOptions
         @Argument(help: "The cluster id.") var id: String
         @Flag(help: "Print the GetCluster reply as JSON.") var json = false
 
         func run() async throws {
-            var parameters = time.parameters()
+            var parameters = try time.parameters(validDate: validDate)
             parameters["id"] = .string(id)
             let reply = try await connection.with { try await $0.call("GetCluster", parameters) }
             if json { return Terminal.printJSON(reply) }
@@ -59,7 +61,7 @@ struct Clusters: AsyncParsableCommand {
                 ("departments", cluster.cell("departments")), ("NAF section", cluster.cell("naf_section")), ("founded", cluster.cell("founded")),
             ]
             if cluster["dissolved_on"] != nil { rows.append(("dissolved", cluster.cell("dissolved_on"))) }
-            rows.append(("members", "\(grouped(cluster.cell("members"))) as of \(reply.cell("as_of"))"))
+            rows.append(("members", "\(grouped(cluster.cell("members"))) on \(reply.cell("on"))"))
             rows.append(("jobs", grouped(cluster.cell("jobs"))))
             for partner in cluster["partners"]?.arrayValue ?? [] {
                 let row = partner.objectValue ?? [:]

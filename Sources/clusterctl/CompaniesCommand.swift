@@ -10,14 +10,14 @@ struct Companies: AsyncParsableCommand {
     )
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A company and its memberships (GetCompany).", usage: "clusterctl companies show <siren> [--as-of <date-or-time>] [<options>]", discussion: Help.examples("clusterctl companies show 732829320", "clusterctl companies show '732 829 320' --at-seq 100 --json"))
+        static let configuration = CommandConfiguration(abstract: "A company and its memberships (GetCompany).", usage: "clusterctl companies show <siren>\n[--as-recorded-at <time> | --at-seq <n>] [<options>]", discussion: Help.examples("clusterctl companies show 732829320", "clusterctl companies show '732 829 320' --at-seq 100 --json"))
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var time: PointInTimeOptions
         @Argument(help: "The SIREN (9 digits).") var siren: String
         @Flag(help: "Print the GetCompany reply as JSON.") var json = false
 
         func run() async throws {
-            var parameters = time.parameters(withDate: false)
+            var parameters = try time.parameters(validDate: nil)
             parameters["siren"] = .string(siren)
             let reply = try await connection.with { try await $0.call("GetCompany", parameters) }
             if json { return Terminal.printJSON(reply) }
@@ -60,7 +60,7 @@ struct Companies: AsyncParsableCommand {
     }
 
     struct Update: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change a company's details (UpdateCompany).", usage: "clusterctl companies update <siren> [--name <name>] [--naf <code>]\n[--department <code>] [--employees <n>] [--turnover <euros>]\n[--category <category>] [<options>]", discussion: Help.examples("clusterctl companies update 732829320 --employees 60", "clusterctl companies update 732829320 --turnover -120000"))
+        static let configuration = CommandConfiguration(abstract: "Change a company's details (UpdateCompany).", usage: "clusterctl companies update <siren> [--name <name>] [--naf <code>]\n[--department <code>] [--employees <n> [--effective-on <date>]]\n[--turnover <euros>] [--category <category>] [<options>]", discussion: Help.examples("clusterctl companies update 732829320 --employees 60", "clusterctl companies update 732829320 --employees 55 --effective-on 2020-03-01", "clusterctl companies update 732829320 --turnover -120000"))
         @OptionGroup var connection: SocketOptions
         @OptionGroup var write: WriteOptions
         @Argument(help: "The SIREN.") var siren: String
@@ -68,8 +68,14 @@ struct Companies: AsyncParsableCommand {
         @Option(parsing: .unconditional, help: "A new NAF code.") var naf: String?
         @Option(parsing: .unconditional, help: "A new department.") var department: String?
         @Option(parsing: .unconditional, help: "The number of employees.") var employees: Int64?
+        @Option(parsing: .unconditional, help: ArgumentHelp("The day the new --employees took effect (default: today).", valueName: "date")) var effectiveOn: String?
         @Option(parsing: .unconditional, help: "The turnover in euros.") var turnover: Int64?
         @Option(parsing: .unconditional, help: "The declared size category.") var category: String?
+
+        func validate() throws {
+            if let effectiveOn { try TimeAxes.checkDate(effectiveOn, option: "--effective-on") }
+            if effectiveOn != nil && employees == nil { throw ValidationError("--effective-on dates a change of headcount: give --employees too") }
+        }
 
         func run() async throws {
             var parameters: [String: JSONValue] = ["siren": .string(siren)]
@@ -79,6 +85,7 @@ struct Companies: AsyncParsableCommand {
             if let employees { parameters["employees"] = .int(employees) }
             if let turnover { parameters["turnover_eur"] = .int(turnover) }
             if let category { parameters["declared_category"] = .string(category) }
+            if let effectiveOn { parameters["effective_on"] = .string(effectiveOn) }
             try await performWrite("UpdateCompany", parameters, connection: connection, options: write, done: "updated company \(siren)")
         }
     }

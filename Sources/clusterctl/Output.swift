@@ -28,3 +28,8 @@ enum Help {
         "Examples:\n" + lines.map { "  " + $0 }.joined(separator: "\n")
     }
 }
+
+/// "1 respondent", "2 respondents", "1,000 respondents": `count` as clusterctl prints numbers.
+func plural(_ count: String, _ noun: String) -> String {
+    count == "1" ? "1 \(noun)" : "\(grouped(count)) \(noun)s"
+}

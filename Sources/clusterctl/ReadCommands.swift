@@ -2,16 +2,18 @@ import ArgumentParser
 import Varlink
 
 struct Stats: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Clusters, member companies and jobs, by size, region and NAF section (GetStats).", usage: "clusterctl stats [--as-of <date-or-time>] [--at-seq <n>] [<options>]", discussion: Help.examples("clusterctl stats", "clusterctl stats --as-of 2020-12-31", "clusterctl stats --csv > stats.csv"))
+    static let configuration = CommandConfiguration(abstract: "Clusters, member companies and jobs, by size, region and NAF section (GetStats).", usage: "clusterctl stats [--on <date>]\n[--as-recorded-at <time> | --at-seq <n>] [<options>]", discussion: Help.examples("clusterctl stats", "clusterctl stats --on 2020-12-31", "clusterctl stats --csv > stats.csv"))
 
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var validDate: ValidDateOptions
     @OptionGroup var time: PointInTimeOptions
     @OptionGroup var output: OutputOptions
 
     static let breakdowns = [("size category", "by_size", "size"), ("region", "by_region", "region"), ("NAF section", "by_section", "section")]
 
     func run() async throws {
-        let reply = try await connection.with { try await $0.call("GetStats", time.parameters()) }
+        let parameters = try time.parameters(validDate: validDate)
+        let reply = try await connection.with { try await $0.call("GetStats", parameters) }
         if output.json { return Terminal.printJSON(reply) }
         if output.csv {
             // One table: the totals, then each breakdown's rows.
@@ -26,7 +28,7 @@ struct Stats: AsyncParsableCommand {
             return print(table.csv())
         }
         Terminal.printKeyValues([
-            ("as of", "\(reply.cell("as_of")) (log at seq \(reply.cell("seq")))"),
+            ("on", "\(reply.cell("on")) (as recorded through seq \(reply.cell("seq")))"),
             ("clusters", grouped(reply.cell("clusters"))),
             ("companies", grouped(reply.cell("companies"))),
             ("jobs", grouped(reply.cell("jobs"))),
@@ -46,9 +48,10 @@ struct Stats: AsyncParsableCommand {
 }
 
 struct Members: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "The members of a cluster on a date (ListMembers).", usage: "clusterctl members <cluster> [--as-of <date-or-time>] [--offset <n>]\n[--limit <n>] [<options>]", discussion: Help.examples("clusterctl members aero", "clusterctl members aero --as-of 2020-12-31 --limit 1000 --csv"))
+    static let configuration = CommandConfiguration(abstract: "The members of a cluster on a date (ListMembers).", usage: "clusterctl members <cluster> [--on <date>] [--offset <n>] [--limit <n>]\n[--as-recorded-at <time> | --at-seq <n>] [<options>]", discussion: Help.examples("clusterctl members aero", "clusterctl members aero --on 2020-12-31 --limit 1000 --csv"))
 
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var validDate: ValidDateOptions
     @OptionGroup var time: PointInTimeOptions
     @Argument(help: "The cluster id.") var cluster: String
     @Option(parsing: .unconditional, help: "Skip this many members.") var offset: Int = 0
@@ -56,7 +59,7 @@ struct Members: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        var parameters = time.parameters()
+        var parameters = try time.parameters(validDate: validDate)
         parameters["cluster"] = .string(cluster)
         parameters["offset"] = .int(Int64(offset))
         parameters["limit"] = .int(Int64(limit))
@@ -73,7 +76,7 @@ struct Members: AsyncParsableCommand {
         if output.csv { return print(table.csv()) }
         print(table.render())
         let shown = reply["members"]?.arrayValue?.count ?? 0
-        print("\n\(shown) of \(reply.cell("total")) members of \(cluster) as of \(reply.cell("as_of"))" + (shown < Int(reply.cell("total")) ?? 0 ? " (more: --offset, --limit)" : ""))
+        print("\n\(shown) of \(reply.cell("total")) members of \(cluster) on \(reply.cell("on"))" + (shown < Int(reply.cell("total")) ?? 0 ? " (more: --offset, --limit)" : ""))
     }
 }
 
@@ -86,7 +89,7 @@ struct History: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        var parameters = time.parameters(withDate: false)
+        var parameters = try time.parameters(validDate: nil)
         let digits = subject.filter { $0 != " " }
         if digits.count == 9 && digits.allSatisfy(\.isNumber) {
             parameters["siren"] = .string(digits)

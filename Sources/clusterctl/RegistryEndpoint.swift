@@ -81,7 +81,7 @@ struct OfflineEndpoint: RegistryEndpoint {
         }
         do {
             try RegistryInterfaceDefinition.interface.validateInput(of: method, parameters)
-            return try RegistryReader(log: log, today: Registry.today()).answer(method, parameters, state: state)
+            return try RegistryReader(log: log, nowMicroseconds: WallClock.nowMicroseconds()).answer(method, parameters, state: state)
         } catch {
             throw RegistryErrorMapping.varlinkError(error)
         }

@@ -13,12 +13,22 @@ struct Surveys: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Every survey with its window and respondents (ListSurveys).", usage: "clusterctl surveys list [<options>]", discussion: Help.examples("clusterctl surveys list", "clusterctl surveys list --csv"))
+
+        /// open, not yet open, window ended (closed by date) or closed (by CloseSurvey).
+        static func state(_ row: [String: JSONValue]) -> String {
+            switch (row.cell("status"), row.cell("closed_by")) {
+            case ("closed", "date"): return "window ended"
+            case ("closed", _): return "closed"
+            case ("not_yet_open", _): return "not yet open"
+            default: return "open"
+            }
+        }
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var time: PointInTimeOptions
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let reply = try await connection.with { try await $0.call("ListSurveys", time.parameters(withDate: false)) }
+            let reply = try await connection.with { try await $0.call("ListSurveys", try time.parameters(validDate: nil)) }
             if output.json { return Terminal.printJSON(reply) }
             var table = Table("id", "title", "opens", "closes", "state", "respondents")
             table.rightAligned = [5]
@@ -28,7 +38,7 @@ struct Surveys: AsyncParsableCommand {
                 let row = survey.objectValue ?? [:]
                 // The text table shows the window's days; the times (and offsets) are in --csv and --json.
                 let (opens, closes) = output.csv ? (row.cell("opens_at"), row.cell("closes_at")) : (String(row.cell("opens_at").prefix(10)), String(row.cell("closes_at").prefix(10)))
-                table.add(row.cell("id"), row.cell("title"), opens, closes, row["closed"] == true ? "closed" : "open", row.cell("respondents"))
+                table.add(row.cell("id"), row.cell("title"), opens, closes, Self.state(row), row.cell("respondents"))
             }
             output.print(reply, table)
         }
@@ -50,19 +60,19 @@ struct Surveys: AsyncParsableCommand {
         }
 
         func run() async throws {
-            var parameters = time.parameters(withDate: false)
+            var parameters = try time.parameters(validDate: nil)
             parameters["survey"] = .string(survey)
             if let breakdown { parameters["breakdown"] = .string(breakdown) }
             if weighted { parameters["weighted"] = true }
             let reply = try await connection.with { try await $0.call("GetSurveyResults", parameters) }
             if output.json { return Terminal.printJSON(reply) }
             if output.csv { return print(SurveyBars.table(reply).csv()) }
-            print(Terminal.fit("\(reply.cell("title")) (\(reply.cell("survey"))): \(reply.cell("respondents")) respondents\(weighted ? ", weighted by employees" : "")\(reply["closed"] == true ? ", closed" : "")"))
+            print(Terminal.fit("\(reply.cell("title")) (\(reply.cell("survey"))): \(plural(reply.cell("respondents"), "respondent"))\(weighted ? ", weighted by employees" : "")\(reply["closed"] == true ? ", closed" : "")"))
             SurveyBars.print(reply["questions"]?.arrayValue ?? [], indent: "")
             for group in reply["groups"]?.arrayValue ?? [] {
                 let row = group.objectValue ?? [:]
                 Swift.print()
-                Swift.print(Terminal.fit("== \(row.cell("label")) (\(row.cell("group"))): \(row.cell("respondents")) respondents"))
+                Swift.print(Terminal.fit("== \(row.cell("label")) (\(row.cell("group"))): \(plural(row.cell("respondents"), "respondent"))"))
                 if row["suppressed"] == true {
                     Swift.print("   withheld: fewer than 5 respondents")
                 } else {

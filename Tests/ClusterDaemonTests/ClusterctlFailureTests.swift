@@ -21,6 +21,7 @@ struct ClusterctlFailureTests {
         ["surveys", "list"], ["surveys", "results", "crisis-2020-11"], ["surveys", "close", "crisis-2020-11"],
         ["surveys", "respond", "crisis-2020-11", "732829320", "--at", "2020-11-12T10:00:00Z", "--answer", "q=yes"],
         ["history", "732829320"], ["watch"], ["demo", "load"], ["checkpoint"], ["log", "dump"],
+        ["audit", "report", "--from", "2020-01-01", "--to", "2020-12-31"],
     ]
 
     func clusterctl(_ arguments: [String]) async throws -> ProcessResult {
@@ -49,6 +50,12 @@ struct ClusterctlFailureTests {
         (["members"], "Missing expected argument '<cluster>'"),
         (["stats", "--as-of", "yesterday"], "--as-of: 'yesterday' is neither a date (YYYY-MM-DD) nor an RFC 3339 time"),
         (["stats", "--at-seq", "-1"], "The value '-1' is invalid for '--at-seq <n>'"),
+        (["stats", "--on", "2020-12-31T00:00:00Z"], "--on: '2020-12-31T00:00:00Z' is a time, but --on takes a date (YYYY-MM-DD); for what the registry had recorded at that time, use --as-recorded-at"),
+        (["members", "aero", "--as-recorded-at", "2020-12-31"], "--as-recorded-at: '2020-12-31' is a date, but --as-recorded-at takes a time (RFC 3339, e.g. 2020-12-31T23:59:59+01:00); for memberships valid on that day, use --on"),
+        (["stats", "--at-seq", "3", "--as-recorded-at", "2021-01-01T00:00:00Z"], "--at-seq and --as-recorded-at both name a point on the recording axis: give one of them"),
+        (["history", "732829320", "--as-of", "2020-01-01"], "--as-of 2020-01-01: this command has no valid date to set; for what the registry had recorded then, use --as-recorded-at TIME or --at-seq N"),
+        (["audit", "report", "--from", "2020-01-01", "--to", "2020-12-31", "--as-recorded-at", "2021-01-01"], "--as-recorded-at: '2021-01-01' is a date"),
+        (["audit", "report", "--from", "2020-12-31", "--to", "2020-01-01"], "--from 2020-12-31 is after --to 2020-01-01"),
         (["stats", "--json", "--csv"], "--json and --csv exclude each other"),
         (["surveys", "results", "s", "--by", "colour"], "--by: 'colour' is not one of cluster, region, size, section"),
         (["log", "dump", "--from-seq", "5", "--to-seq", "2"], "--from-seq is after --to-seq"),

@@ -61,9 +61,9 @@ struct ClusterctlGoldenTests {
         let socket = ["--socket", daemon.socketPath]
         #expect(try await runToCompletion(clusterctl, socket + ["demo", "load"]).status == 0)
         let tables: [(String, [String])] = [
-            ("stats", ["stats", "--as-of", "2021-01-01"]),
-            ("clusters-list", ["clusters", "list", "--as-of", "2021-01-01", "--limit", "12"]),
-            ("members", ["members", "glass-valley", "--as-of", "2021-01-01", "--limit", "12"]),
+            ("stats", ["stats", "--on", "2021-01-01"]),
+            ("clusters-list", ["clusters", "list", "--on", "2021-01-01", "--limit", "12"]),
+            ("members", ["members", "glass-valley", "--on", "2021-01-01", "--limit", "12"]),
             ("surveys-list", ["surveys", "list"]),
             ("survey-results", ["surveys", "results", "crisis-2020-11", "--by", "size"]),
         ]

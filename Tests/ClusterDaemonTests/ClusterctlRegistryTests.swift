@@ -19,7 +19,7 @@ struct ClusterctlRegistryTests {
         let socket = ["--socket", daemon.socketPath]
         let load = try await clusterctl(socket + ["demo", "load"])
         #expect(load.status == 0, "\(load.standardError)")
-        let stats = try json(try await clusterctl(socket + ["stats", "--json", "--as-of", "2021-01-01"]))
+        let stats = try json(try await clusterctl(socket + ["stats", "--json", "--on", "2021-01-01"]))
         #expect(stats["clusters"] == 70)
         #expect(stats["companies"] == 20_000)
         #expect(stats["jobs"] == 1_000_000)
@@ -32,9 +32,9 @@ struct ClusterctlRegistryTests {
 
         // The same answers from the log file alone, without the daemon.
         let logPath = daemon.stateDirectory + "/events.log"
-        let online = try await clusterctl(socket + ["stats", "--json", "--as-of", "2021-01-01"])
+        let online = try await clusterctl(socket + ["stats", "--json", "--on", "2021-01-01"])
         #expect(try await daemon.stop() == 0)
-        let offline = try await clusterctl(["--log", logPath, "stats", "--json", "--as-of", "2021-01-01"])
+        let offline = try await clusterctl(["--log", logPath, "stats", "--json", "--on", "2021-01-01"])
         #expect(offline.status == 0, "\(offline.standardError)")
         // The same answer; the log has one record more: the snapshot written at shutdown.
         var onlineAnswer = try json(online).objectValue ?? [:]

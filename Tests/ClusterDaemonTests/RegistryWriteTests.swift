@@ -239,7 +239,7 @@ struct RegistryWriteTests {
         for id in ["a", "b"] { _ = try await registry.write([try cluster(id)], request: nil, expectedSequence: nil, peerUID: 0) }
         let history = HistoricalReads(threads: 1)
         let view = registry.view
-        let reader = RegistryReader(log: log, today: CalendarDate(daysSinceEpoch: 20000), rebuilt: history.rebuilt)
+        let reader = RegistryReader(log: log, nowMicroseconds: 20000 * 86_400_000_000, rebuilt: history.rebuilt)
         // The pool's one thread is held in the middle of a historical read until the test says.
         let gate = DispatchSemaphore(value: 0)
         let held = Task {

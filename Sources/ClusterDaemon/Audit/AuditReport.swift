@@ -2,66 +2,103 @@ import ClusterModel
 import EventLog
 import Varlink
 
-/// What happened in a period, per cluster, proven from the log file alone: joins, leaves, new
-/// companies, survey responses, and the results of the surveys that closed in the period.
+/// The period report for auditors and funders, read from the log: the same code answers
+/// `clusterctl audit report --log` and the daemon's `AuditReport` method, so both give the same
+/// JSON apart from its `generated` object. The schema is in docs/api.md ("Audit report").
 public enum AuditReport {
-    /// Builds the report for the days `from` through `to`. Memberships count by their own dates;
-    /// new companies by the day their registration was committed; responses by their submission
-    /// day; a survey closes in the period when its window ends in it or it was closed in it.
-    public static func build(log: EventLog, from: CalendarDate, to: CalendarDate) throws -> [String: JSONValue] {
-        var state = RegistryState()
-        var joins: [Slug: [JSONValue]] = [:]
-        var leaves: [Slug: [JSONValue]] = [:]
-        var responses: [Slug: Int] = [:]
-        var newCompanies: [JSONValue] = []
-        var closedSurveys: [Slug] = []
-        func inPeriod(_ date: CalendarDate) -> Bool { from <= date && date <= to }
-        try log.forEachRecord { record in
-            let event = try EventCodec.decode(record.payload)
-            let committed = Timestamp(microsecondsSinceEpoch: record.commitTimeMicroseconds).localDate
-            switch event.kind {
-            case .membershipStarted(let cluster, let siren, let date) where inPeriod(date):
-                joins[cluster, default: []].append(["siren": .string(siren.description), "name": .string(state.companies[siren]?.record.name ?? ""), "date": .string(date.description)])
-            case .membershipEnded(let cluster, let siren, let date, let reason) where inPeriod(date):
-                var entry: [String: JSONValue] = ["siren": .string(siren.description), "name": .string(state.companies[siren]?.record.name ?? ""), "date": .string(date.description)]
-                if let reason { entry["reason"] = .string(reason) }
-                leaves[cluster, default: []].append(.object(entry))
-            case .companyRegistered(let company) where inPeriod(committed):
-                newCompanies.append(["siren": .string(company.siren.description), "name": .string(company.name), "registered_on": .string(committed.description)])
-            case .responseSubmitted(_, let siren, let submittedAt, _) where inPeriod(submittedAt.localDate):
-                for cluster in state.clusters(of: siren, on: submittedAt.localDate) { responses[cluster, default: 0] += 1 }
-            case .surveyClosed(let survey) where inPeriod(committed):
-                if !closedSurveys.contains(survey) { closedSurveys.append(survey) }
-            default:
-                break
-            }
-            state.apply(event, sequence: record.sequence, commitTimeMicroseconds: record.commitTimeMicroseconds)
+    /// One line per figure, printed in every format of the report.
+    public static let definitions: KeyValuePairs<String, String> = [
+        "members_start": "companies that were members on the day before the first day",
+        "joined": "memberships that began on a day of the period",
+        "left": "memberships that ended on a day of the period (the first day no longer a member)",
+        "members_end": "companies that were members on the last day; members_start + joined - left = members_end",
+        "jobs_start": "employees of the members at the start, on the day before the first day",
+        "jobs_joined": "employees of the joining companies on the day they joined",
+        "jobs_left": "employees of the leaving companies on their last day as members",
+        "jobs_changed": "net change in the headcount of members while members, on the day each change took effect (effective_on, else the day it was recorded)",
+        "jobs_end": "employees of the members at the end, on the last day; jobs_start + jobs_joined - jobs_left + jobs_changed = jobs_end",
+        "new_companies": "companies whose first membership of any cluster began in the period (valid-date axis)",
+        "responses": "survey responses submitted in the period; in the network and region rows each company and survey once",
+        "responses_counted_again": "responses a cluster column counts that another cluster column counts too (companies in several clusters)",
+        "regions": "a company counts in the region of its own department, each company once, over all its memberships",
+        "axes": "memberships, joins, leaves and headcounts by their valid dates; the registry as recorded through record `at_seq`",
+    ]
+
+    /// The report on `from`...`to` from `state`, the registry as recorded through its last
+    /// event, read from `log`: the source it names is that log up to that event.
+    public static func build(state: RegistryState, log: EventLog, from: CalendarDate, to: CalendarDate) throws -> [String: JSONValue] {
+        let last = state.lastSequence
+        var headHash = log.head.chainHash
+        if last != log.head.lastSequence {
+            try log.forEachRecord(at: [last]) { headHash = $0.chainHash }
         }
-        for (id, survey) in state.surveys.sorted(by: { $0.key < $1.key }) where inPeriod(survey.definition.closesAt.localDate) && !closedSurveys.contains(id) {
-            closedSurveys.append(id)
+        var object = encode(PeriodReport(state: state, from: from, to: to)) { id in
+            // Each survey's results, from all its responses.
+            ((try? state.surveyResults(id, breakdown: nil, weighted: false))?.questions ?? []).map(ReplyEncoding.questionResult)
         }
-        let clusters: [JSONValue] = state.clusters.keys.sorted().compactMap { id in
-            guard let cluster = state.clusters[id] else { return nil }
-            let startCount = cluster.members.values.filter { $0.contains { $0.contains(from) } }.count
-            let endCount = cluster.members.values.filter { $0.contains { $0.contains(to) } }.count
-            return [
-                "id": .string(id.text), "name": .string(cluster.record.name),
-                "members_at_start": .int(Int64(startCount)), "members_at_end": .int(Int64(endCount)),
-                "joins": .array(joins[id] ?? []), "leaves": .array(leaves[id] ?? []), "responses": .int(Int64(responses[id] ?? 0)),
+        object["generated"] = [
+            "source": [
+                "log_path": .string(log.path), "log_id": .string(log.header.logIDHex),
+                "first_seq": .int(last == 0 ? 0 : 1), "last_seq": .int(Int64(last)), "head_hash": .string("\(last):\(headHash.hex)"),
+            ],
+        ]
+        return object
+    }
+
+    static func encode(_ report: PeriodReport, questions: (Slug) -> [JSONValue]) -> [String: JSONValue] {
+        func figures(_ figures: PeriodFigures) -> [String: JSONValue] {
+            [
+                "members_start": .int(Int64(figures.membersStart)), "joined": .int(Int64(figures.joined)),
+                "left": .int(Int64(figures.left)), "members_end": .int(Int64(figures.membersEnd)),
+                "jobs_start": .int(figures.jobsStart), "jobs_joined": .int(figures.jobsJoined), "jobs_left": .int(figures.jobsLeft),
+                "jobs_changed": .int(figures.jobsChanged), "jobs_end": .int(figures.jobsEnd),
+                "reconciles": .bool(figures.reconciles),
             ]
         }
-        let surveys: [JSONValue] = try closedSurveys.map { id in
-            .object(ReplyEncoding.surveyResults(try state.surveyResults(id, breakdown: nil, weighted: false), sequence: state.lastSequence))
+        var network = figures(report.network)
+        network["new_companies"] = .int(Int64(report.newCompanies))
+        network["responses"] = .int(Int64(report.responses))
+        network["responses_cluster_sum"] = .int(Int64(report.clusterResponseSum))
+        network["responses_counted_again"] = .int(Int64(report.responsesCountedAgain))
+        network["responses_outside_clusters"] = .int(Int64(report.responsesOutsideClusters))
+        network["clusters_start"] = .int(Int64(report.clusterCounts.start))
+        network["clusters_founded"] = .int(Int64(report.clusterCounts.founded))
+        network["clusters_dissolved"] = .int(Int64(report.clusterCounts.dissolved))
+        network["clusters_end"] = .int(Int64(report.clusterCounts.end))
+        let regions: [JSONValue] = report.regions.map { row in
+            var object = figures(row.figures)
+            object["region"] = .string(row.region.code)
+            object["name"] = .string(row.region.name)
+            object["new_companies"] = .int(Int64(row.newCompanies))
+            object["responses"] = .int(Int64(row.responses))
+            return .object(object)
         }
-        let head = log.head
+        let clusters: [JSONValue] = report.clusters.map { row in
+            var object = figures(row.figures)
+            object["id"] = .string(row.id.text)
+            object["name"] = .string(row.name)
+            object["regions"] = .array(row.regions.map { .string($0.code) })
+            object["founded"] = row.founded.map { .string($0.description) } ?? .null
+            object["dissolved_on"] = row.dissolvedOn.map { .string($0.description) } ?? .null
+            object["responses"] = .int(Int64(row.responses))
+            return .object(object)
+        }
+        let surveys: [JSONValue] = report.surveys.map { row in
+            [
+                "id": .string(row.id.text), "title": .string(row.title),
+                "opens_at": .string(row.opensAt.description), "closes_at": .string(row.closesAt.description),
+                "status": .string(row.status.name), "closed_by": row.status.closedBy.map(JSONValue.string) ?? .null,
+                "closed_at": row.status.closedAt.map(JSONValue.string) ?? .null,
+                "respondents": .int(Int64(row.respondents)), "respondents_in_period": .int(Int64(row.respondentsInPeriod)),
+                "questions": .array(questions(row.id)),
+            ]
+        }
+        var definitions: [String: JSONValue] = [:]
+        for (name, text) in Self.definitions { definitions[name] = .string(text) }
         return [
-            "from": .string(from.description), "to": .string(to.description), "log_path": .string(log.path),
-            "log_id": .string(log.header.logIDHex), "head_hash": .string("\(head.lastSequence):\(head.chainHash.hex)"),
-            "clusters": .array(clusters), "new_companies": .array(newCompanies), "surveys": .array(surveys),
-            "totals": [
-                "joins": .int(Int64(joins.values.reduce(0) { $0 + $1.count })), "leaves": .int(Int64(leaves.values.reduce(0) { $0 + $1.count })),
-                "new_companies": .int(Int64(newCompanies.count)), "responses": .int(Int64(responses.values.reduce(0, +))),
-            ],
+            "from": .string(report.from.description), "to": .string(report.to.description), "at_seq": .int(Int64(report.lastSequence)),
+            "network": .object(network), "regions": .array(regions), "clusters": .array(clusters), "surveys": .array(surveys),
+            "definitions": .object(definitions),
         ]
     }
 }

@@ -80,7 +80,8 @@ enum CommandParsing {
                     turnoverEUR: turnover,
                     declaredCategory: try p.optionalString("declared_category").map { text throws(DomainError) in
                         try SizeCategory(text, field: p.name("declared_category"))
-                    }
+                    },
+                    effectiveOn: try p.optionalDate("effective_on")
                 )
             )
         case "JoinCluster":

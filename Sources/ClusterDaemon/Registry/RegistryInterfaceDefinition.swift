@@ -14,9 +14,15 @@ public enum RegistryInterfaceDefinition {
         # Writes take an optional request_id (a repeated id returns the first result
         # instead of writing again, also after a restart) and an optional expected_seq
         # (the write is refused with ConcurrencyConflict unless the log ends there).
-        # Each write returns the sequence number of its last event. Reads take an
-        # optional as_of date (YYYY-MM-DD) and at_seq (the state right after event
-        # at_seq) or at_time (the state of the log as it stood at that commit time).
+        # Each write returns the sequence number of its last event.
+        #
+        # Reads name their time axes (see docs/api.md, "Two time axes"):
+        # - on: a valid date (YYYY-MM-DD), memberships on that day as known now;
+        # - as_recorded_at (an RFC 3339 time) or at_seq (a sequence number): what the
+        #   registry had recorded then, before later corrections. Both axes may be given
+        #   together; on defaults to the day of the recording point, else today.
+        # Deprecated, removed in the next release: as_of (the name of on) and at_time
+        # (the name of as_recorded_at).
         # Dates are YYYY-MM-DD; times are RFC 3339 with an offset.
         interface org.clusterd.Registry
 
@@ -67,13 +73,17 @@ public enum RegistryInterfaceDefinition {
 
         type OptionResult (value: string, count: int, percent: float, ci95: []float)
 
+        # A number question's answers in up to 10 bins of equal width, from..to inclusive.
+        type Bin (from: int, to: int, count: int)
+
         type QuestionResult (
           id: string,
           text: string,
           kind: string,
           respondents: int,
           options: []OptionResult,
-          mean: ?float
+          mean: ?float,
+          bins: ?[]Bin
         )
 
         # A group of fewer than 5 respondents is suppressed: no figures are given.
@@ -90,7 +100,12 @@ public enum RegistryInterfaceDefinition {
           title: string,
           opens_at: string,
           closes_at: string,
+          # open, not_yet_open or closed (by its window's end or by CloseSurvey: closed_by
+          # is date or event), as of now or of the recording point read.
+          status: string,
           closed: bool,
+          closed_by: ?string,
+          closed_at: ?string,
           respondents: int,
           questions: int
         )
@@ -167,6 +182,8 @@ public enum RegistryInterfaceDefinition {
           expected_seq: ?int
         ) -> (seq: int)
 
+        # effective_on: the day a new headcount (employees) took effect, not after today;
+        # without it, the day the update is recorded.
         method UpdateCompany(
           siren: string,
           name: ?string,
@@ -175,6 +192,7 @@ public enum RegistryInterfaceDefinition {
           employees: ?int,
           turnover_eur: ?int,
           declared_category: ?string,
+          effective_on: ?string,
           request_id: ?string,
           expected_seq: ?int
         ) -> (seq: int)
@@ -237,7 +255,8 @@ public enum RegistryInterfaceDefinition {
         # Clusters active on the date, companies with a membership on it (each once), their jobs.
         # A Tally's `clusters` counts, by size, the clusters with a current member of that size;
         # by region, the clusters whose territory includes it; by section, the clusters of it.
-        method GetStats(as_of: ?string, at_seq: ?int, at_time: ?string) -> (
+        method GetStats(on: ?string, as_recorded_at: ?string, at_seq: ?int, as_of: ?string, at_time: ?string) -> (
+          on: string,
           as_of: string,
           seq: int,
           clusters: int,
@@ -248,30 +267,41 @@ public enum RegistryInterfaceDefinition {
           by_section: []Tally
         )
 
-        method GetCluster(id: string, as_of: ?string, at_seq: ?int, at_time: ?string) -> (cluster: Cluster, as_of: string, seq: int)
+        method GetCluster(
+          id: string,
+          on: ?string,
+          as_recorded_at: ?string,
+          at_seq: ?int,
+          as_of: ?string,
+          at_time: ?string
+        ) -> (cluster: Cluster, on: string, as_of: string, seq: int)
 
         method ListClusters(
           region: ?string,
           naf_section: ?string,
           offset: ?int,
           limit: ?int,
-          as_of: ?string,
+          on: ?string,
+          as_recorded_at: ?string,
           at_seq: ?int,
+          as_of: ?string,
           at_time: ?string
-        ) -> (clusters: []Cluster, total: int, as_of: string, seq: int)
+        ) -> (clusters: []Cluster, total: int, on: string, as_of: string, seq: int)
 
-        method GetCompany(siren: string, at_seq: ?int, at_time: ?string) -> (company: Company, memberships: []Membership, seq: int)
+        method GetCompany(siren: string, as_recorded_at: ?string, at_seq: ?int, at_time: ?string) -> (company: Company, memberships: []Membership, seq: int)
 
         method ListMembers(
           cluster: string,
-          as_of: ?string,
           offset: ?int,
           limit: ?int,
+          on: ?string,
+          as_recorded_at: ?string,
           at_seq: ?int,
+          as_of: ?string,
           at_time: ?string
-        ) -> (members: []Member, total: int, as_of: string, seq: int)
+        ) -> (members: []Member, total: int, on: string, as_of: string, seq: int)
 
-        method ListSurveys(at_seq: ?int, at_time: ?string) -> (surveys: []SurveySummary, seq: int)
+        method ListSurveys(as_recorded_at: ?string, at_seq: ?int, at_time: ?string) -> (surveys: []SurveySummary, seq: int)
 
         # Per question: respondents, count, percent (one decimal) and Wilson 95 %
         # interval per option; weighted by employees when asked.
@@ -279,6 +309,7 @@ public enum RegistryInterfaceDefinition {
           survey: string,
           breakdown: ?Breakdown,
           weighted: ?bool,
+          as_recorded_at: ?string,
           at_seq: ?int,
           at_time: ?string
         ) -> (
@@ -294,7 +325,14 @@ public enum RegistryInterfaceDefinition {
         )
 
         # The events that touched a company (siren) or a cluster, in order.
-        method History(siren: ?string, cluster: ?string, at_seq: ?int, at_time: ?string) -> (events: []LogEvent, seq: int)
+        method History(siren: ?string, cluster: ?string, as_recorded_at: ?string, at_seq: ?int, at_time: ?string) -> (events: []LogEvent, seq: int)
+
+        # The period report for auditors, from the first day `from` through the last day `to`:
+        # for the network, each region and each cluster, members and jobs at the start,
+        # joined, left, and at the end, reconciled; survey responses; the surveys of the
+        # period. As recorded through as_recorded_at or at_seq (default: everything
+        # committed). The schema of `report` is in docs/api.md ("Audit report").
+        method AuditReport(from: string, to: string, as_recorded_at: ?string, at_seq: ?int) -> (report: object)
 
         # Streams committed events (call with more): those after from_seq first, then
         # each new one as it is committed.

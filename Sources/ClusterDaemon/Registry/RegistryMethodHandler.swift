@@ -33,7 +33,7 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
             if RegistryReader.readMethods.contains(method) {
                 // The durable view, taken without waiting for the writer; the query holds no lock.
                 let view = registry.view
-                let reader = RegistryReader(log: log, today: Registry.today(), rebuilt: historicalReads.rebuilt)
+                let reader = RegistryReader(log: log, nowMicroseconds: WallClock.nowMicroseconds(), rebuilt: historicalReads.rebuilt)
                 if RegistryReader.readsTheLog(method, parameters) {
                     return try await historicalReads.pool.run { try reader.answer(method, parameters, state: view) }
                 }

@@ -7,40 +7,44 @@ import Varlink
 /// The daemon and `clusterctl --log` use this same code, so their answers cannot drift apart.
 public struct RegistryReader: Sendable {
     public static let readMethods: Set<String> = [
-        "GetStats", "GetCluster", "ListClusters", "GetCompany", "ListMembers", "ListSurveys", "GetSurveyResults", "History",
+        "GetStats", "GetCluster", "ListClusters", "GetCompany", "ListMembers", "ListSurveys", "GetSurveyResults", "History", "AuditReport",
     ]
 
     public let log: EventLog
-    /// Today, for "current" membership when no as_of is given.
-    public let today: CalendarDate
+    /// Now, for the status of surveys when no recording point is given.
+    public let nowMicroseconds: Int64
     /// Projections rebuilt by earlier historical reads, to start from (nil: from the log's start).
     public let rebuilt: RebuiltStates?
 
-    public init(log: EventLog, today: CalendarDate, rebuilt: RebuiltStates? = nil) {
+    public init(log: EventLog, nowMicroseconds: Int64, rebuilt: RebuiltStates? = nil) {
         self.log = log
-        self.today = today
+        self.nowMicroseconds = nowMicroseconds
         self.rebuilt = rebuilt
     }
+
+    /// Today, for "current" membership when neither `on` nor a recording point is given.
+    public var today: CalendarDate { Timestamp(microsecondsSinceEpoch: nowMicroseconds).localDate }
 
     /// Answers `method`; throws `DomainError` for bad parameters and unknown entities.
     public func answer(_ method: String, _ values: [String: JSONValue], state current: RegistryState) throws -> [String: JSONValue] {
         let p = Parameters(values)
-        let state = try pointInTime(p, current: current)
+        let (state, recordedAt) = try pointInTime(p, current: current)
         let sequence = state.lastSequence
-        let date = try p.optionalDate("as_of") ?? today
+        let date = try validDate(p) ?? recordedAt?.localDate ?? today
+        let statusTime = recordedAt?.microsecondsSinceEpoch ?? nowMicroseconds
         switch method {
         case "GetStats":
             return ReplyEncoding.statistics(state.statistics(on: date), sequence: sequence)
         case "GetCluster":
             let view = try state.cluster(try p.slug("id"), on: date)
-            return ["cluster": ReplyEncoding.cluster(view), "as_of": .string(date.description), "seq": .int(Int64(sequence))]
+            return ["cluster": ReplyEncoding.cluster(view), "on": .string(date.description), "as_of": .string(date.description), "seq": .int(Int64(sequence))]
         case "ListClusters":
             let (offset, limit) = try paging(p)
             let region = try p.optionalString("region").map { text throws(DomainError) in try Region(text) }
             let page = state.listClusters(region: region, section: try p.optionalSection("naf_section"), offset: offset, limit: limit, on: date)
             return [
                 "clusters": .array(page.items.map(ReplyEncoding.cluster)), "total": .int(Int64(page.total)),
-                "as_of": .string(date.description), "seq": .int(Int64(sequence)),
+                "on": .string(date.description), "as_of": .string(date.description), "seq": .int(Int64(sequence)),
             ]
         case "GetCompany":
             let (record, memberships) = try state.company(try p.siren())
@@ -53,10 +57,10 @@ public struct RegistryReader: Sendable {
             let page = try state.members(of: try p.slug("cluster"), on: date, offset: offset, limit: limit)
             return [
                 "members": .array(page.items.map(ReplyEncoding.member)), "total": .int(Int64(page.total)),
-                "as_of": .string(date.description), "seq": .int(Int64(sequence)),
+                "on": .string(date.description), "as_of": .string(date.description), "seq": .int(Int64(sequence)),
             ]
         case "ListSurveys":
-            let surveys = state.surveys.keys.sorted().map { ReplyEncoding.surveySummary(state.surveys[$0]!) }
+            let surveys = state.surveys.keys.sorted().map { ReplyEncoding.surveySummary(state.surveys[$0]!, at: statusTime) }
             return ["surveys": .array(surveys), "seq": .int(Int64(sequence))]
         case "GetSurveyResults":
             let breakdown = try p.optionalString("breakdown").map { text throws(DomainError) -> SurveyBreakdown in
@@ -65,39 +69,84 @@ public struct RegistryReader: Sendable {
                 }
                 return value
             }
-            let results = try state.surveyResults(try p.slug("survey"), breakdown: breakdown, weighted: try p.optionalBool("weighted") ?? false)
-            return ReplyEncoding.surveyResults(results, sequence: sequence)
+            let id = try p.slug("survey")
+            let results = try state.surveyResults(id, breakdown: breakdown, weighted: try p.optionalBool("weighted") ?? false)
+            var reply = ReplyEncoding.surveyResults(results, sequence: sequence)
+            if let survey = state.surveys[id] { reply.merge(ReplyEncoding.surveyStatus(SurveyStatus(survey, at: statusTime))) { $1 } }
+            return reply
         case "History":
             return ["events": .array(try history(p, state: state)), "seq": .int(Int64(sequence))]
+        case "AuditReport":
+            let from = try p.date("from")
+            let to = try p.date("to")
+            guard from <= to else { throw DomainError.invalidArgument(field: "to", reason: "\(to) is before from (\(from))") }
+            return ["report": .object(try AuditReport.build(state: state, log: log, from: from, to: to))]
         default:
             throw VarlinkError.methodNotImplemented("\(RegistryInterfaceDefinition.name).\(method)")
         }
     }
 
     /// Whether answering `method` with `values` reads the log, not only a projection: `History`,
-    /// and reads at a past point (`pointInTime` replays to it). The daemon runs them on its
-    /// history threads.
+    /// and reads at a past recording point (`pointInTime` replays to it); or walks every company
+    /// and membership (`AuditReport`). The daemon runs them on its history threads.
     public static func readsTheLog(_ method: String, _ values: [String: JSONValue]) -> Bool {
-        method == "History" || [atSequence, atTime].contains { values[$0].map { $0 != .null } == true }
+        method == "History" || method == "AuditReport" || recordingFields.contains { values[$0].map { $0 != .null } == true }
     }
 
-    private static let atSequence = "at_seq"
-    private static let atTime = "at_time"
+    /// The recording axis: `at_seq`, `as_recorded_at`, and `at_time`, the deprecated name of `as_recorded_at`.
+    private static let recordingFields = ["at_seq", "as_recorded_at", "at_time"]
 
-    /// The projection at `at_seq` or `at_time`, or the current one.
-    private func pointInTime(_ p: Parameters<[String: JSONValue]>, current: RegistryState) throws -> RegistryState {
-        var target = try p.sequence(Self.atSequence)
-        if let timeText = try p.optionalString(Self.atTime) {
-            guard target == nil else { throw DomainError.invalidArgument(field: Self.atTime, reason: "give at_seq or at_time, not both") }
-            let time = try Timestamp(timeText, field: Self.atTime)
-            target = try RegistryReplay.sequence(committedBy: time.microsecondsSinceEpoch, in: log)
+    /// The valid date asked for: `on`, or `as_of`, its deprecated name; a time is refused with
+    /// the name of the parameter that takes one.
+    private func validDate(_ p: Parameters<[String: JSONValue]>) throws(DomainError) -> CalendarDate? {
+        if p.has("on") && p.has("as_of") {
+            throw .invalidArgument(field: "as_of", reason: "as_of is the deprecated name of on: give on alone")
         }
-        guard let target, target != current.lastSequence else { return current }
+        let field = p.has("as_of") ? "as_of" : "on"
+        guard let text = try p.optionalString(field) else { return nil }
+        if (try? CalendarDate(text)) == nil, (try? Timestamp(text)) != nil {
+            throw .invalidArgument(field: field, reason: "'\(text)' is a time, but \(field) takes a date (YYYY-MM-DD); for what the registry had recorded at that time, use as_recorded_at")
+        }
+        return try CalendarDate(text, field: field)
+    }
+
+    /// The record a read looks at on the recording axis: `at_seq`, or the last committed by
+    /// `as_recorded_at` (or `at_time`, its deprecated name); nil for the current state. With
+    /// the time asked for, when one was.
+    private func recordingPoint(_ p: Parameters<[String: JSONValue]>) throws -> (sequence: UInt64, time: Timestamp?)? {
+        let timeFields = ["as_recorded_at", "at_time"].filter { p.has($0) }
+        guard timeFields.count + (p.has("at_seq") ? 1 : 0) <= 1 else {
+            throw DomainError.invalidArgument(
+                field: timeFields.last ?? "at_seq", reason: "at_seq, as_recorded_at and at_time (deprecated) all name a point on the recording axis: give one"
+            )
+        }
+        if let sequence = try p.sequence("at_seq") { return (sequence, nil) }
+        guard let field = timeFields.first, let text = try p.optionalString(field) else { return nil }
+        if (try? Timestamp(text)) == nil, (try? CalendarDate(text)) != nil {
+            throw DomainError.invalidArgument(
+                field: field, reason: "'\(text)' is a date, but \(field) takes a time (RFC 3339, e.g. \(text)T23:59:59+01:00); for memberships valid on that day, use on"
+            )
+        }
+        let time = try Timestamp(text, field: field)
+        return (try RegistryReplay.sequence(committedBy: time.microsecondsSinceEpoch, in: log), time)
+    }
+
+    /// The projection at the recording point, or the current one, and the time of that point:
+    /// the one asked for, or the commit time of record `at_seq`. Its day is the default valid date.
+    private func pointInTime(_ p: Parameters<[String: JSONValue]>, current: RegistryState) throws -> (RegistryState, Timestamp?) {
+        guard let (target, time) = try recordingPoint(p) else { return (current, nil) }
         guard target <= current.lastSequence else {
             throw DomainError.invalidArgument(field: "at_seq", reason: "the log ends at \(current.lastSequence), before \(target)")
         }
-        if let rebuilt { return try rebuilt.state(at: target, of: log) }
-        return try RegistryReplay.replay(log, through: target, verifyingChecksums: false, checkingRules: false)
+        let state: RegistryState
+        if target == current.lastSequence {
+            state = current
+        } else if let rebuilt {
+            state = try rebuilt.state(at: target, of: log)
+        } else {
+            state = try RegistryReplay.replay(log, through: target, verifyingChecksums: false, checkingRules: false)
+        }
+        return (state, time ?? Timestamp(microsecondsSinceEpoch: state.lastCommitTimeMicroseconds))
     }
 
     private func paging(_ p: Parameters<[String: JSONValue]>) throws(DomainError) -> (Int, Int) {

@@ -13,6 +13,7 @@ public enum ReplyEncoding {
 
     static func statistics(_ stats: NetworkStatistics, sequence: UInt64) -> [String: JSONValue] {
         [
+            "on": .string(stats.date.description),
             "as_of": .string(stats.date.description),
             "seq": .int(Int64(sequence)),
             "clusters": .int(Int64(stats.total.clusters)),
@@ -101,6 +102,9 @@ public enum ReplyEncoding {
             }),
         ]
         if let mean = result.mean { object["mean"] = .double(mean) }
+        if !result.bins.isEmpty {
+            object["bins"] = .array(result.bins.map { ["from": .int($0.lower), "to": .int($0.upper), "count": .int(Int64($0.count))] })
+        }
         return .object(object)
     }
 
@@ -126,13 +130,32 @@ public enum ReplyEncoding {
         return object
     }
 
-    static func surveySummary(_ survey: SurveyState) -> JSONValue {
-        [
+    static func surveySummary(_ survey: SurveyState, at microseconds: Int64) -> JSONValue {
+        var object: [String: JSONValue] = [
             "id": .string(survey.definition.id.text), "title": .string(survey.definition.title),
             "opens_at": .string(survey.definition.opensAt.description), "closes_at": .string(survey.definition.closesAt.description),
-            "closed": .bool(survey.closedAtMicroseconds != nil), "respondents": .int(Int64(survey.responses.count)),
-            "questions": .int(Int64(survey.definition.questions.count)),
+            "respondents": .int(Int64(survey.responses.count)), "questions": .int(Int64(survey.definition.questions.count)),
         ]
+        object.merge(surveyStatus(SurveyStatus(survey, at: microseconds))) { $1 }
+        return .object(object)
+    }
+
+    /// `status`, `closed`, and for a closed survey `closed_by` (date or event) and `closed_at`.
+    static func surveyStatus(_ status: SurveyStatus) -> [String: JSONValue] {
+        var object: [String: JSONValue] = ["status": .string(status.name), "closed": .bool(status.closedBy != nil)]
+        if let closedBy = status.closedBy { object["closed_by"] = .string(closedBy) }
+        if let closedAt = status.closedAt { object["closed_at"] = .string(closedAt) }
+        return object
+    }
+
+    /// A company event's record as stored: without what is derived from it.
+    private static func companyBody(_ record: CompanyRecord, effectiveOn: CalendarDate?) -> [String: JSONValue] {
+        var object = company(record).objectValue!
+        object.removeValue(forKey: "category")
+        object.removeValue(forKey: "region")
+        object.removeValue(forKey: "naf_section")
+        if let effectiveOn { object["effective_on"] = .string(effectiveOn.description) }
+        return object
     }
 
     /// The payload of an event, field by field.
@@ -151,12 +174,10 @@ public enum ReplyEncoding {
             return clusterRecord(record)
         case .clusterDissolved(let cluster, let date):
             return ["id": .string(cluster.text), "date": .string(date.description)]
-        case .companyRegistered(let record), .companyUpdated(let record):
-            var object = company(record).objectValue!
-            object.removeValue(forKey: "category")
-            object.removeValue(forKey: "region")
-            object.removeValue(forKey: "naf_section")
-            return object
+        case .companyRegistered(let record):
+            return companyBody(record, effectiveOn: nil)
+        case .companyUpdated(let record, let effectiveOn):
+            return companyBody(record, effectiveOn: effectiveOn)
         case .membershipStarted(let cluster, let siren, let date):
             return ["cluster": .string(cluster.text), "siren": .string(siren.description), "date": .string(date.description)]
         case .membershipEnded(let cluster, let siren, let date, let reason):

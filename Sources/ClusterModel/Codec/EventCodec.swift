@@ -104,6 +104,7 @@ public enum EventCodec {
         var turnover: Int64?
         var declared: SizeCategory?
         var date: CalendarDate?
+        var effectiveOn: CalendarDate?
         while let (field, wire) = try reader.readKey() {
             switch (field, wire) {
             case (recordedAtField, BinaryWriter.varint): recordedAt = BinaryReader.signed(try reader.readRawVarint())
@@ -138,6 +139,8 @@ public enum EventCodec {
                     throw EventDecodingError("a company event holds an unknown size category")
                 }
                 declared = category
+            case (15, BinaryWriter.varint) where tag == .companyUpdated:
+                effectiveOn = CalendarDate(daysSinceEpoch: Int32(truncatingIfNeeded: BinaryReader.signed(try reader.readRawVarint())))
             default:
                 try reader.skip(wire: wire)
             }
@@ -158,7 +161,7 @@ public enum EventCodec {
                 throw EventDecodingError("a company event lacks a required field")
             }
             let record = CompanyRecord(siren: siren, name: name, naf: naf, department: department, employees: employees, turnoverEUR: turnover, declaredCategory: declared)
-            kind = tag == .companyRegistered ? .companyRegistered(record) : .companyUpdated(record)
+            kind = tag == .companyRegistered ? .companyRegistered(record) : .companyUpdated(record, effectiveOn: effectiveOn)
         }
         return Event(kind: kind, recordedAtMicroseconds: recordedAt, peerUID: peerUID, requestID: requestID, requestFingerprint: fingerprint)
     }
@@ -208,7 +211,7 @@ public enum EventCodec {
         case .clusterDissolved(let cluster, let date):
             writer.writeString(8, cluster.text)
             writer.writeSigned(9, Int64(date.daysSinceEpoch))
-        case .companyRegistered(let record), .companyUpdated(let record):
+        case .companyRegistered(let record), .companyUpdated(let record, _):
             writer.writeUnsigned(8, UInt64(record.siren.value))
             writer.writeString(9, record.name)
             writer.writeString(10, record.naf.code)
@@ -216,6 +219,7 @@ public enum EventCodec {
             writer.writeUnsigned(12, UInt64(record.employees))
             if let turnover = record.turnoverEUR { writer.writeSigned(13, turnover) }
             if let declared = record.declaredCategory { writer.writeString(14, declared.rawValue) }
+            if case .companyUpdated(_, let effectiveOn?) = kind { writer.writeSigned(15, Int64(effectiveOn.daysSinceEpoch)) }
         case .membershipStarted(let cluster, let siren, let date):
             writer.writeString(8, cluster.text)
             writer.writeUnsigned(9, UInt64(siren.value))
@@ -306,7 +310,8 @@ public enum EventCodec {
                 turnoverEUR: fields.optionalSigned(13),
                 declaredCategory: try fields.optionalString(14).map { try SizeCategory($0) }
             )
-            return tag == .companyRegistered ? .companyRegistered(record) : .companyUpdated(record)
+            let effectiveOn = fields.optionalSigned(15).map { CalendarDate(daysSinceEpoch: Int32(truncatingIfNeeded: $0)) }
+            return tag == .companyRegistered ? .companyRegistered(record) : .companyUpdated(record, effectiveOn: effectiveOn)
         case .membershipStarted:
             return .membershipStarted(cluster: try Slug(fields.string(8), field: "cluster"), siren: try fields.siren(9), date: try fields.date(10))
         case .membershipEnded:

@@ -45,8 +45,14 @@ public struct CompanyPatch: Sendable, Hashable {
     public var employees: Int64?
     public var turnoverEUR: Int64?
     public var declaredCategory: SizeCategory?
+    /// The day the new headcount took effect (the day it is recorded when nil): a dated change
+    /// makes jobs at a past date answerable. Only with `employees`.
+    public var effectiveOn: CalendarDate?
 
-    public init(siren: SIREN, name: String? = nil, naf: NAFCode? = nil, department: Department? = nil, employees: Int64? = nil, turnoverEUR: Int64? = nil, declaredCategory: SizeCategory? = nil) {
+    public init(
+        siren: SIREN, name: String? = nil, naf: NAFCode? = nil, department: Department? = nil, employees: Int64? = nil, turnoverEUR: Int64? = nil,
+        declaredCategory: SizeCategory? = nil, effectiveOn: CalendarDate? = nil
+    ) {
         self.siren = siren
         self.name = name
         self.naf = naf
@@ -54,6 +60,7 @@ public struct CompanyPatch: Sendable, Hashable {
         self.employees = employees
         self.turnoverEUR = turnoverEUR
         self.declaredCategory = declaredCategory
+        self.effectiveOn = effectiveOn
     }
 }
 

@@ -32,7 +32,7 @@ public struct DecisionContext: Sendable, Hashable {
 /// throws the first rule it breaks. Pure: the state is not changed.
 public func decide(_ command: Command, state: RegistryState, context: DecisionContext) throws(DomainError) -> [Event] {
     var kinds: [EventKind] = []
-    try decideKinds(command, state: state, into: &kinds)
+    try decideKinds(command, state: state, now: context.nowMicroseconds, into: &kinds)
     return kinds.enumerated().map { index, kind in context.event(kind, last: index == kinds.count - 1) }
 }
 
@@ -80,7 +80,7 @@ public func decideAll(
     for (index, command) in commands.enumerated() {
         kinds.removeAll(keepingCapacity: true)
         do {
-            try decideKinds(command, state: working, into: &kinds)
+            try decideKinds(command, state: working, now: context.nowMicroseconds, into: &kinds)
         } catch {
             throw error.prefixingField(with: "commands[\(index)].").inCommand(index)
         }
@@ -121,7 +121,7 @@ public func checkAll(
     for (index, command) in commands.enumerated() {
         kinds.removeAll(keepingCapacity: true)
         do {
-            try decideKinds(command, state: working, into: &kinds)
+            try decideKinds(command, state: working, now: context.nowMicroseconds, into: &kinds)
         } catch {
             refusedCount += 1
             if refusals.count < limit { refusals.append(error.prefixingField(with: "commands[\(index)].").inCommand(index)) }
@@ -156,12 +156,12 @@ public func checkReplayed(_ event: Event, state: RegistryState) throws(DomainErr
     case .companyRegistered(let record):
         try RecordValidation.checkSize(employees: record.employees, turnoverEUR: record.turnoverEUR)
         command = .registerCompany(record)
-    case .companyUpdated(let record):
+    case .companyUpdated(let record, let effectiveOn):
         try RecordValidation.checkSize(employees: record.employees, turnoverEUR: record.turnoverEUR)
         command = .updateCompany(
             CompanyPatch(
                 siren: record.siren, name: record.name, naf: record.naf, department: record.department, employees: record.employees,
-                turnoverEUR: record.turnoverEUR, declaredCategory: record.declaredCategory
+                turnoverEUR: record.turnoverEUR, declaredCategory: record.declaredCategory, effectiveOn: effectiveOn
             )
         )
     case .membershipStarted(let cluster, let siren, let date):
@@ -188,12 +188,12 @@ public func checkReplayed(_ event: Event, state: RegistryState) throws(DomainErr
     case .snapshotTaken(let sequence, let digest):
         command = .recordSnapshot(sequence: sequence, sha256: digest)
     }
-    try decideKinds(command, state: state, into: &kinds)
+    try decideKinds(command, state: state, now: event.recordedAtMicroseconds, into: &kinds)
 }
 
 /// Appends the events `command` causes to `kinds` (one reused buffer for a whole import, not an
 /// array per command), or throws the first rule it breaks, appending nothing.
-private func decideKinds(_ command: Command, state: RegistryState, into kinds: inout [EventKind]) throws(DomainError) {
+private func decideKinds(_ command: Command, state: RegistryState, now: Int64, into kinds: inout [EventKind]) throws(DomainError) {
     switch command {
     case .registerCluster(let record):
         guard state.clusters.index(forKey: record.id) == nil else { throw .alreadyExists(kind: "cluster", id: record.id.text) }
@@ -241,7 +241,19 @@ private func decideKinds(_ command: Command, state: RegistryState, into kinds: i
         if let employees = patch.employees { record.employees = employees }
         if let turnover = patch.turnoverEUR { record.turnoverEUR = turnover }
         if let declared = patch.declaredCategory { record.declaredCategory = declared }
-        kinds.append(.companyUpdated(record))
+        // A headcount given is stated with its day, the day recorded when none is named: the
+        // event then says which of its fields is a statement (its employees field otherwise
+        // repeats the record).
+        let today = Timestamp(microsecondsSinceEpoch: now).localDate
+        if let effectiveOn = patch.effectiveOn {
+            guard patch.employees != nil else {
+                throw .invalidArgument(field: "effective_on", reason: "dates a change of headcount: give employees too")
+            }
+            guard effectiveOn <= today else {
+                throw .invalidArgument(field: "effective_on", reason: "\(effectiveOn) is after today (\(today)): record a change once it has taken effect")
+            }
+        }
+        kinds.append(.companyUpdated(record, effectiveOn: patch.employees == nil ? nil : patch.effectiveOn ?? today))
 
     case .joinCluster(let clusterID, let siren, let date):
         guard let cluster = state.clusters[clusterID] else { throw .unknownCluster(clusterID.text) }

@@ -118,6 +118,11 @@ private struct CanonicalBytes {
             optional(patch.employees) { $0.signed($1) }
             optional(patch.turnoverEUR) { $0.signed($1) }
             optional(patch.declaredCategory) { $0.string($1.rawValue) }
+            // Only when given, so that fingerprints of updates without it stay what they were.
+            if let effectiveOn = patch.effectiveOn {
+                byte(1)
+                self.date(effectiveOn)
+            }
         case .joinCluster(let cluster, let siren, let date):
             byte(6)
             string(cluster.text)

@@ -26,7 +26,11 @@ public enum EventKind: Sendable, Hashable {
     case clusterUpdated(ClusterRecord)
     case clusterDissolved(cluster: Slug, date: CalendarDate)
     case companyRegistered(CompanyRecord)
-    case companyUpdated(CompanyRecord)
+    /// The company's record after the update; `effectiveOn`, when the update stated a headcount,
+    /// the day it took effect (the day recorded, when the command named none). Without it the
+    /// employees field repeats the record, except in logs written before effective days were
+    /// kept, where a changed count took effect the day it was recorded.
+    case companyUpdated(CompanyRecord, effectiveOn: CalendarDate? = nil)
     case membershipStarted(cluster: Slug, siren: SIREN, date: CalendarDate)
     case membershipEnded(cluster: Slug, siren: SIREN, date: CalendarDate, reason: String?)
     case partnerLinked(cluster: Slug, partner: Partner)
@@ -77,7 +81,7 @@ public enum EventKind: Sendable, Hashable {
     /// The company this event concerns, if any.
     public var siren: SIREN? {
         switch self {
-        case .companyRegistered(let record), .companyUpdated(let record): return record.siren
+        case .companyRegistered(let record), .companyUpdated(let record, _): return record.siren
         case .membershipStarted(_, let siren, _), .membershipEnded(_, let siren, _, _), .responseSubmitted(_, let siren, _, _):
             return siren
         default: return nil

@@ -38,6 +38,15 @@ extension RegistryState {
                 message.writeMessage(1) { $0.bytes += EventCodec.encode(Event(kind: .companyRegistered(company.record), recordedAtMicroseconds: 0, peerUID: 0)) }
                 for cluster in company.clusters { message.writeString(2, cluster.text) }
                 for sequence in company.history { message.writeUnsigned(3, sequence) }
+                if let headcounts = company.headcounts {
+                    message.writeUnsigned(4, UInt64(headcounts.initial))
+                    for change in headcounts.changes {
+                        message.writeMessage(5) {
+                            $0.writeSigned(1, Int64(change.day.daysSinceEpoch))
+                            $0.writeUnsigned(2, UInt64(change.employees))
+                        }
+                    }
+                }
             }
         }
         for id in surveys.keys.sorted() {
@@ -126,7 +135,9 @@ extension RegistryState {
         try state.addCompanies(companyMessages, perform: perform)
         let companies = state.companies
         for id in state.clusters.keys {
-            state.clusters.modifyExisting(id) { $0.recomputeAggregates { companies[$0]?.record.employees ?? 0 } }
+            state.clusters.modifyExisting(id) {
+                $0.recomputeAggregates(employees: { companies[$0]?.record.employees ?? 0 }, headcountChangedOn: { companies[$0]?.headcounts?.changes.last?.day })
+            }
         }
         return state
     }
@@ -233,6 +244,8 @@ extension RegistryState {
         var reader = BinaryReader(bytes)
         var company: CompanyState?
         var history = SequenceList()
+        var initial: Int64?
+        var changes: [HeadcountTimeline.Change] = []
         while let (field, wire) = try reader.readKey() {
             switch field {
             case 1:
@@ -245,12 +258,38 @@ extension RegistryState {
                 let sequence = try reader.readRawVarint()
                 guard sequence != 0 else { throw EventDecodingError("a snapshot's company history holds sequence number 0") }
                 history.append(sequence)
+            case 4:
+                guard let count = Int64(exactly: try reader.readRawVarint()) else { throw EventDecodingError("a snapshot's headcount is out of range") }
+                initial = count
+            case 5: changes.append(try decodeHeadcountChange(try reader.readLengthDelimited()))
             default: try reader.skip(wire: wire)
             }
         }
         guard var company else { throw EventDecodingError("a snapshot's company has no record") }
         company.history = history
+        if let initial {
+            // Changes are written in order; a snapshot that says otherwise is not loaded.
+            guard zip(changes, changes.dropFirst()).allSatisfy({ $0.day <= $1.day }), changes.last?.employees == company.record.employees else {
+                throw EventDecodingError("a snapshot's company has a headcount timeline out of order or not ending at its record")
+            }
+            company.headcounts = HeadcountTimeline(initial: initial, changes: changes)
+        }
         return company
+    }
+
+    private static func decodeHeadcountChange(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> HeadcountTimeline.Change {
+        var reader = BinaryReader(bytes)
+        var day: CalendarDate?
+        var employees: Int64?
+        while let (field, wire) = try reader.readKey() {
+            switch field {
+            case 1: day = CalendarDate(daysSinceEpoch: Int32(truncatingIfNeeded: BinaryReader.signed(try reader.readRawVarint())))
+            case 2: employees = Int64(exactly: try reader.readRawVarint())
+            default: try reader.skip(wire: wire)
+            }
+        }
+        guard let day, let employees else { throw EventDecodingError("a snapshot's headcount change lacks its day or count") }
+        return HeadcountTimeline.Change(day: day, employees: employees)
     }
 
     private mutating func decodeSurvey(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) {

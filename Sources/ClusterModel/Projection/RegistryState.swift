@@ -82,11 +82,12 @@ public struct ClusterState: Sendable, Hashable {
 }
 
 extension ClusterState {
-    mutating func started(_ siren: SIREN, on date: CalendarDate, employees: Int64, sequence: UInt64) {
+    mutating func started(_ siren: SIREN, on date: CalendarDate, employees: Int64, headcountChangedOn: CalendarDate?, sequence: UInt64) {
         members.updateValue(forKey: siren, default: []) { $0.append(MembershipPeriod(start: date, end: nil)) }
         openMembers += 1
         openJobs += employees
         noteDate(date)
+        if let headcountChangedOn { noteDate(headcountChangedOn) }
         history.append(sequence)
     }
 
@@ -111,12 +112,14 @@ extension ClusterState {
         }
     }
 
-    private mutating func noteDate(_ date: CalendarDate) {
+    /// Notes a day from which the members or their jobs may differ from the day before: before
+    /// the latest such day, `cluster(_:on:)` counts instead of taking the open aggregates.
+    mutating func noteDate(_ date: CalendarDate) {
         if latestPeriodDate.map({ $0 < date }) ?? true { latestPeriodDate = date }
     }
 
     /// Recomputes the open-member aggregates from the periods (after loading a snapshot).
-    mutating func recomputeAggregates(employees: (SIREN) -> Int64) {
+    mutating func recomputeAggregates(employees: (SIREN) -> Int64, headcountChangedOn: (SIREN) -> CalendarDate?) {
         openMembers = 0
         openJobs = 0
         latestPeriodDate = nil
@@ -125,6 +128,7 @@ extension ClusterState {
                 noteDate(period.start)
                 if let end = period.end { noteDate(end) }
             }
+            if let day = headcountChangedOn(siren) { noteDate(day) }
             if periods.isOpen {
                 openMembers += 1
                 openJobs += employees(siren)
@@ -139,6 +143,7 @@ public struct CompanyState: Sendable, Hashable {
         var record: CompanyRecord
         var clusters: InlineList<Slug> = []
         var history = SequenceList()
+        var headcounts: HeadcountTimeline?
     }
 
     private var fields: CopyOnWrite<Fields>
@@ -160,6 +165,22 @@ public struct CompanyState: Sendable, Hashable {
     public var history: SequenceList {
         get { fields.value.history }
         _modify { yield &fields.value.history }
+    }
+    /// Its headcount by day, once it has changed (nil: `record.employees` since always).
+    public var headcounts: HeadcountTimeline? {
+        get { fields.value.headcounts }
+        _modify { yield &fields.value.headcounts }
+    }
+
+    /// Employees on `day`, on the valid-date axis.
+    public func employees(on day: CalendarDate) -> Int64 {
+        guard let headcounts = fields.value.headcounts else { return fields.value.record.employees }
+        return headcounts.employees(on: day)
+    }
+
+    /// The headcount since always when it never changed, else its timeline.
+    public var headcountTimeline: HeadcountTimeline {
+        fields.value.headcounts ?? HeadcountTimeline(initial: fields.value.record.employees)
     }
 }
 
@@ -244,19 +265,34 @@ public struct RegistryState: Sendable, Equatable {
             var company = CompanyState(record: record)
             company.history.append(sequence)
             companies[record.siren] = company
-        case .companyUpdated(let record):
+        case .companyUpdated(var record, let effectiveOn):
             guard let company = companies[record.siren] else { break }
-            if company.record.employees != record.employees {
+            // A stated headcount takes effect on its day (older logs: a changed one, on the day it
+            // was recorded); the record keeps the one effective last.
+            var headcounts = company.headcounts
+            if effectiveOn != nil || record.employees != company.record.employees {
+                var timeline = company.headcountTimeline
+                timeline.change(to: record.employees, on: effectiveOn ?? Timestamp(microsecondsSinceEpoch: event.recordedAtMicroseconds).localDate)
+                record.employees = timeline.latest
+                headcounts = timeline
+            }
+            let changedOn = headcounts?.changes.last?.day
+            if company.record.employees != record.employees || changedOn != company.headcounts?.changes.last?.day {
                 for cluster in company.clusters {
                     clusters.modifyExisting(cluster) {
                         $0.memberEmployeesChanged(record.siren, from: company.record.employees, to: record.employees)
+                        if let changedOn { $0.noteDate(changedOn) }
                     }
                 }
             }
-            companies.modifyExisting(record.siren) { $0.updated(record, sequence: sequence) }
+            companies.modifyExisting(record.siren) {
+                $0.updated(record, sequence: sequence)
+                $0.headcounts = headcounts
+            }
         case .membershipStarted(let cluster, let siren, let date):
             let employees = companies.modifyExisting(siren) { $0.joined(cluster, sequence: sequence) } ?? 0
-            clusters.modifyExisting(cluster) { $0.started(siren, on: date, employees: employees, sequence: sequence) }
+            let changedOn = companies[siren]?.headcounts?.changes.last?.day
+            clusters.modifyExisting(cluster) { $0.started(siren, on: date, employees: employees, headcountChangedOn: changedOn, sequence: sequence) }
         case .membershipEnded(let cluster, let siren, let date, _):
             let employees = companies.modifyExisting(siren) { $0.left(sequence: sequence) } ?? 0
             clusters.modifyExisting(cluster) { $0.ended(siren, on: date, employees: employees, sequence: sequence) }

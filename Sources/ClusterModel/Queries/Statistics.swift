@@ -46,7 +46,7 @@ extension RegistryState {
                 let size = record.derivedCategory.rank
                 sizes |= 1 << size
                 if company.clusters.count > 1 && !counted.insert(siren).inserted { continue }
-                let jobs = record.employees
+                let jobs = company.employees(on: date)
                 result.total.companies += 1
                 result.total.jobs += jobs
                 bySize[size].companies += 1

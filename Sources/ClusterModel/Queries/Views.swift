@@ -37,7 +37,7 @@ extension RegistryState {
         var jobs: Int64 = 0
         for (siren, periods) in cluster.members where periods.contains(where: { $0.contains(date) }) {
             count += 1
-            jobs += companies[siren]?.record.employees ?? 0
+            jobs += companies[siren]?.employees(on: date) ?? 0
         }
         return ClusterView(state: cluster, date: date, memberCount: count, jobs: jobs)
     }

@@ -30,6 +30,15 @@ public struct QuestionResult: Sendable, Hashable {
     public var options: [OptionResult]
     /// For scale and number questions.
     public var mean: Double?
+    /// For number questions: the answers in up to 10 bins of equal width (a histogram).
+    public var bins: [Bin] = []
+}
+
+/// Answers from `lower` through `upper`, both included.
+public struct Bin: Sendable, Hashable {
+    public var lower: Int64
+    public var upper: Int64
+    public var count: Int
 }
 
 /// One group of a breakdown; its figures are withheld when it has fewer than 5 respondents.
@@ -157,8 +166,26 @@ extension RegistryState {
                 return OptionResult(value: value, count: count, percent: Self.oneDecimal(share * 100), ci95: Self.wilson(share, effectiveSize))
             }
             let mean = values.isEmpty ? nil : Self.oneDecimal(Double(values.reduce(0, +)) / Double(values.count))
-            return QuestionResult(question: question, respondents: chosen.count, options: options, mean: mean)
+            let bins = question.kind == .number ? Self.histogram(values) : []
+            return QuestionResult(question: question, respondents: chosen.count, options: options, mean: mean, bins: bins)
         }
+    }
+
+    /// Up to 10 bins of equal integer width from the smallest answer to the largest.
+    static func histogram(_ values: [Int64]) -> [Bin] {
+        guard let low = values.min(), let high = values.max() else { return [] }
+        // Widths in Double: the span of two Int64 answers may not fit an Int64.
+        let span = Double(high) - Double(low) + 1
+        let width = max(1, (span / 10).rounded(.up))
+        let count = Int((span / width).rounded(.up))
+        // Near the ends of Int64 a Double does not convert back: clamp, and keep the exact ends.
+        func integer(_ value: Double) -> Int64 { value >= 0x1p63 ? .max : value < -0x1p63 ? .min : Int64(value) }
+        var bins = (0..<count).map { index -> Bin in
+            let lower = Double(low) + Double(index) * width
+            return Bin(lower: index == 0 ? low : integer(lower), upper: index == count - 1 ? high : integer(lower + width - 1), count: 0)
+        }
+        for value in values { bins[min(count - 1, Int((Double(value) - Double(low)) / width))].count += 1 }
+        return bins
     }
 
     /// Rounds half away from zero to one decimal: 73.666… gives 73.7.
