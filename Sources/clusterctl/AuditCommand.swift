@@ -35,31 +35,22 @@ struct Audit: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @Option(parsing: .unconditional, help: ArgumentHelp("The first day of the period (YYYY-MM-DD).", valueName: "date")) var from: String
         @Option(parsing: .unconditional, help: ArgumentHelp("The last day of the period (YYYY-MM-DD).", valueName: "date")) var to: String
-        @Option(
-            name: .customLong("as-recorded-at"), parsing: .unconditional,
-            help: ArgumentHelp("Report what the registry had recorded at this time (RFC 3339).", valueName: "time")
-        )
-        var asRecordedAt: String?
-        @Option(parsing: .unconditional, help: ArgumentHelp("Report what the registry had recorded through event N.", valueName: "n")) var atSeq: UInt64?
+        @OptionGroup var recorded: RecordingPointOptions
         @Option(parsing: .unconditional, help: "text, json, csv or html.") var format: String = "text"
 
         func validate() throws {
             guard ["text", "json", "html", "csv"].contains(format) else { throw ValidationError("--format: '\(format)' is not one of text, json, csv, html") }
             try TimeAxes.checkDate(from, option: "--from")
             try TimeAxes.checkDate(to, option: "--to")
-            if let asRecordedAt { try TimeAxes.checkTime(asRecordedAt, option: "--as-recorded-at") }
-            if atSeq != nil && asRecordedAt != nil {
-                throw ValidationError("--at-seq and --as-recorded-at both name a point on the recording axis: give one of them")
-            }
             if let first = try? CalendarDate(from), let last = try? CalendarDate(to), first > last {
                 throw ValidationError("--from \(from) is after --to \(to)")
             }
         }
 
         func run() async throws {
-            var parameters: [String: JSONValue] = ["from": .string(from), "to": .string(to)]
-            if let asRecordedAt { parameters["as_recorded_at"] = .string(asRecordedAt) }
-            if let atSeq { parameters["at_seq"] = .int(Int64(atSeq)) }
+            var parameters = recorded.parameters
+            parameters["from"] = .string(from)
+            parameters["to"] = .string(to)
             var report = try await connection.with { try await $0.call("AuditReport", parameters) }["report"]?.objectValue ?? [:]
             var generated = report["generated"]?.objectValue ?? [:]
             generated["at"] = .string(Timestamp.utcString(microseconds: WallClock.nowMicroseconds()))

@@ -16,8 +16,8 @@ struct AuditPage {
         "44": (3, 1, "Grand Est"), "52": (0.5, 2, "Pays de la Loire"), "24": (1.5, 2, "Centre-Val de Loire"),
         "27": (2.5, 2, "Bourgogne-FC"), "75": (0.5, 3, "Nouvelle-Aquitaine"), "84": (2, 3, "Auvergne-RA"),
         "76": (1, 4, "Occitanie"), "93": (2.5, 4, "Provence-AC"), "94": (3.6, 4.3, "Corse"),
-        "01": (0, 5.6, "Guadeloupe"), "02": (0.9, 5.6, "Martinique"), "03": (1.8, 5.6, "Guyane"),
-        "04": (2.7, 5.6, "La Réunion"), "06": (3.6, 5.6, "Mayotte"),
+        "01": (0, 5.6, "Guadeloupe"), "02": (1, 5.6, "Martinique"), "03": (2, 5.6, "Guyane"),
+        "04": (3, 5.6, "La Réunion"), "06": (4, 5.6, "Mayotte"),
     ]
 
     func render() -> String {
@@ -55,7 +55,7 @@ struct AuditPage {
         table{border-collapse:collapse;width:100%;font-size:.85rem}
         th,td{padding:.25rem .4rem;border-bottom:1px solid #e4e7eb;text-align:left;vertical-align:top}
         th{background:#f5f7fa}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-        tr{break-inside:avoid;page-break-inside:avoid}thead{display:table-header-group}
+        td:first-child{white-space:nowrap}tr{break-inside:avoid;page-break-inside:avoid}thead{display:table-header-group}
         .question{break-inside:avoid;margin-bottom:.8rem}
         .bar-row{display:grid;grid-template-columns:8rem 1fr 9rem;gap:.5rem;align-items:center;font-size:.85rem;margin:.15rem 0}
         .bar{background:#e4e7eb;height:.9rem;border-radius:2px;overflow:hidden}.bar span{display:block;height:100%;background:#2f6fb3}
@@ -146,7 +146,7 @@ struct AuditPage {
     func regions() -> String {
         let rows = (report["regions"]?.arrayValue ?? []).compactMap(\.objectValue)
         let highest = max(1, rows.map { number($0, "members_end") }.max() ?? 1)
-        var svg = "<svg class=\"map\" viewBox=\"0 0 500 440\" role=\"img\" aria-label=\"member companies by region at the end of the period\">"
+        var svg = "<svg class=\"map\" viewBox=\"0 0 516 452\" role=\"img\" aria-label=\"member companies by region at the end of the period\">"
         for row in rows {
             guard let tile = Self.tiles[row.cell("region")] else { continue }
             let share = Double(number(row, "members_end")) / Double(highest)

@@ -9,7 +9,7 @@ struct Demo: AsyncParsableCommand {
     struct Load: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Load the demo network into a running daemon through Import, atomically.", usage: "clusterctl demo load [--seed <n>] [<options>]",
-            discussion: "70 clusters, 20,000 companies, 1,000,000 jobs, partners, and the survey crisis-2020-11 with 300 respondents. Deterministic: the same seed gives the same network." + "\n\n" + Help.examples("clusterctl demo load", "clusterctl demo load --seed 7 --socket /tmp/clusterd.sock")
+            discussion: "70 clusters, 20,000 companies and 1,000,000 jobs on 15 November 2020, partners, and the survey crisis-2020-11 with 300 respondents; before that, a dated history from 2008: clusters founded, one dissolved, companies joining and leaving, headcounts changing. Deterministic: the same seed gives the same network." + "\n\n" + Help.examples("clusterctl demo load", "clusterctl demo load --seed 7 --socket /tmp/clusterd.sock")
         )
         @OptionGroup var connection: SocketOptions
         @Option(parsing: .unconditional, help: "The generator's seed.") var seed: UInt64 = DemoNetwork.defaultSeed

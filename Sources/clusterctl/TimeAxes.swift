@@ -15,9 +15,9 @@ struct ValidDateOptions: ParsableArguments {
     }
 }
 
-/// The recording axis of a read: what the registry had recorded at an instant or through a
-/// record, before later corrections. `--as-of` is the deprecated option that meant either axis.
-struct PointInTimeOptions: ParsableArguments {
+/// The recording axis: what the registry had recorded at an instant or through a record, before
+/// later corrections. Every read and `audit report` take it.
+struct RecordingPointOptions: ParsableArguments {
     @Option(
         name: .customLong("as-recorded-at"), parsing: .unconditional,
         help: ArgumentHelp("What the registry had recorded at this time (RFC 3339, e.g. 2021-01-01T00:00:00+01:00).", valueName: "time")
@@ -27,6 +27,25 @@ struct PointInTimeOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("What the registry had recorded through event N of the log.", valueName: "n"))
     var atSeq: UInt64?
 
+    func validate() throws {
+        if let asRecordedAt { try TimeAxes.checkTime(asRecordedAt, option: "--as-recorded-at") }
+        if atSeq != nil && asRecordedAt != nil {
+            throw ValidationError("--at-seq and --as-recorded-at both name a point on the recording axis: give one of them")
+        }
+    }
+
+    var parameters: [String: JSONValue] {
+        var result: [String: JSONValue] = [:]
+        if let atSeq { result["at_seq"] = .int(Int64(atSeq)) }
+        if let asRecordedAt { result["as_recorded_at"] = .string(asRecordedAt) }
+        return result
+    }
+}
+
+/// Both axes of a read, with `--as-of`, the deprecated option that meant either.
+struct PointInTimeOptions: ParsableArguments {
+    @OptionGroup var recorded: RecordingPointOptions
+
     @Option(
         parsing: .unconditional,
         help: ArgumentHelp("Deprecated, removed in the next release: a date means --on, a time --as-recorded-at.", valueName: "date-or-time")
@@ -34,15 +53,11 @@ struct PointInTimeOptions: ParsableArguments {
     var asOf: String?
 
     func validate() throws {
-        if let asRecordedAt { try TimeAxes.checkTime(asRecordedAt, option: "--as-recorded-at") }
-        if atSeq != nil && asRecordedAt != nil {
-            throw ValidationError("--at-seq and --as-recorded-at both name a point on the recording axis: give one of them")
-        }
         if let asOf {
             if (try? CalendarDate(asOf)) == nil, (try? Timestamp(asOf)) == nil {
                 throw ValidationError("--as-of: '\(asOf)' is neither a date (YYYY-MM-DD) nor an RFC 3339 time; use --on DATE or --as-recorded-at TIME")
             }
-            if atSeq != nil || asRecordedAt != nil, asOf.count > 10 {
+            if recorded.atSeq != nil || recorded.asRecordedAt != nil, asOf.count > 10 {
                 throw ValidationError("--as-of with a time is the deprecated form of --as-recorded-at: give --as-recorded-at or --at-seq alone")
             }
         }
@@ -51,9 +66,7 @@ struct PointInTimeOptions: ParsableArguments {
     /// The parameters of both axes; `validDate` for the methods that take a valid date (`on`),
     /// nil for the others, where a date is refused with the reason.
     func parameters(validDate: ValidDateOptions?) throws -> [String: JSONValue] {
-        var result: [String: JSONValue] = [:]
-        if let atSeq { result["at_seq"] = .int(Int64(atSeq)) }
-        if let asRecordedAt { result["as_recorded_at"] = .string(asRecordedAt) }
+        var result = recorded.parameters
         if let on = validDate?.on { result["on"] = .string(on) }
         if let asOf {
             let isDate = asOf.count == 10

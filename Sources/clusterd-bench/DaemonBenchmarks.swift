@@ -5,9 +5,9 @@ import Varlink
 
 /// The whole daemon measured through its socket: durable writes, concurrent reads, Import.
 enum DaemonBenchmarks {
-    /// The clusters of the demo network, which the daemon under test holds.
-    static let demoClusters = DemoNetwork.commands().compactMap { command -> String? in
-        if case .registerCluster(let record) = command { return record.id.text }
+    /// The active clusters of the demo network, which the daemon under test holds.
+    static let demoClusters = DemoNetwork.defaultCommands.compactMap { command -> String? in
+        if case .registerCluster(let record) = command, record.id.text != DemoNetwork.dissolvedClusterID { return record.id.text }
         return nil
     }
 
@@ -46,7 +46,7 @@ enum DaemonBenchmarks {
     /// GetCompany on `connections` connections at once for `seconds`, beside a raw ping-pong server
     /// answering the same sizes on as many connections.
     static func reads(socket path: String, directory: String, connections: Int, seconds: Double) {
-        let sirens = DemoNetwork.commands().compactMap { command -> String? in
+        let sirens = DemoNetwork.defaultCommands.compactMap { command -> String? in
             if case .registerCompany(let record) = command { return record.siren.description }
             return nil
         }
@@ -88,7 +88,7 @@ enum DaemonBenchmarks {
 
     /// The demo network's commands as an Import lists them.
     static func demoImportCommands() -> [JSONValue] {
-        DemoNetwork.commands().map { command -> JSONValue in
+        DemoNetwork.defaultCommands.map { command -> JSONValue in
             let (method, parameters) = CommandEncoding.call(command)
             return ["method": .string(method), "parameters": .object(parameters)]
         }

@@ -12,7 +12,7 @@ enum ModelBenchmarks {
             // As a replay does: room for the entities the log may hold, reserved up front.
             for index in events.indices { state.apply(events[index], sequence: UInt64(index + 1)) }
             best = min(best, Clock.seconds(since: start))
-            precondition(state.companies.count == 20_000)
+            precondition(state.lastSequence == UInt64(events.count) && state.clusters.count == DemoNetwork.clusterCount + 1)
         }
         Figure(name: "apply_demo_mix", value: Double(events.count) / best, unit: "events/s", note: "\(events.count) events, best of \(rounds)").printed()
     }

@@ -45,6 +45,6 @@ enum Workload {
 
     /// The demo network's events.
     static func demo() -> [Event] {
-        try! decideAll(DemoNetwork.commands(), state: RegistryState(), context: context)
+        try! decideAll(DemoNetwork.defaultCommands, state: RegistryState(), context: context)
     }
 }

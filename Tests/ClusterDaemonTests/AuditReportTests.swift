@@ -186,38 +186,68 @@ extension AuditTests {
         await client.close()
         #expect(try await daemon.stop() == 0)
     }
-}
 
-/// The demo network's clusters, whose members all joined on a day of 2008–2019, in a report whose
-/// period starts on such a day: members who joined that day are joins, not members at the start.
-struct DemoReportTests {
-    @Test func everyDemoClusterReconcilesWhenMembersJoinOnTheFirstDay() throws {
-        var state = RegistryState()
-        let time: Int64 = 1_700_000_000_000_000
-        for command in DemoNetwork.commands() {
-            for event in try decide(command, state: state, context: DecisionContext(nowMicroseconds: time, peerUID: 0)) {
-                state.apply(event, sequence: state.lastSequence + 1, commitTimeMicroseconds: time)
+    /// Every kind of question gets a chart on the page: bars with their percentages for yes/no,
+    /// choices and scales, a histogram with a bar per non-empty range for numbers.
+    @Test func everyQuestionTypeHasAChart() async throws {
+        let daemon = try await RunningDaemon()
+        let client = try await VarlinkClient.connect(to: daemon.socketPath)
+        func call(_ method: String, _ parameters: [String: JSONValue]) async throws {
+            _ = try await client.call(Self.registry + method, parameters)
+        }
+        try await call("RegisterCluster", ["id": "aero", "name": "Aero", "regions": ["76"], "departments": ["31"]])
+        try await call("DefineSurvey", [
+            "id": "kinds", "title": "Every kind", "opens_at": "2020-11-09T00:00:00+01:00", "closes_at": "2020-11-15T23:59:59+01:00",
+            "questions": [
+                ["id": "yn", "text": "Question yes-no", "kind": "yes_no"],
+                ["id": "one", "text": "Question single", "kind": "single_choice", "options": ["north", "south"]],
+                ["id": "many", "text": "Question multiple", "kind": "multiple_choice", "options": ["export", "hire", "invest"]],
+                ["id": "scale", "text": "Question scale", "kind": "scale", "min": 1, "max": 5],
+                ["id": "staff", "text": "Question number", "kind": "number", "min": 0, "max": 1000],
+            ],
+        ])
+        for index in 0..<12 {
+            let siren = Self.siren(30_000_000 + index * 7)
+            try await call("RegisterCompany", ["siren": .string(siren), "name": .string("Company \(index)"), "naf": "62.01Z", "department": "31", "employees": .int(Int64(5 + index))])
+            try await call("JoinCluster", ["cluster": "aero", "siren": .string(siren), "date": "2019-01-01"])
+            try await call("SubmitResponse", [
+                "survey": "kinds", "siren": .string(siren), "submitted_at": "2020-11-10T10:00:00+01:00",
+                "answers": [
+                    "yn": index % 3 == 0 ? "yes" : "no", "one": index % 2 == 0 ? "north" : "south",
+                    "many": index % 2 == 0 ? ["export", "hire"] : ["invest"], "scale": .int(Int64(1 + index % 5)), "staff": .int(Int64(index * 80)),
+                ],
+            ])
+        }
+        await client.close()
+        let html = try await clusterctl(["--socket", daemon.socketPath, "audit", "report", "--from", "2020-01-01", "--to", "2020-12-31", "--format", "html"])
+        #expect(html.status == 0, "\(html.standardError)")
+        let json = try await clusterctl(["--socket", daemon.socketPath, "audit", "report", "--from", "2020-01-01", "--to", "2020-12-31", "--format", "json"])
+        let report = try JSONParser.parse(json.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(try await daemon.stop() == 0)
+        let questions = try #require(report["surveys"]?.arrayValue?.first?["questions"]?.arrayValue)
+        #expect(questions.count == 5)
+        // Each question's part of the page, from its title to the next question.
+        let parts = html.standardOutput.components(separatedBy: "<div class=\"question\">").dropFirst().map { $0.components(separatedBy: "<h2>")[0] }
+        #expect(parts.count == 5)
+        for (question, whole) in zip(questions, parts) {
+            let part = question["kind"] == "number" ? whole.components(separatedBy: "</svg>")[0] : whole
+            let text = question["text"]?.stringValue ?? "?"
+            #expect(part.contains(text), "\(text)")
+            if question["kind"] == "number" {
+                let bins = question["bins"]?.arrayValue ?? []
+                let filled = bins.filter { ($0["count"]?.intValue ?? 0) > 0 }.count
+                #expect(filled > 1, "\(text): \(bins)")
+                #expect(part.contains("<svg") && part.components(separatedBy: "<rect").count - 1 == bins.count, "\(text): no histogram")
+                let heights = part.components(separatedBy: "height=\"").dropFirst().compactMap { Double($0.prefix { $0 != "\"" }) }
+                #expect(heights.filter { $0 > 0 }.count == filled, "\(text): \(heights)")
+            } else {
+                let options = question["options"]?.arrayValue ?? []
+                #expect(!options.isEmpty, "\(text)")
+                for option in options {
+                    let percent = String(format: "%.1f", option["percent"]?.doubleValue ?? -1)
+                    #expect(part.contains("width:\(percent)%") && part.contains("\(percent) %"), "\(text): no bar for \(option)")
+                }
             }
         }
-        let from = CalendarDate(year: 2019, month: 1, day: 1)
-        let to = CalendarDate(year: 2019, month: 12, day: 31)
-        // The clusters the old report got wrong: a member joined on the first day.
-        let joinedOnTheFirstDay = state.clusters.filter { $0.value.members.values.contains { $0.contains { $0.start == from } } }.map(\.key.text).sorted()
-        #expect(!joinedOnTheFirstDay.isEmpty)
-        let report = PeriodReport(state: state, from: from, to: to)
-        #expect(report.clusters.count == 70)
-        for row in report.clusters {
-            #expect(row.figures.reconciles, "\(row.id)")
-            let members = state.clusters[row.id]!.members.values
-            #expect(row.figures.membersStart == members.filter { $0.contains { $0.contains(from.adding(days: -1)) } }.count, "\(row.id)")
-            #expect(row.figures.joined == members.reduce(0) { $0 + $1.filter { from <= $0.start && $0.start <= to }.count }, "\(row.id)")
-        }
-        for id in joinedOnTheFirstDay {
-            let row = report.clusters.first { $0.id.text == id }!
-            #expect(row.figures.joined > 0 && row.figures.membersStart + row.figures.joined == row.figures.membersEnd, "\(id)")
-        }
-        #expect(report.network.reconciles && report.network.membersEnd == report.regions.reduce(0) { $0 + $1.figures.membersEnd })
-        #expect(report.network.jobsEnd == state.statistics(on: to).total.jobs)
-        #expect(report.network.membersEnd == state.statistics(on: to).total.companies)
     }
 }

@@ -14,6 +14,20 @@ struct AuditTests {
         try await runToCompletion(try BuiltProducts.executable("clusterctl"), arguments, timeout: .seconds(120))
     }
 
+    /// A valid SIREN: the eight digits of `prefix` and their Luhn check digit.
+    static func siren(_ prefix: Int) -> String {
+        let head = String(format: "%08d", prefix)
+        let check = (0...9).first { digit in
+            let digits = (head + String(digit)).compactMap { Int(String($0)) }
+            let sum = digits.reversed().enumerated().reduce(0) { total, pair in
+                let doubled = pair.offset % 2 == 1 ? pair.element * 2 : pair.element
+                return total + (doubled > 9 ? doubled - 9 : doubled)
+            }
+            return sum % 10 == 0
+        }!
+        return head + String(check)
+    }
+
     /// A scripted history of a few hundred commands; returns what the daemon answered to a set of
     /// reads after some events, keyed by sequence number.
     func scriptedHistory(_ client: VarlinkClient) async throws -> [UInt64: [String: JSONValue]] {
@@ -28,16 +42,7 @@ struct AuditTests {
             "questions": [["id": "ok", "text": "OK?", "kind": "yes_no"], ["id": "size", "text": "Scale", "kind": "scale", "max": 7]],
         ])
         for index in 0..<120 {
-            let siren = String(format: "%08d", 20_000_000 + index * 7)
-            let luhn = (0...9).first { digit in
-                let digits = (siren + String(digit)).compactMap { Int(String($0)) }
-                let sum = digits.reversed().enumerated().reduce(0) { total, pair in
-                    let doubled = pair.offset % 2 == 1 ? pair.element * 2 : pair.element
-                    return total + (doubled > 9 ? doubled - 9 : doubled)
-                }
-                return sum % 10 == 0
-            }!
-            let full = siren + String(luhn)
+            let full = Self.siren(20_000_000 + index * 7)
             var sequence = try await call("RegisterCompany", ["siren": .string(full), "name": .string("Company \(index)"), "naf": "62.01Z", "department": index % 2 == 0 ? "31" : "76", "employees": .int(Int64(3 + index * 5))])
             sequence = try await call("JoinCluster", ["cluster": index % 2 == 0 ? "aero" : "verre", "siren": .string(full), "date": .string("20\(10 + index % 10)-03-01")])
             if index % 5 == 0 {
@@ -206,41 +211,123 @@ struct AuditTests {
     }
 }
 
-/// The audit report, checked in a real browser.
-@Suite(.timeLimit(.minutes(3)))
+/// The audit report, checked in a real browser (Debian's chromium) as a board member gets it: on
+/// screen at 1280 px, and printed to A4. Not in the sanitizer runs: there the demo load and a
+/// browser beside the other suites passed the time limit (CI), and what they check is the page,
+/// which the plain run already shows.
+@Suite(.timeLimit(.minutes(5)), .enabled(if: !Sanitizers.running, "the browser check runs in the plain run only"))
 struct AuditReportTests {
-    @Test func theHTMLReportIsOneSelfContainedPageWhoseFiguresABrowserShows() async throws {
+    static let period = ["--from", "2020-01-01", "--to", "2020-12-31"]
+
+    /// Injected at the top of a copy of the page: records every error (a script's, a resource
+    /// that failed to load, a blocked one, console.error), and once loaded writes them with the
+    /// page's widths into the DOM, where --dump-dom shows them.
+    static let probe = """
+        <script>
+        var problems = [];
+        addEventListener("error", function (e) { problems.push("error: " + (e.message || (e.target && (e.target.src || e.target.href)) || "?")); }, true);
+        addEventListener("securitypolicyviolation", function (e) { problems.push("blocked: " + e.blockedURI); });
+        console.error = function () { problems.push("console.error: " + Array.prototype.join.call(arguments, " ")); };
+        addEventListener("load", function () {
+            var probe = document.createElement("pre");
+            probe.id = "probe";
+            var root = document.documentElement;
+            probe.textContent = JSON.stringify({ scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, innerWidth: innerWidth, problems: problems });
+            document.body.appendChild(probe);
+        });
+        </script>
+        """
+
+    @Test func theHTMLReportIsOneSelfContainedPageThatFitsTheScreenAndPrintsToA4() async throws {
         let chromium = try #require(
             ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) },
             "chromium is missing (Scripts/test installs Debian's chromium)"
         )
+        let clusterctl = try BuiltProducts.executable("clusterctl")
         let daemon = try await RunningDaemon()
-        let socket = ["--socket", daemon.socketPath]
-        let load = try await runToCompletion(try BuiltProducts.executable("clusterctl"), socket + ["demo", "load"], timeout: .seconds(120))
-        #expect(load.status == 0)
+        let load = try await runToCompletion(clusterctl, ["--socket", daemon.socketPath, "demo", "load"], timeout: .seconds(180))
+        #expect(load.status == 0, "\(load.standardError)")
         #expect(try await daemon.stop() == 0)
         let log = daemon.stateDirectory + "/events.log"
 
-        let json = try await runToCompletion(try BuiltProducts.executable("clusterctl"), ["--log", log, "audit", "report", "--from", "2020-11-01", "--to", "2020-11-30", "--format", "json"])
+        let json = try await runToCompletion(clusterctl, ["--log", log, "audit", "report", "--format", "json"] + Self.period)
         #expect(json.status == 0, "\(json.standardError)")
         let report = try JSONParser.parse(json.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines))
-        #expect(report["network"]?["responses"] == 300)
-        #expect(report["surveys"]?.arrayValue?.count == 1)
+        let network = try #require(report["network"])
+        #expect(network["members_end"] == 20_000 && network["jobs_end"] == 1_000_000 && network["responses"] == 300)
+        #expect((network["joined"]?.intValue ?? 0) > 0 && (network["left"]?.intValue ?? 0) > 0)
 
-        let html = try await runToCompletion(try BuiltProducts.executable("clusterctl"), ["--log", log, "audit", "report", "--from", "2020-11-01", "--to", "2020-11-30", "--format", "html"])
+        let html = try await runToCompletion(clusterctl, ["--log", log, "audit", "report", "--format", "html"] + Self.period)
         #expect(html.status == 0)
-        let page = daemon.directory.file("report.html")
-        try html.standardOutput.write(toFile: page, atomically: true, encoding: .utf8)
-        // Self-contained: nothing is fetched from anywhere.
-        #expect(html.standardOutput.range(of: "src=") == nil)
-        #expect(html.standardOutput.range(of: "<link") == nil)
-        #expect(html.standardOutput.range(of: "url(") == nil)
-
-        let rendered = try await runToCompletion(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + page], timeout: .seconds(90))
-        #expect(rendered.status == 0, "\(rendered.standardError)")
-        for figure in ["97.0 %", "90.0 %", "73.7 %", "65.0 %", "36.0 %", "300 respondents"] {
-            #expect(rendered.standardOutput.contains(figure), "\(figure) is not on the rendered page")
+        let page = html.standardOutput
+        // Self-contained: nothing is fetched from anywhere, and there is no script.
+        for reference in ["src=", "<link", "url(", "<script", "@import", "http://", "https://"] {
+            #expect(page.range(of: reference) == nil, "the page holds \(reference)")
         }
+        let pagePath = daemon.directory.file("report.html")
+        try page.write(toFile: pagePath, atomically: true, encoding: .utf8)
+        let headless = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=" + daemon.directory.file("chromium")]
+
+        // On screen, 1280 px wide: no error of any kind, no horizontal scroll.
+        let probed = daemon.directory.file("probed.html")
+        try page.replacingOccurrences(of: "<head>", with: "<head>" + Self.probe).write(toFile: probed, atomically: true, encoding: .utf8)
+        let screen = try await runToCompletion(
+            chromium, headless + ["--window-size=1280,900", "--enable-logging=stderr", "--virtual-time-budget=5000", "--dump-dom", "file://" + probed], timeout: .seconds(120)
+        )
+        #expect(screen.status == 0, "\(screen.standardError)")
+        let dom = screen.standardOutput
+        let found = try #require(dom.range(of: "<pre id=\"probe\">").flatMap { start in
+            dom.range(of: "</pre>", range: start.upperBound..<dom.endIndex).map { String(dom[start.upperBound..<$0.lowerBound]) }
+        }, "the probe did not run: \(screen.standardError.suffix(2000))")
+        let measured = try JSONParser.parse(found.replacingOccurrences(of: "&amp;", with: "&"))
+        #expect(measured["innerWidth"] == 1280)
+        let scrollWidth = measured["scrollWidth"]?.intValue ?? .max
+        #expect(scrollWidth <= measured["clientWidth"]?.intValue ?? 0, "the page scrolls sideways at 1280 px: \(found)")
+        #expect(measured["problems"] == [], "\(found)")
+        #expect(!screen.standardError.contains(":CONSOLE("), "\(screen.standardError)")
+        for figure in ["97.0 %", "90.0 %", "73.7 %", "65.0 %", "36.0 %", "300 respondents", "20,000", "1,000,000"] {
+            #expect(screen.standardOutput.contains(figure), "\(figure) is not on the rendered page")
+        }
+
+        // Printed: A4 pages whose text holds every key figure, and no table row across two pages.
+        let pdf = daemon.directory.file("report.pdf")
+        let printed = try await runToCompletion(chromium, headless + ["--no-pdf-header-footer", "--print-to-pdf=" + pdf, "file://" + pagePath], timeout: .seconds(120))
+        #expect(printed.status == 0, "\(printed.standardError)")
+        let info = try await runToCompletion("/usr/bin/pdfinfo", [pdf])
+        #expect(info.standardOutput.contains("(A4)"), "\(info.standardOutput)")
+        let text = try await runToCompletion("/usr/bin/pdftotext", ["-layout", pdf, "-"])
+        #expect(text.status == 0)
+        let pages = text.standardOutput.components(separatedBy: "\u{0C}").filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+        #expect(pages.count > 1)
+        let keyFigures = ["members_end", "members_start", "joined", "left", "jobs_end", "jobs_start", "responses"].map { grouped(network[$0]?.intValue ?? -1) }
+        for figure in keyFigures + ["97.0 %", "36.0 %"] {
+            #expect(text.standardOutput.contains(figure), "\(figure) is not in the printed report")
+        }
+        // Each cluster row whole on one page: its id and, on the lines around it (a long name
+        // wraps in its cell), its figures.
+        for cluster in report["clusters"]?.arrayValue ?? [] {
+            let id = cluster["id"]?.stringValue ?? "?"
+            let figures = ["members_start", "joined", "left", "members_end", "jobs_start", "jobs_end"].map { grouped(cluster[$0]?.intValue ?? -1) }
+            let whole = pages.contains { page in
+                let lines = page.components(separatedBy: "\n")
+                return lines.indices.contains { index in
+                    guard lines[index].contains(id) else { return false }
+                    let around = lines[max(0, index - 2)...min(lines.count - 1, index + 2)].joined(separator: " ")
+                    return figures.allSatisfy { around.contains($0) }
+                }
+            }
+            #expect(whole, "the row of \(id) is not whole on one page")
+        }
+    }
+
+    func grouped(_ value: Int64) -> String {
+        let formatter = NumberFormatter()
+        formatter.numberStyle = .decimal
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.usesGroupingSeparator = true
+        formatter.groupingSeparator = ","
+        formatter.groupingSize = 3
+        return formatter.string(from: NSNumber(value: value)) ?? "\(value)"
     }
 }
 

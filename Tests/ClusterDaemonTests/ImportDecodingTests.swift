@@ -29,7 +29,7 @@ struct ImportDecodingTests {
         }
     }
 
-    static let demo = DemoNetwork.commands()
+    static let demo = DemoNetwork.defaultCommands
 
     func parameters(_ commands: ArraySlice<Command>, extra: [String: JSONValue] = [:]) -> [String: JSONValue] {
         var parameters = extra

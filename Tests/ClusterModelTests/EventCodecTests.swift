@@ -6,7 +6,7 @@ struct EventCodecTests {
         let fingerprint = RequestFingerprint(high: 0x0123_4567_89ab_cdef, low: 0xfedc_ba98_7654_3210)
         let context = DecisionContext(nowMicroseconds: 1_700_000_000_123_456, peerUID: 4242, requestID: "req-1", requestFingerprint: fingerprint)
         var state = RegistryState()
-        let commands = Array(DemoNetwork.commands().prefix(400)) + Array(DemoNetwork.commands().suffix(301))
+        let commands = Array(DemoNetwork.defaultCommands.prefix(400)) + Array(DemoNetwork.defaultCommands.suffix(301))
         var kinds = Set<String>()
         for command in commands {
             guard let events = try? decide(command, state: state, context: context) else { continue }

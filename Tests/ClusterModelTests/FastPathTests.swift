@@ -110,14 +110,14 @@ struct FastPathTests {
     @Test func decideAllHandsBackTheStateItsEventsBuild() throws {
         let context = DecisionContext(nowMicroseconds: 1_700_000_000_000_000, peerUID: 7, requestID: "whole-demo")
         var parts: [[Event]] = []
-        let (count, handedOffState) = try decideAll(DemoNetwork.commands(), applyingTo: RegistryState(), context: context, partSize: 1000) {
+        let (count, handedOffState) = try decideAll(DemoNetwork.defaultCommands, applyingTo: RegistryState(), context: context, partSize: 1000) {
             parts.append($0)
         }
-        let (events, state) = try decideAll(DemoNetwork.commands(), applyingTo: RegistryState(), context: context)
+        let (events, state) = try decideAll(DemoNetwork.defaultCommands, applyingTo: RegistryState(), context: context)
         #expect(parts.dropLast().allSatisfy { $0.count >= 1000 } && parts.last?.isEmpty == false)
         #expect(Array(parts.joined()) == events && count == events.count)
         #expect(handedOffState == state)
-        #expect(events == (try decideAll(DemoNetwork.commands(), state: RegistryState(), context: context)))
+        #expect(events == (try decideAll(DemoNetwork.defaultCommands, state: RegistryState(), context: context)))
         var applied = RegistryState()
         for (index, event) in events.enumerated() {
             applied.apply(event, sequence: UInt64(index + 1), commitTimeMicroseconds: context.nowMicroseconds)

@@ -127,7 +127,7 @@ class Daemon:
             [CLUSTERCTL, "--socket", self.socket_path, "demo", "load"],
             check=True,
             stdout=subprocess.DEVNULL,
-            timeout=60,
+            timeout=120,
         )
 
     def stop(self):
@@ -562,7 +562,7 @@ class StalledWatchTests(DaemonTestCase):
 
     def write(self, writer, number):
         """Registers company `number`, checking it is acknowledged within a second (the demo
-        network's SIRENs run from 300000000 to 307400000, these from 800000000)."""
+        network's SIRENs run from 300000000 to 308000000, these from 800000000)."""
         reply, elapsed = writer.call(
             "org.clusterd.Registry.RegisterCompany",
             {"siren": siren(80_000_000 + number), "name": f"Stalled watch {number}", "naf": "62.01Z", "department": "75", "employees": 12},

@@ -34,6 +34,7 @@ public enum CommandEncoding {
             if let employees = patch.employees { parameters["employees"] = .int(employees) }
             if let turnover = patch.turnoverEUR { parameters["turnover_eur"] = .int(turnover) }
             if let declared = patch.declaredCategory { parameters["declared_category"] = .string(declared.rawValue) }
+            if let effectiveOn = patch.effectiveOn { parameters["effective_on"] = .string(effectiveOn.description) }
             return ("UpdateCompany", parameters)
         case .joinCluster(let cluster, let siren, let date):
             return ("JoinCluster", ["cluster": .string(cluster.text), "siren": .string(siren.description), "date": .string(date.description)])
