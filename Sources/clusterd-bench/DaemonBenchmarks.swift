@@ -11,6 +11,12 @@ enum DaemonBenchmarks {
         return nil
     }
 
+    /// The SIRENs of every company the demo network registers.
+    static let demoSIRENs = DemoNetwork.defaultCommands.compactMap { command -> String? in
+        if case .registerCompany(let record) = command { return record.siren.description }
+        return nil
+    }
+
     /// `clients` connections, each alternating RegisterCompany of a new company and JoinCluster
     /// of that company, for `seconds`: durable writes per second, p50 and p99 of each call. One
     /// thread drives every connection, as pgbench does (ConnectionDriver).
@@ -46,10 +52,7 @@ enum DaemonBenchmarks {
     /// GetCompany on `connections` connections at once for `seconds`, beside a raw ping-pong server
     /// answering the same sizes on as many connections.
     static func reads(socket path: String, directory: String, connections: Int, seconds: Double) {
-        let sirens = DemoNetwork.defaultCommands.compactMap { command -> String? in
-            if case .registerCompany(let record) = command { return record.siren.description }
-            return nil
-        }
+        let sirens = demoSIRENs
         let requests = (0..<4096).map { message("GetCompany", #""siren":"\#(sirens[$0 * 7919 % sirens.count])""#) }
         let replySize = BlockingClient(path: path).exchange(requests[0])
         let pingPong = PingPongServer(path: directory + "/ping-\(connections).sock", replySize: replySize)

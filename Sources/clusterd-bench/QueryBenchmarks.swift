@@ -126,10 +126,7 @@ enum QueryBenchmarks {
     /// `placement` names the run (e.g. `same_core`) when the script pinned the daemon and the
     /// ping-pong process at `baselineSocket` to one CPU, and this process to another or the same.
     static func pointQueries(socket path: String, directory: String, count: Int, baselineSocket: String? = nil, placement: String? = nil) {
-        let sirens = DemoNetwork.defaultCommands.compactMap { command -> String? in
-            if case .registerCompany(let record) = command { return record.siren.description }
-            return nil
-        }
+        let sirens = DaemonBenchmarks.demoSIRENs
         let clusters = DaemonBenchmarks.demoClusters
         func request(_ method: String, _ key: String, _ value: String) -> [UInt8] {
             Array("{\"method\":\"org.clusterd.Registry.\(method)\",\"parameters\":{\"\(key)\":\"\(value)\"}}".utf8) + [0]

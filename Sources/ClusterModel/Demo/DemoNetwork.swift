@@ -82,8 +82,9 @@ public enum DemoNetwork {
         var random = SplitMix64(seed: seed)
         let clusters = makeClusters(random: &random)
         let dissolved = dissolvedCluster
-        var commands: [Command] = (clusters + [dissolved]).map { .registerCluster($0) }
-        for (index, cluster) in (clusters + [dissolved]).enumerated() {
+        let all = clusters + [dissolved]
+        var commands: [Command] = all.map { .registerCluster($0) }
+        for (index, cluster) in all.enumerated() {
             for partner in partners(of: cluster, index: index) {
                 commands.append(.linkPartner(cluster: cluster.id, partner: partner))
             }
@@ -150,7 +151,6 @@ public enum DemoNetwork {
             join(clusters[member.cluster], member.record.siren, on: member.joined)
         }
         // Companies that joined and left for good, the dissolved cluster's included.
-        let all = clusters + [dissolved]
         for _ in 0..<leaverCount {
             let cluster = all[random.below(all.count)]
             let last = cluster.id == dissolved.id ? dissolvedOn.adding(days: -1) : publishedOn
