@@ -45,6 +45,8 @@ public struct Daemon: Sendable {
         let replayStart = ContinuousClock.now
         let log = try openLog()
         defer { log.close() }
+        let keyStore = try openKeyStore(for: log)
+        defer { withExtendedLifetime(keyStore) {} }
         let snapshots = SnapshotStore(directory: configuration.stateDirectory)
         var start = RegistryState()
         // The sequence number of the record that binds the snapshot loaded (0 when none): the
@@ -151,6 +153,46 @@ public struct Daemon: Sendable {
             default:
                 throw .logInaccessible(reason: error.description)
             }
+        }
+    }
+
+    /// The key store (docs/key-store.md) when clusterd was given a wrapping key: opened and checked
+    /// against the log, or created empty for it. Without a wrapping key there is none, and a key
+    /// store found in the state directory is left as it is, with a warning.
+    private func openKeyStore(for log: EventLog) throws(DaemonError) -> KeyStore? {
+        let wrappingKey: WrappingKey?
+        do {
+            wrappingKey = try WrappingKey.load(
+                credentialsDirectory: configuration.credentialsDirectory,
+                file: configuration.keyStoreKeyFile,
+                stateDirectory: configuration.stateDirectory
+            )
+        } catch {
+            throw .keyStore(error)
+        }
+        let directory: StateDirectory
+        do {
+            directory = try StateDirectory(path: configuration.stateDirectory)
+        } catch {
+            throw .stateDirectory(path: configuration.stateDirectory, reason: error.description)
+        }
+        do {
+            guard let wrappingKey else {
+                if try KeyStore.exists(in: directory) {
+                    logger.warning(
+                        "the state directory holds a key store, but clusterd was given no key to open it (--key-store-key-file, or the credential \(WrappingKey.credentialName)); it is left as it is",
+                        metadata: ["path": "\(directory.full(KeyStore.fileName))"]
+                    )
+                }
+                return nil
+            }
+            let store = try KeyStore.exists(in: directory)
+                ? KeyStore.open(in: directory, logID: log.header.logID, wrappingKey: wrappingKey, logger: logger)
+                : KeyStore.create(in: directory, logID: log.header.logID, wrappingKey: wrappingKey, nowMicroseconds: WallClock.nowMicroseconds())
+            logger.info("opened the key store", metadata: ["path": "\(store.path)", "subjects": "\(store.count)"])
+            return store
+        } catch {
+            throw .keyStore(error)
         }
     }
 

@@ -1,3 +1,5 @@
+import EventLog
+
 /// Why the daemon cannot start or go on, with what to do about it. Each case maps to a sysexits code.
 public enum DaemonError: Error, Sendable, CustomStringConvertible {
     /// Another clusterd holds the state directory.
@@ -12,6 +14,8 @@ public enum DaemonError: Error, Sendable, CustomStringConvertible {
     case logUnusable(reason: String)
     /// The log cannot be opened or read.
     case logInaccessible(reason: String)
+    /// The key store or its wrapping key cannot be used (docs/key-store.md).
+    case keyStore(KeyStoreError)
 
     public var description: String {
         switch self {
@@ -27,6 +31,8 @@ public enum DaemonError: Error, Sendable, CustomStringConvertible {
             return "invalid socket activation environment: \(reason)"
         case .logUnusable(let reason), .logInaccessible(let reason):
             return reason
+        case .keyStore(let error):
+            return error.description
         }
     }
 
@@ -39,6 +45,12 @@ public enum DaemonError: Error, Sendable, CustomStringConvertible {
         case .invalidEnvironment: return 78  // EX_CONFIG
         case .logUnusable: return 65  // EX_DATAERR
         case .logInaccessible: return 74  // EX_IOERR
+        case .keyStore(let error):
+            switch error {
+            case .wrappingKey: return 78  // EX_CONFIG: the key clusterd was given
+            case .storage: return 74  // EX_IOERR
+            case .badHeader, .otherLog, .otherWrappingKey, .damaged, .missing: return 65  // EX_DATAERR
+            }
         }
     }
 }

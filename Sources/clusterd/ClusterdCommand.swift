@@ -79,6 +79,15 @@ struct ClusterdCommand: AsyncParsableCommand {
     )
     var repairTruncateAfterSequence: UInt64?
 
+    @Option(
+        name: .customLong("key-store-key-file"),
+        help: ArgumentHelp(
+            "File outside the state directory, readable only by clusterd's user, holding the key that wraps the key store's keys (the systemd credential clusterd-key-store-key takes precedence); see docs/key-store.md.",
+            valueName: "path"
+        )
+    )
+    var keyStoreKeyFile: String?
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level: '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
@@ -98,6 +107,7 @@ struct ClusterdCommand: AsyncParsableCommand {
         guard writeTimeout >= 1 else { throw ValidationError("--write-timeout: must be at least 1 second") }
         if let stateDirectory, stateDirectory.isEmpty { throw ValidationError("--state-dir: must not be empty") }
         if let socket, socket.isEmpty { throw ValidationError("--socket: must not be empty") }
+        if let keyStoreKeyFile, keyStoreKeyFile.isEmpty { throw ValidationError("--key-store-key-file: must not be empty") }
     }
 
     func run() async throws {
@@ -164,6 +174,8 @@ struct ClusterdCommand: AsyncParsableCommand {
         configuration.writersGroup = writersGroup
         configuration.historicalReadThreads = historicalReadThreads
         configuration.snapshotEvery = max(snapshotEvery, 1)
+        configuration.keyStoreKeyFile = keyStoreKeyFile
+        configuration.credentialsDirectory = environment["CREDENTIALS_DIRECTORY"]
         return configuration
     }
 }

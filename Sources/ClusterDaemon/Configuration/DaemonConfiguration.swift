@@ -49,6 +49,11 @@ public struct DaemonConfiguration: Sendable {
     public var writersGroup = "clusterd-admin"
     /// Keep log records 1 to this sequence number and set the rest aside (an explicit repair).
     public var repairTruncateAfterSequence: UInt64?
+    /// The file that holds the key store's wrapping key, outside the state directory
+    /// (docs/key-store.md); the systemd credential `clusterd-key-store-key` takes precedence.
+    public var keyStoreKeyFile: String?
+    /// `$CREDENTIALS_DIRECTORY`, where systemd puts the unit's credentials.
+    public var credentialsDirectory: String?
 
     public init(stateDirectory: String, listener: Listener) {
         self.stateDirectory = stateDirectory

@@ -73,6 +73,16 @@ public final class POSIXLogFile: LogFileHandle {
         }
     }
 
+    /// Reads up to `buffer.count` bytes at `offset`; 0 at the end of the file.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(StorageError) -> Int {
+        while true {
+            let count = pread(descriptor, buffer.baseAddress, buffer.count, off_t(offset))
+            if count >= 0 { return count }
+            if errno == EINTR { continue }
+            throw StorageError(operation: "read", path: path, code: errno)
+        }
+    }
+
     public func synchronize() throws(StorageError) {
         while fdatasync(descriptor) != 0 {
             if errno == EINTR { continue }

@@ -48,11 +48,12 @@ public final class StateDirectory: Sendable {
         return try requireRegular(descriptor, name)
     }
 
-    /// Creates `name` anew (mode 0640), exclusively: whatever was at the name (a file left by a
-    /// crash, or a link planted there) is removed first, the link itself and never its target.
-    public func createFresh(_ name: String) throws(StorageError) -> Int32 {
+    /// Creates `name` anew (mode 0640 unless told), exclusively: whatever was at the name (a file
+    /// left by a crash, or a link planted there) is removed first, the link itself and never its
+    /// target.
+    public func createFresh(_ name: String, mode: mode_t = 0o640) throws(StorageError) -> Int32 {
         while true {
-            let descriptor = openat(self.descriptor, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o640)
+            let descriptor = openat(self.descriptor, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
             if descriptor >= 0 { return descriptor }
             guard errno == EEXIST else { throw StorageError(operation: "create", path: full(name), code: errno) }
             guard unlinkat(self.descriptor, name, 0) == 0 || errno == ENOENT else {
