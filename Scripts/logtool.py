@@ -686,11 +686,22 @@ EVENT_TYPES: dict[int, str] = {
     10: "SurveyClosed",
     11: "ResponseSubmitted",
     12: "SnapshotTaken",
+    13: "TesterEnrolled",
+    14: "ContactAdded",
+    15: "PersonRectified",
+    16: "PersonErased",
 }
 EVENT_TYPE_NUMBERS: dict[str, int] = {name: number for number, name in EVENT_TYPES.items()}
 
 # The kinds of partner the table lists for PartnerLinked (field 11): a closed set.
 PARTNER_KINDS = ("bank", "university", "local_authority", "agency", "other")
+
+# The closed sets of the people's events: personal field names (field 13, 1), age bands (12),
+# consent channels (consent field 4).
+PERSONAL_FIELDS = ("name", "email", "phone", "birth_year", "role")
+AGE_BANDS = ("60-64", "65-69", "70-74", "75-79", "80-84", "85-89", "90+")
+CONSENT_CHANNELS = ("paper", "online", "phone", "in_person")
+_BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
 
 # Answer kinds of ResponseSubmitted (answer field 5).
 ANSWER_YES_NO, ANSWER_CHOICE, ANSWER_CHOICES, ANSWER_INTEGER = 1, 2, 3, 4
@@ -1024,6 +1035,73 @@ def _decode_snapshot_taken(f: Fields) -> dict:
     return {"snapshot_seq": f.uint(8, "snapshot sequence number"), "sha256": digest.hex()}
 
 
+def _person_id(f: Fields) -> str:
+    """Field 8 of the people's events: 16 bytes, written p- and 26 base32 letters."""
+    raw = f.raw(8, "person id")
+    if raw is None or len(raw) != 16 or not any(raw):
+        raise EventDecodeError(f"{f.what}: a person id (field 8) must be 16 bytes, not all zeros")
+    number = int.from_bytes(raw, "big")
+    letters = []
+    for _ in range(26):
+        letters.append(_BASE32[number & 31])
+        number >>= 5
+    return "p-" + "".join(reversed(letters))
+
+
+def _closed(value: str, allowed: tuple, f: Fields, what: str) -> str:
+    if value not in allowed:
+        raise EventDecodeError(f"{f.what}: {what} '{value}' is not one of {', '.join(allowed)}")
+    return value
+
+
+def _personal_fields(f: Fields) -> list[str]:
+    """The names of the sealed personal fields (field 13); their values are never shown."""
+    names = []
+    for message in f.messages(13, "personal field"):
+        names.append(_closed(message.text(1, "name"), PERSONAL_FIELDS, f, "personal field"))
+        if message.raw(2, "sealed value") is None:
+            raise EventDecodeError(f"{message.what}: the sealed value (field 2) is missing")
+    return sorted(names)
+
+
+def _decode_tester_enrolled(f: Fields) -> dict:
+    consent = f.message(14, "consent")
+    return {
+        "person": _person_id(f),
+        "cluster": f.text(9, "cluster"),
+        "department": f.text(10, "department"),
+        "enrolled_on": f.date(11, "enrolled on"),
+        "age_band_at_enrolment": _closed(f.text(12, "age band"), AGE_BANDS, f, "age band"),
+        "consent": {
+            "purpose": consent.text(1, "purpose"),
+            "text_version": consent.text(2, "text version"),
+            "given_on": consent.date(3, "given on"),
+            "channel": _closed(consent.text(4, "channel"), CONSENT_CHANNELS, f, "consent channel"),
+        },
+        "personal_fields": _personal_fields(f),
+    }
+
+
+def _decode_contact_added(f: Fields) -> dict:
+    return {"person": _person_id(f), "siren": f.siren(9), "personal_fields": _personal_fields(f)}
+
+
+def _decode_person_rectified(f: Fields) -> dict:
+    body = {"person": _person_id(f), "personal_fields": _personal_fields(f)}
+    department = f.text(10, "department", required=False)
+    if department is not None:
+        body["department"] = department
+    return body
+
+
+def _decode_person_erased(f: Fields) -> dict:
+    body = {"person": _person_id(f)}
+    reason = f.text(9, "reason", required=False)
+    if reason is not None:
+        body["reason"] = reason
+    return body
+
+
 _EVENT_DECODERS = {
     1: _decode_cluster,
     2: _decode_cluster,
@@ -1037,6 +1115,10 @@ _EVENT_DECODERS = {
     10: _decode_survey_closed,
     11: _decode_response_submitted,
     12: _decode_snapshot_taken,
+    13: _decode_tester_enrolled,
+    14: _decode_contact_added,
+    15: _decode_person_rectified,
+    16: _decode_person_erased,
 }
 
 
@@ -1116,14 +1198,14 @@ class EventFilter:
     def _concerns_cluster(self, event: Event) -> bool:
         if event.type_name in ("ClusterRegistered", "ClusterUpdated", "ClusterDissolved"):
             return event.body["id"] == self.cluster
-        if event.type_name in ("MembershipStarted", "MembershipEnded", "PartnerLinked"):
+        if event.type_name in ("MembershipStarted", "MembershipEnded", "PartnerLinked", "TesterEnrolled"):
             return event.body["cluster"] == self.cluster
         return False
 
 
 _SIREN_EVENTS = frozenset(
     {"CompanyRegistered", "CompanyUpdated", "MembershipStarted", "MembershipEnded",
-     "ResponseSubmitted"}
+     "ResponseSubmitted", "ContactAdded"}
 )
 
 

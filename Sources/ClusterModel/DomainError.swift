@@ -5,6 +5,9 @@ public enum DomainError: Error, Sendable, Hashable, CustomStringConvertible {
     case unknownCluster(String)
     case unknownCompany(String)
     case unknownSurvey(String)
+    case unknownPerson(String)
+    /// The person was erased: nothing about them can be read or changed.
+    case personErased(String)
     case alreadyExists(kind: String, id: String)
     case alreadyMember(cluster: String, siren: String, since: CalendarDate)
     case notAMember(cluster: String, siren: String, date: CalendarDate)
@@ -25,6 +28,8 @@ public enum DomainError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownCluster: return "UnknownCluster"
         case .unknownCompany: return "UnknownCompany"
         case .unknownSurvey: return "UnknownSurvey"
+        case .unknownPerson: return "UnknownPerson"
+        case .personErased: return "PersonErased"
         case .alreadyExists: return "AlreadyExists"
         case .alreadyMember: return "AlreadyMember"
         case .notAMember: return "NotAMember"
@@ -44,6 +49,7 @@ public enum DomainError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownCluster(let id): return ["cluster": .string(id)]
         case .unknownCompany(let siren): return ["siren": .string(siren)]
         case .unknownSurvey(let id): return ["survey": .string(id)]
+        case .unknownPerson(let id), .personErased(let id): return ["person": .string(id)]
         case .alreadyExists(let kind, let id): return ["kind": .string(kind), "id": .string(id)]
         case .alreadyMember(let cluster, let siren, let since):
             return ["cluster": .string(cluster), "siren": .string(siren), "since": .string(since.description)]

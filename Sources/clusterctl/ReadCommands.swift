@@ -151,6 +151,11 @@ enum EventText {
         case "SurveyDefined": return "\(body.cell("id")): \(body.cell("title"))"
         case "SurveyClosed": return "\(body.cell("id")) closed"
         case "ResponseSubmitted": return "\(body.cell("siren")) answered \(body.cell("survey")) at \(body.cell("submitted_at"))"
+        case "TesterEnrolled":
+            return "\(body.cell("person")) enrolled as a tester of \(body.cell("cluster")) on \(body.cell("enrolled_on")), \(body.cell("age_band_at_enrolment")), dept \(body.cell("department"))"
+        case "ContactAdded": return "\(body.cell("person")) added as a contact of \(body.cell("siren"))"
+        case "PersonRectified": return "\(body.cell("person")) rectified (\(body.cell("personal_fields")))"
+        case "PersonErased": return "\(body.cell("person")) erased"
         default: return JSONValue.object(body).description
         }
     }

@@ -256,6 +256,31 @@ E_UNKNOWN_FIELDS = event(
     f_bytes(2000, f_uint(1, 1) + f_text(2, "nested")),  # a big field number
 )
 
+# People (events 13-16): person ids of 16 bytes, personal fields sealed (opaque bytes here).
+PERSON_A = bytes(range(1, 17))
+PERSON_B = bytes([0xFF] * 16)
+
+
+def sealed(name: str, size: int) -> bytes:
+    return f_bytes(13, f_text(1, name) + f_bytes(2, b"\x01" + bytes(size)))
+
+
+E_TESTER = event(
+    13,
+    f_bytes(8, PERSON_A),
+    f_text(9, "glass-valley"),
+    f_text(10, "92"),
+    f_sint(11, 18_000),  # 2019-04-14
+    f_text(12, "70-74"),
+    sealed("name", 40),
+    sealed("birth_year", 33),
+    sealed("email", 50),
+    f_bytes(14, f_text(1, "Tests d’usage") + f_text(2, "v2") + f_sint(3, 17_990) + f_text(4, "in_person")),
+)
+E_CONTACT = event(14, f_bytes(8, PERSON_B), f_uint(9, 300_000_379), sealed("role", 30), sealed("name", 31))
+E_RECTIFIED = event(15, f_bytes(8, PERSON_A), f_text(10, "93"), sealed("phone", 40))
+E_ERASED = event(16, f_bytes(8, PERSON_B), f_text(9, "asked by letter"))
+
 EXPECTED = [
     ("ClusterRegistered", 1000, "req-1", {
         "id": "glass-valley", "name": NAME_WITH_QUOTES, "regions": ["28", "32"],
@@ -303,6 +328,20 @@ EXPECTED = [
         "siren": "999999998", "name": "Dernier", "naf": "62.01Z", "department": "75",
         "employees": 250}),
     ("SnapshotTaken", 998, None, {"snapshot_seq": 3, "sha256": bytes(range(32)).hex()}),
+    # The 128-bit ids in base32 (docs/event-codec.md), the field names, never the sealed bytes.
+    ("TesterEnrolled", 1000, None, {
+        "person": "p-abaibqibiga4eascqlbqgq4dyq", "cluster": "glass-valley", "department": "92",
+        "enrolled_on": "2019-04-14", "age_band_at_enrolment": "70-74",
+        "consent": {"purpose": "Tests d’usage", "text_version": "v2", "given_on": "2019-04-04",
+                    "channel": "in_person"},
+        "personal_fields": ["birth_year", "email", "name"]}),
+    ("ContactAdded", 1000, None, {
+        "person": "p-h7777777777777777777777777", "siren": "300000379",
+        "personal_fields": ["name", "role"]}),
+    ("PersonRectified", 1000, None, {
+        "person": "p-abaibqibiga4eascqlbqgq4dyq", "department": "93",
+        "personal_fields": ["phone"]}),
+    ("PersonErased", 1000, None, {"person": "p-h7777777777777777777777777", "reason": "asked by letter"}),
 ]
 
 # Three batches: the batch boundaries must not matter to the events.
@@ -313,6 +352,7 @@ GOOD_BATCHES = [
     [E_SURVEY_DEFINED],
     [E_SURVEY_CLOSED, E_RESPONSE, E_UNKNOWN_FIELDS],
     [E_SNAPSHOT_TAKEN],
+    [E_TESTER, E_CONTACT, E_RECTIFIED, E_ERASED],
 ]
 
 
@@ -399,6 +439,7 @@ class DecodeEveryType(LogCase):
         path, _ = self.write_log(GOOD_BATCHES)
         for filters in ([], ["--type", "MembershipEnded"], ["--siren", "300 000 379"],
                         ["--cluster", "glass-valley"], ["--from-seq", "5", "--to-seq", "9"],
+                        ["--type", "TesterEnrolled"], ["--siren", "300000379", "--type", "ContactAdded"],
                         ["--siren", "300000379", "--cluster", "glass-valley"]):
             with self.subTest(filters=filters):
                 ours = self.run_tool("dump", path, "--events", *filters)
@@ -543,7 +584,7 @@ class Errors(LogCase):
         self.assertEqual((result.returncode, result.stdout), (1, ""))
         self.assertEqual(
             result.stderr,
-            "error: record 1: unknown event type 77 (this reader knows types 1 to 12; the log "
+            "error: record 1: unknown event type 77 (this reader knows types 1 to 16; the log "
             "may have been written by a newer clusterd)\n")
 
     def test_undecodable_event_outside_the_range_is_not_read(self) -> None:
@@ -605,13 +646,13 @@ class Filters(LogCase):
         self.assertEqual(self.seqs("--type", "ClusterDissolved"), [3])
 
     def test_siren(self) -> None:
-        self.assertEqual(self.seqs("--siren", "300000379"), [4, 6, 7, 12])
-        self.assertEqual(self.seqs("--siren", "300 000 379"), [4, 6, 7, 12])
+        self.assertEqual(self.seqs("--siren", "300000379"), [4, 6, 7, 12, 16])
+        self.assertEqual(self.seqs("--siren", "300 000 379"), [4, 6, 7, 12, 16])
         self.assertEqual(self.seqs("--siren", "000005405"), [5, 8])
         self.assertEqual(self.seqs("--siren", "111111111"), [])
 
     def test_cluster(self) -> None:
-        self.assertEqual(self.seqs("--cluster", "glass-valley"), [1, 3, 6, 7, 9])
+        self.assertEqual(self.seqs("--cluster", "glass-valley"), [1, 3, 6, 7, 9, 15])
         self.assertEqual(self.seqs("--cluster", "bare"), [2])
         self.assertEqual(self.seqs("--cluster", "crisis-2020-11"), [])  # a survey, not a cluster
 
@@ -665,12 +706,12 @@ class InProcess(unittest.TestCase):
         self.assertEqual(decoded.recorded_at_us, (1 << 63) - 1)
 
     def test_dump_log_writes_to_the_given_streams(self) -> None:
-        data, _ = build_log([[E_SURVEY_CLOSED], [event(13)]])
+        data, _ = build_log([[E_SURVEY_CLOSED], [event(77)]])
         out, err = io.StringIO(), io.StringIO()
         status = logtool.dump_log(data, None, None, out, err, logtool.EventFilter())
         self.assertEqual(status, 1)
         self.assertEqual(len(out.getvalue().splitlines()), 1)
-        self.assertTrue(err.getvalue().startswith("error: record 2: unknown event type 13 ("))
+        self.assertTrue(err.getvalue().startswith("error: record 2: unknown event type 77 ("))
 
 
 class WrittenByClusterd(unittest.TestCase):

@@ -65,6 +65,8 @@ public enum CommandEncoding {
             return ("CloseSurvey", ["id": .string(id.text)])
         case .recordSnapshot:
             preconditionFailure("recordSnapshot is the daemon's own command: no client sends it")
+        case .enrollTester, .addContact, .rectifyPerson, .erasePerson:
+            preconditionFailure("the people's commands hold sealed fields, which only the daemon makes: a client sends the fields in clear")
         }
     }
 

@@ -209,7 +209,32 @@ public enum ReplyEncoding {
             ]
         case .snapshotTaken(let sequence, let digest):
             return ["snapshot_seq": .int(Int64(sequence)), "sha256": .string(ChainHash.hexString(digest))]
+        // The people's events show which personal fields they hold, never their sealed values.
+        case .testerEnrolled(let person, let facts, let fields):
+            return [
+                "person": .string(person.text), "cluster": .string(facts.cluster.text), "department": .string(facts.department.code),
+                "enrolled_on": .string(facts.enrolledOn.description), "age_band_at_enrolment": .string(facts.ageBandAtEnrolment.rawValue),
+                "consent": .object([
+                    "purpose": .string(facts.consent.purpose), "text_version": .string(facts.consent.textVersion),
+                    "given_on": .string(facts.consent.givenOn.description), "channel": .string(facts.consent.channel.rawValue),
+                ]),
+                "personal_fields": personalFieldNames(fields),
+            ]
+        case .contactAdded(let person, let siren, let fields):
+            return ["person": .string(person.text), "siren": .string(siren.description), "personal_fields": personalFieldNames(fields)]
+        case .personRectified(let person, let fields, let department):
+            var object: [String: JSONValue] = ["person": .string(person.text), "personal_fields": personalFieldNames(fields)]
+            if let department { object["department"] = .string(department.code) }
+            return object
+        case .personErased(let person, let reason):
+            var object: [String: JSONValue] = ["person": .string(person.text)]
+            if let reason { object["reason"] = .string(reason) }
+            return object
         }
+    }
+
+    private static func personalFieldNames(_ fields: [SealedField]) -> JSONValue {
+        .array(fields.map(\.name.rawValue).sorted().map { .string($0) })
     }
 
     /// An event of the log as History, Watch and `log dump` show it.

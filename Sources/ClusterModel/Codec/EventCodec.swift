@@ -7,6 +7,9 @@ public enum EventCodec {
         case clusterRegistered = 1, clusterUpdated, clusterDissolved, companyRegistered, companyUpdated
         case membershipStarted, membershipEnded, partnerLinked, surveyDefined, surveyClosed, responseSubmitted
         case snapshotTaken
+        case testerEnrolled, contactAdded, personRectified, personErased
+
+        static let last = TypeTag.personErased
     }
 
     // Envelope fields, shared by every type.
@@ -52,7 +55,7 @@ public enum EventCodec {
         let rawTag = try reader.readRawVarint()
         guard let tag = TypeTag(rawValue: rawTag) else {
             throw EventDecodingError(
-                "unknown event type \(rawTag) (this build knows types 1 to \(TypeTag.responseSubmitted.rawValue)); the log was written by a newer clusterd"
+                "unknown event type \(rawTag) (this build knows types 1 to \(TypeTag.last.rawValue)); the log was written by a newer clusterd"
             )
         }
         if path == .fastest && (tag == .companyRegistered || tag == .companyUpdated || tag == .membershipStarted) {
@@ -196,6 +199,10 @@ public enum EventCodec {
         case .surveyClosed: return .surveyClosed
         case .responseSubmitted: return .responseSubmitted
         case .snapshotTaken: return .snapshotTaken
+        case .testerEnrolled: return .testerEnrolled
+        case .contactAdded: return .contactAdded
+        case .personRectified: return .personRectified
+        case .personErased: return .personErased
         }
     }
 
@@ -255,6 +262,30 @@ public enum EventCodec {
         case .snapshotTaken(let sequence, let digest):
             writer.writeUnsigned(8, sequence)
             writer.writeBytes(9, digest)
+        case .testerEnrolled(let person, let facts, let fields):
+            writer.writeBytes(8, person.bytes)
+            writer.writeString(9, facts.cluster.text)
+            writer.writeString(10, facts.department.code)
+            writer.writeSigned(11, Int64(facts.enrolledOn.daysSinceEpoch))
+            writer.writeString(12, facts.ageBandAtEnrolment.rawValue)
+            encodeSealed(fields, into: &writer)
+            writer.writeMessage(14) { nested in
+                nested.writeString(1, facts.consent.purpose)
+                nested.writeString(2, facts.consent.textVersion)
+                nested.writeSigned(3, Int64(facts.consent.givenOn.daysSinceEpoch))
+                nested.writeString(4, facts.consent.channel.rawValue)
+            }
+        case .contactAdded(let person, let siren, let fields):
+            writer.writeBytes(8, person.bytes)
+            writer.writeUnsigned(9, UInt64(siren.value))
+            encodeSealed(fields, into: &writer)
+        case .personRectified(let person, let fields, let department):
+            writer.writeBytes(8, person.bytes)
+            if let department { writer.writeString(10, department.code) }
+            encodeSealed(fields, into: &writer)
+        case .personErased(let person, let reason):
+            writer.writeBytes(8, person.bytes)
+            if let reason { writer.writeString(9, reason) }
         case .responseSubmitted(let survey, let siren, let submittedAt, let answers):
             writer.writeString(8, survey.text)
             writer.writeUnsigned(9, UInt64(siren.value))
@@ -279,6 +310,33 @@ public enum EventCodec {
                 }
             }
         }
+    }
+
+    /// Field 13 of the people's events: one message per personal field, 1 its name, 2 its sealed
+    /// value.
+    private static func encodeSealed(_ fields: [SealedField], into writer: inout BinaryWriter) {
+        for field in fields {
+            writer.writeMessage(13) { nested in
+                nested.writeString(1, field.name.rawValue)
+                nested.writeBytes(2, field.sealed)
+            }
+        }
+    }
+
+    private static func decodeSealed(_ fields: FieldBag) throws -> [SealedField] {
+        try fields.messages(13).map { message in
+            let name = try message.string(1)
+            guard let field = PersonalFieldName(rawValue: name) else { throw EventDecodingError("unknown personal field '\(name)'") }
+            guard let sealed = message.optionalBytes(2) else { throw EventDecodingError("personal field \(name) has no value") }
+            return SealedField(name: field, sealed: sealed)
+        }
+    }
+
+    private static func person(_ fields: FieldBag) throws -> PersonID {
+        guard let bytes = fields.optionalBytes(8), let person = PersonID(bytes: bytes) else {
+            throw EventDecodingError("a person id (field 8) must be 16 bytes, not all zeros")
+        }
+        return person
     }
 
     private static func encodeTimestamp(_ timestamp: Timestamp, into writer: inout BinaryWriter) {
@@ -341,6 +399,27 @@ public enum EventCodec {
         case .snapshotTaken:
             guard let digest = fields.optionalBytes(9), digest.count == 32 else { throw EventDecodingError("a snapshot's SHA-256 (field 9) must have 32 bytes") }
             return .snapshotTaken(sequence: try fields.unsigned(8), sha256: digest)
+        case .testerEnrolled:
+            guard let consent = try fields.messages(14).last else { throw EventDecodingError("a tester's consent (field 14) is missing") }
+            let facts = TesterFacts(
+                cluster: try Slug(fields.string(9), field: "cluster"),
+                department: try Department(fields.string(10)),
+                enrolledOn: try fields.date(11),
+                ageBandAtEnrolment: try AgeBand(fields.string(12)),
+                consent: Consent(
+                    purpose: try consent.string(1),
+                    textVersion: try consent.string(2),
+                    givenOn: try consent.date(3),
+                    channel: try ConsentChannel(consent.string(4))
+                )
+            )
+            return .testerEnrolled(person: try person(fields), facts, fields: try decodeSealed(fields))
+        case .contactAdded:
+            return .contactAdded(person: try person(fields), siren: try fields.siren(9), fields: try decodeSealed(fields))
+        case .personRectified:
+            return .personRectified(person: try person(fields), fields: try decodeSealed(fields), department: try fields.optionalString(10).map { try Department($0) })
+        case .personErased:
+            return .personErased(person: try person(fields), reason: try fields.optionalString(9))
         case .responseSubmitted:
             var answers: [Slug: Answer] = [:]
             for message in try fields.messages(11) {

@@ -15,6 +15,13 @@ public enum Command: Sendable, Hashable {
     /// The daemon's own: it wrote a snapshot after record `sequence` whose payload has this
     /// SHA-256 (`snapshotTaken`). Not offered over the socket.
     case recordSnapshot(sequence: UInt64, sha256: [UInt8])
+    /// The people's commands carry their personal fields sealed: the daemon assigns the person
+    /// id, makes the person's key durable and seals the fields before it decides
+    /// (docs/key-store.md); a client sends them in clear and never builds these.
+    case enrollTester(person: PersonID, TesterFacts, fields: [SealedField])
+    case addContact(person: PersonID, siren: SIREN, fields: [SealedField])
+    case rectifyPerson(person: PersonID, fields: [SealedField], department: Department?)
+    case erasePerson(person: PersonID, reason: String?)
 }
 
 /// The fields of a cluster to change; nil leaves a field as it is.

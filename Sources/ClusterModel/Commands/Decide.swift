@@ -187,6 +187,14 @@ public func checkReplayed(_ event: Event, state: RegistryState) throws(DomainErr
         command = .submitResponse(survey: survey, siren: siren, submittedAt: submittedAt, answers: input)
     case .snapshotTaken(let sequence, let digest):
         command = .recordSnapshot(sequence: sequence, sha256: digest)
+    case .testerEnrolled(let person, let facts, let fields):
+        command = .enrollTester(person: person, facts, fields: fields)
+    case .contactAdded(let person, let siren, let fields):
+        command = .addContact(person: person, siren: siren, fields: fields)
+    case .personRectified(let person, let fields, let department):
+        command = .rectifyPerson(person: person, fields: fields, department: department)
+    case .personErased(let person, let reason):
+        command = .erasePerson(person: person, reason: reason)
     }
     try decideKinds(command, state: state, now: event.recordedAtMicroseconds, into: &kinds)
 }
@@ -324,6 +332,51 @@ private func decideKinds(_ command: Command, state: RegistryState, now: Int64, i
         }
         guard digest.count == 32 else { throw .invalidArgument(field: "sha256", reason: "a SHA-256 has 32 bytes, not \(digest.count)") }
         kinds.append(.snapshotTaken(sequence: sequence, sha256: digest))
+
+    case .enrollTester(let person, let facts, let fields):
+        guard state.people[person] == nil else { throw .alreadyExists(kind: "person", id: person.text) }
+        guard let cluster = state.clusters[facts.cluster] else { throw .unknownCluster(facts.cluster.text) }
+        guard cluster.isActive(on: facts.enrolledOn) else {
+            throw .invalidArgument(field: "enrolled_on", reason: "cluster \(facts.cluster) is not active on \(facts.enrolledOn)")
+        }
+        try facts.consent.check()
+        guard facts.consent.givenOn <= facts.enrolledOn else {
+            throw .invalidArgument(field: "consent.given_on", reason: "consent must be given on or before the enrolment (\(facts.enrolledOn)), not \(facts.consent.givenOn)")
+        }
+        try fields.check(allowed: PersonalFieldName.tester, kind: "tester")
+        let names = fields.names
+        guard names.contains(.name), names.contains(.birthYear) else {
+            throw .invalidArgument(field: "fields", reason: "a tester needs a name and a birth year")
+        }
+        guard names.contains(.email) || names.contains(.phone) else {
+            throw .invalidArgument(field: "fields", reason: "a tester needs an e-mail address or a phone number")
+        }
+        kinds.append(.testerEnrolled(person: person, facts, fields: fields))
+
+    case .addContact(let person, let siren, let fields):
+        guard state.people[person] == nil else { throw .alreadyExists(kind: "person", id: person.text) }
+        guard state.companies.index(forKey: siren) != nil else { throw .unknownCompany(siren.description) }
+        try fields.check(allowed: PersonalFieldName.contact, kind: "contact")
+        guard fields.names.contains(.name) else { throw .invalidArgument(field: "fields", reason: "a contact needs a name") }
+        kinds.append(.contactAdded(person: person, siren: siren, fields: fields))
+
+    case .rectifyPerson(let person, let fields, let department):
+        guard let found = state.people[person] else { throw .unknownPerson(person.text) }
+        guard !found.isErased else { throw .personErased(person.text) }
+        try fields.check(allowed: found.role.allowedFields, kind: found.role.kind)
+        guard !fields.isEmpty || department != nil else {
+            throw .invalidArgument(field: "fields", reason: "nothing to rectify: give at least one field")
+        }
+        if department != nil, case .contact = found.role {
+            throw .invalidArgument(field: "department", reason: "a contact has no department of residence")
+        }
+        kinds.append(.personRectified(person: person, fields: fields, department: department))
+
+    case .erasePerson(let person, let reason):
+        guard let found = state.people[person] else { throw .unknownPerson(person.text) }
+        guard !found.isErased else { throw .personErased(person.text) }
+        let reason = try reason.map { text throws(DomainError) in try validatedText(text, field: "reason", maximum: 200) }
+        kinds.append(.personErased(person: person, reason: reason))
     }
 }
 

@@ -171,6 +171,34 @@ private struct CanonicalBytes {
             byte(12)
             unsigned(sequence)
             list(digest) { $0.byte($1) }
+        // The people's commands: never their sealed values (random nonces would make every retry
+        // another request, and a hash of personal data must not outlive an erasure in the log),
+        // only the names of the fields given; nor the person id of a new person, which the
+        // registry draws for each attempt.
+        case .enrollTester(_, let facts, let fields):
+            byte(13)
+            string(facts.cluster.text)
+            string(facts.department.code)
+            self.date(facts.enrolledOn)
+            string(facts.ageBandAtEnrolment.rawValue)
+            string(facts.consent.purpose)
+            string(facts.consent.textVersion)
+            self.date(facts.consent.givenOn)
+            string(facts.consent.channel.rawValue)
+            list(fields.map(\.name.rawValue).sorted()) { $0.string($1) }
+        case .addContact(_, let siren, let fields):
+            byte(14)
+            unsigned(UInt64(siren.value))
+            list(fields.map(\.name.rawValue).sorted()) { $0.string($1) }
+        case .rectifyPerson(let person, let fields, let department):
+            byte(15)
+            list(person.bytes) { $0.byte($1) }
+            list(fields.map(\.name.rawValue).sorted()) { $0.string($1) }
+            optional(department) { $0.string($1.code) }
+        case .erasePerson(let person, let reason):
+            byte(16)
+            list(person.bytes) { $0.byte($1) }
+            optional(reason) { $0.string($1) }
         }
     }
 

@@ -41,6 +41,16 @@ public enum EventKind: Sendable, Hashable {
     /// this SHA-256: what binds the snapshot to the chain. A snapshot is loaded only when a
     /// record of its log says so (docs/log-format.md, "Snapshots"). Changes no projection.
     case snapshotTaken(sequence: UInt64, sha256: [UInt8])
+    /// A tester enrolled in a cluster: a new person, with their personal fields sealed.
+    case testerEnrolled(person: PersonID, TesterFacts, fields: [SealedField])
+    /// A contact of a member company: a new person, with their personal fields sealed.
+    case contactAdded(person: PersonID, siren: SIREN, fields: [SealedField])
+    /// Fields of a person replaced (each named field sealed anew), and for a tester perhaps the
+    /// department of residence.
+    case personRectified(person: PersonID, fields: [SealedField], department: Department?)
+    /// The person's key was destroyed: from here on, they are erased everywhere. The reason is
+    /// an administrator's text and never a personal field.
+    case personErased(person: PersonID, reason: String?)
 
     /// The name used in dumps, histories and Watch streams.
     public var typeName: String {
@@ -57,6 +67,10 @@ public enum EventKind: Sendable, Hashable {
         case .surveyClosed: return "SurveyClosed"
         case .responseSubmitted: return "ResponseSubmitted"
         case .snapshotTaken: return "SnapshotTaken"
+        case .testerEnrolled: return "TesterEnrolled"
+        case .contactAdded: return "ContactAdded"
+        case .personRectified: return "PersonRectified"
+        case .personErased: return "PersonErased"
         }
     }
 
@@ -64,7 +78,7 @@ public enum EventKind: Sendable, Hashable {
     public static let typeNames = [
         "ClusterRegistered", "ClusterUpdated", "ClusterDissolved", "CompanyRegistered", "CompanyUpdated",
         "MembershipStarted", "MembershipEnded", "PartnerLinked", "SurveyDefined", "SurveyClosed", "ResponseSubmitted",
-        "SnapshotTaken",
+        "SnapshotTaken", "TesterEnrolled", "ContactAdded", "PersonRectified", "PersonErased",
     ]
 
     /// The cluster this event concerns, if any.
@@ -74,6 +88,8 @@ public enum EventKind: Sendable, Hashable {
         case .clusterDissolved(let cluster, _), .membershipStarted(let cluster, _, _), .membershipEnded(let cluster, _, _, _),
             .partnerLinked(let cluster, _):
             return cluster
+        case .testerEnrolled(_, let facts, _):
+            return facts.cluster
         default: return nil
         }
     }
@@ -82,8 +98,18 @@ public enum EventKind: Sendable, Hashable {
     public var siren: SIREN? {
         switch self {
         case .companyRegistered(let record), .companyUpdated(let record, _): return record.siren
-        case .membershipStarted(_, let siren, _), .membershipEnded(_, let siren, _, _), .responseSubmitted(_, let siren, _, _):
+        case .membershipStarted(_, let siren, _), .membershipEnded(_, let siren, _, _), .responseSubmitted(_, let siren, _, _),
+            .contactAdded(_, let siren, _):
             return siren
+        default: return nil
+        }
+    }
+
+    /// The person this event concerns, if any.
+    public var personID: PersonID? {
+        switch self {
+        case .testerEnrolled(let person, _, _), .contactAdded(let person, _, _), .personRectified(let person, _, _), .personErased(let person, _):
+            return person
         default: return nil
         }
     }

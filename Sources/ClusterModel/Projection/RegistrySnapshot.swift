@@ -68,6 +68,24 @@ extension RegistryState {
                 if let fingerprint = record.fingerprint { message.writeBytes(3, fingerprint.bytes) }
             }
         }
+        // People: the event that would create them as they are now (sealed fields and all), then
+        // the erasure and the history.
+        for id in people.keys.sorted() {
+            let person = people[id]!
+            writer.writeMessage(9) { message in
+                let kind: EventKind
+                switch person.role {
+                case .tester(let facts): kind = .testerEnrolled(person: id, facts, fields: person.sealedFields)
+                case .contact(let siren): kind = .contactAdded(person: id, siren: siren, fields: person.sealedFields)
+                }
+                message.writeMessage(1) { $0.bytes += EventCodec.encode(Event(kind: kind, recordedAtMicroseconds: 0, peerUID: 0)) }
+                if let erasure = person.erasure {
+                    message.writeSigned(2, erasure.recordedAtMicroseconds)
+                    if let reason = erasure.reason { message.writeString(3, reason) }
+                }
+                for sequence in person.history { message.writeUnsigned(4, sequence) }
+            }
+        }
         return writer.bytes
     }
 
@@ -111,6 +129,7 @@ extension RegistryState {
                 state.clusters[cluster.record.id] = cluster
             case (5, BinaryWriter.lengthDelimited): companyMessages.append(try reader.readLengthDelimited())
             case (6, BinaryWriter.lengthDelimited): try state.decodeSurvey(try reader.readLengthDelimited())
+            case (9, BinaryWriter.lengthDelimited): try state.decodePerson(try reader.readLengthDelimited())
             case (7, BinaryWriter.lengthDelimited):
                 var message = BinaryReader(try reader.readLengthDelimited())
                 var request = ""
@@ -313,5 +332,34 @@ extension RegistryState {
         }
         guard let survey else { throw EventDecodingError("a snapshot's survey has no definition") }
         surveys[survey.definition.id] = survey
+    }
+
+    private mutating func decodePerson(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) {
+        var reader = BinaryReader(bytes)
+        var person: PersonState?
+        var erasedAt: Int64?
+        var reason: String?
+        var history: [UInt64] = []
+        while let (field, wire) = try reader.readKey() {
+            switch (field, wire) {
+            case (1, BinaryWriter.lengthDelimited):
+                switch try EventCodec.decode(try reader.readLengthDelimited()).kind {
+                case .testerEnrolled(let id, let facts, let fields):
+                    person = PersonState(id: id, role: .tester(facts), fields: Self.fieldTable(fields))
+                case .contactAdded(let id, let siren, let fields):
+                    person = PersonState(id: id, role: .contact(siren: siren), fields: Self.fieldTable(fields))
+                default:
+                    throw EventDecodingError("a snapshot's person is not a tester or a contact")
+                }
+            case (2, BinaryWriter.varint): erasedAt = BinaryReader.signed(try reader.readRawVarint())
+            case (3, BinaryWriter.lengthDelimited): reason = try reader.readString()
+            case (4, BinaryWriter.varint): history.append(try reader.readRawVarint())
+            default: try reader.skip(wire: wire)
+            }
+        }
+        guard var person else { throw EventDecodingError("a snapshot's person has no record") }
+        if let erasedAt { person.erasure = PersonState.Erasure(recordedAtMicroseconds: erasedAt, reason: reason) }
+        person.history = history
+        people[person.id] = person
     }
 }

@@ -231,6 +231,8 @@ public struct RegistryState: Sendable, Equatable {
     public internal(set) var surveys: TreeDictionary<Slug, SurveyState> = [:]
     /// Each request id: the last sequence number of its events and what it asked for.
     public internal(set) var requests: TreeDictionary<String, RequestRecord> = [:]
+    /// Testers and contacts, erased ones included (without their sealed fields).
+    public internal(set) var people: TreeDictionary<PersonID, PersonState> = [:]
     public internal(set) var lastSequence: UInt64 = 0
     public internal(set) var eventCount: Int = 0
     /// Commit time of the last event applied (microseconds), 0 before any.
@@ -310,7 +312,34 @@ public struct RegistryState: Sendable, Equatable {
             companies.modifyExisting(siren) { $0.history.append(sequence) }
         case .snapshotTaken:
             break
+        case .testerEnrolled(let person, let facts, let fields):
+            people[person] = PersonState(id: person, role: .tester(facts), fields: Self.fieldTable(fields), history: [sequence])
+            clusters.modifyExisting(facts.cluster) { $0.history.append(sequence) }
+        case .contactAdded(let person, let siren, let fields):
+            people[person] = PersonState(id: person, role: .contact(siren: siren), fields: Self.fieldTable(fields), history: [sequence])
+            companies.modifyExisting(siren) { $0.history.append(sequence) }
+        case .personRectified(let person, let fields, let department):
+            people.modifyExisting(person) {
+                for field in fields { $0.fields[field.name] = field.sealed }
+                if let department, case .tester(var facts) = $0.role {
+                    facts.department = department
+                    $0.role = .tester(facts)
+                }
+                $0.history.append(sequence)
+            }
+        case .personErased(let person, let reason):
+            people.modifyExisting(person) {
+                $0.fields = [:]
+                $0.erasure = PersonState.Erasure(recordedAtMicroseconds: event.recordedAtMicroseconds, reason: reason)
+                $0.history.append(sequence)
+            }
         }
+    }
+
+    static func fieldTable(_ fields: [SealedField]) -> [PersonalFieldName: [UInt8]] {
+        var table: [PersonalFieldName: [UInt8]] = [:]
+        for field in fields { table[field.name] = field.sealed }
+        return table
     }
 
 

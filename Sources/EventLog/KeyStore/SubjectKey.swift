@@ -1,7 +1,7 @@
 import Crypto
 
 /// One data subject's key: what encrypts every personal field about that person
-/// (docs/key-store.md, "Personal fields"). Destroying it in the key store is erasing the person.
+/// (docs/event-codec.md, "People"). Destroying it in the key store is erasing the person.
 public struct SubjectKey: Sendable {
     let key: SymmetricKey
 
