@@ -45,8 +45,6 @@ public struct Daemon: Sendable {
         let replayStart = ContinuousClock.now
         let log = try openLog()
         defer { log.close() }
-        let keyStore = try openKeyStore(for: log)
-        defer { withExtendedLifetime(keyStore) {} }
         let snapshots = SnapshotStore(directory: configuration.stateDirectory)
         var start = RegistryState()
         // The sequence number of the record that binds the snapshot loaded (0 when none): the
@@ -79,6 +77,8 @@ public struct Daemon: Sendable {
                 "from_snapshot_seq": "\(start.lastSequence)", "replayed_events": "\(state.lastSequence - start.lastSequence)",
             ]
         )
+        let keyStore = try openKeyStore(for: log, state: state)
+        defer { withExtendedLifetime(keyStore) {} }
         let registry = Registry(state: state, log: log, logger: logger)
         defer { registry.headSignal.close() }
         let authorization = AuthorizationBox(WriteAuthorization(writersGroupName: configuration.writersGroup))
@@ -156,10 +156,20 @@ public struct Daemon: Sendable {
         }
     }
 
-    /// The key store (docs/key-store.md) when clusterd was given a wrapping key: opened and checked
-    /// against the log, or created empty for it. Without a wrapping key there is none, and a key
-    /// store found in the state directory is left as it is, with a warning.
-    private func openKeyStore(for log: EventLog) throws(DaemonError) -> KeyStore? {
+    /// The key store (docs/key-store.md), reconciled with the log before anything is served.
+    ///
+    /// With a wrapping key: opened and checked against the log (created empty for a log that
+    /// holds no people yet); then every person the log says was erased loses their key, so that
+    /// a key store restored from before an erasure never brings the person back, and every other
+    /// person must have one. Without a wrapping key there is none, and a log that holds people is
+    /// refused, unless clusterd serves without personal data (`--without-personal-data`), which
+    /// never opens the key store.
+    private func openKeyStore(for log: EventLog, state: RegistryState) throws(DaemonError) -> KeyStore? {
+        let people = state.people.count
+        if configuration.withoutPersonalData {
+            logger.notice("serving without personal data: the key store is not opened, and no personal field is read", metadata: ["people": "\(people)"])
+            return nil
+        }
         let wrappingKey: WrappingKey?
         do {
             wrappingKey = try WrappingKey.load(
@@ -176,9 +186,12 @@ public struct Daemon: Sendable {
         } catch {
             throw .stateDirectory(path: configuration.stateDirectory, reason: error.description)
         }
+        let store: KeyStore
         do {
+            let exists = try KeyStore.exists(in: directory)
             guard let wrappingKey else {
-                if try KeyStore.exists(in: directory) {
+                if people > 0 { throw DaemonError.personalDataUnavailable(people: people) }
+                if exists {
                     logger.warning(
                         "the state directory holds a key store, but clusterd was given no key to open it (--key-store-key-file, or the credential \(WrappingKey.credentialName)); it is left as it is",
                         metadata: ["path": "\(directory.full(KeyStore.fileName))"]
@@ -186,14 +199,43 @@ public struct Daemon: Sendable {
                 }
                 return nil
             }
-            let store = try KeyStore.exists(in: directory)
+            if !exists, people > 0 {
+                throw DaemonError.keyStoreMismatch(
+                    reason: "the log holds \(people) people, but the key store \(directory.full(KeyStore.fileName)) does not exist: restore it from a backup (the log then erases again whoever it says was erased), or start with --without-personal-data to serve everything else"
+                )
+            }
+            store = try exists
                 ? KeyStore.open(in: directory, logID: log.header.logID, wrappingKey: wrappingKey, logger: logger)
                 : KeyStore.create(in: directory, logID: log.header.logID, wrappingKey: wrappingKey, nowMicroseconds: WallClock.nowMicroseconds())
-            logger.info("opened the key store", metadata: ["path": "\(store.path)", "subjects": "\(store.count)"])
-            return store
-        } catch {
+            let erased = state.people.values.filter(\.isErased).map { Self.subject($0.id) }
+            let destroyed = try store.destroy(erased)
+            if destroyed > 0 {
+                logger.warning(
+                    "destroyed the keys of people the log says were erased: the key store was older than the log (restored from a backup?)",
+                    metadata: ["people": "\(destroyed)", "path": "\(store.path)"]
+                )
+            }
+        } catch let error as DaemonError {
+            throw error
+        } catch let error as KeyStoreError {
             throw .keyStore(error)
+        } catch {
+            throw .keyStoreMismatch(reason: "\(error)")
         }
+        let living = state.people.values.filter { !$0.isErased }
+        let missing = living.filter { store.key(for: Self.subject($0.id)) == nil }.map(\.id).sorted()
+        if let first = missing.first {
+            throw .keyStoreMismatch(
+                reason: "the key store \(store.path) holds no key for \(missing.count) of the \(living.count) people of the log who are not erased (the first: \(first)): it is not this log's; restore this log's key store from a backup, or start with --without-personal-data to serve everything else"
+            )
+        }
+        logger.info("opened the key store", metadata: ["path": "\(store.path)", "subjects": "\(store.count)", "people": "\(people)"])
+        return store
+    }
+
+    /// A person's subject id in the key store: the same 128 bits.
+    public static func subject(_ person: PersonID) -> SubjectID {
+        SubjectID(high: person.high, low: person.low)
     }
 
     /// Raises the soft limit on open files to the hard one, as systemd advises for programs that

@@ -16,6 +16,10 @@ public enum DaemonError: Error, Sendable, CustomStringConvertible {
     case logInaccessible(reason: String)
     /// The key store or its wrapping key cannot be used (docs/key-store.md).
     case keyStore(KeyStoreError)
+    /// The log holds people, and clusterd was given no key to open the key store.
+    case personalDataUnavailable(people: Int)
+    /// The key store does not fit the log: missing, or without the key of a person the log holds.
+    case keyStoreMismatch(reason: String)
 
     public var description: String {
         switch self {
@@ -33,6 +37,10 @@ public enum DaemonError: Error, Sendable, CustomStringConvertible {
             return reason
         case .keyStore(let error):
             return error.description
+        case .personalDataUnavailable(let people):
+            return "the log holds \(people) people, whose personal fields need the key store, but clusterd was given no key to open it: give it --key-store-key-file PATH or the systemd credential \(WrappingKey.credentialName) (docs/key-store.md), or start with --without-personal-data to serve everything else"
+        case .keyStoreMismatch(let reason):
+            return reason
         }
     }
 
@@ -51,6 +59,8 @@ public enum DaemonError: Error, Sendable, CustomStringConvertible {
             case .storage: return 74  // EX_IOERR
             case .badHeader, .otherLog, .otherWrappingKey, .damaged, .missing: return 65  // EX_DATAERR
             }
+        case .personalDataUnavailable: return 78  // EX_CONFIG: a key to give it
+        case .keyStoreMismatch: return 65  // EX_DATAERR
         }
     }
 }

@@ -88,6 +88,12 @@ struct ClusterdCommand: AsyncParsableCommand {
     )
     var keyStoreKeyFile: String?
 
+    @Flag(
+        name: .customLong("without-personal-data"),
+        help: "Start without the key store and serve everything except personal fields (when the log holds people and their key store is lost or not at hand)."
+    )
+    var withoutPersonalData = false
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level: '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
@@ -175,6 +181,7 @@ struct ClusterdCommand: AsyncParsableCommand {
         configuration.historicalReadThreads = historicalReadThreads
         configuration.snapshotEvery = max(snapshotEvery, 1)
         configuration.keyStoreKeyFile = keyStoreKeyFile
+        configuration.withoutPersonalData = withoutPersonalData
         configuration.credentialsDirectory = environment["CREDENTIALS_DIRECTORY"]
         return configuration
     }

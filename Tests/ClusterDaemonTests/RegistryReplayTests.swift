@@ -72,7 +72,8 @@ struct PeopleLogTests {
         _ = try await log.append(kinds.map { EventCodec.encode(Event(kind: $0, recordedAtMicroseconds: 1_600_000_000_000_000, peerUID: 0)) })
         log.close()
 
-        let daemon = try await RunningDaemon(directory: directory)
+        // No key store here: the daemon serves it without personal data (PersonalDataStartTests).
+        let daemon = try await RunningDaemon(extraArguments: ["--without-personal-data"], directory: directory)
         let client = try await VarlinkClient.connect(to: daemon.socketPath)
         let status = try await client.call("org.clusterd.Registry.GetStatus")
         await client.close()
@@ -95,7 +96,9 @@ struct PeopleLogTests {
         let again = try EventLog.open(path: path, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         _ = try await again.append([EventCodec.encode(Event(kind: .personErased(person: contact, reason: nil), recordedAtMicroseconds: 1_600_000_000_000_001, peerUID: 0))])
         again.close()
-        let refused = try await runToCompletion(try BuiltProducts.executable("clusterd"), ["--state-dir", stateDirectory, "--socket", directory.file("again.sock")])
+        let refused = try await runToCompletion(
+            try BuiltProducts.executable("clusterd"), ["--state-dir", stateDirectory, "--socket", directory.file("again.sock"), "--without-personal-data"]
+        )
         #expect(refused.status == 65)
         #expect(refused.standardError.contains("record 6 (PersonErased) breaks a rule of the registry: PersonErased(person=\(contact.text))"), "\(refused.standardError)")
     }

@@ -54,6 +54,9 @@ public struct DaemonConfiguration: Sendable {
     public var keyStoreKeyFile: String?
     /// `$CREDENTIALS_DIRECTORY`, where systemd puts the unit's credentials.
     public var credentialsDirectory: String?
+    /// Serve everything but personal fields, without opening the key store (a log that holds
+    /// people and a key store that is lost, or not at hand).
+    public var withoutPersonalData = false
 
     public init(stateDirectory: String, listener: Listener) {
         self.stateDirectory = stateDirectory
