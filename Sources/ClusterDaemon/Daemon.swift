@@ -94,6 +94,10 @@ public struct Daemon: Sendable {
             log: log,
             historicalReads: HistoricalReads(threads: configuration.historicalReadThreads),
             authorization: authorization,
+            people: PeopleService(
+                registry: registry, keyStore: keyStore, access: PersonalDataAccess(privacyGroupName: configuration.privacyGroup),
+                pool: BlockingWorkPool(name: "clusterd-people", threads: 1)
+            ),
             startedAt: startedAt,
             replayMilliseconds: replayMilliseconds,
             logger: logger

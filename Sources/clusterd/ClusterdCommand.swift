@@ -94,6 +94,9 @@ struct ClusterdCommand: AsyncParsableCommand {
     )
     var withoutPersonalData = false
 
+    @Option(help: ArgumentHelp("Group whose members may read personal fields (besides root and the daemon's user).", valueName: "group"))
+    var privacyGroup: String = "clusterd-privacy"
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level: '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
@@ -182,6 +185,7 @@ struct ClusterdCommand: AsyncParsableCommand {
         configuration.snapshotEvery = max(snapshotEvery, 1)
         configuration.keyStoreKeyFile = keyStoreKeyFile
         configuration.withoutPersonalData = withoutPersonalData
+        configuration.privacyGroup = privacyGroup
         configuration.credentialsDirectory = environment["CREDENTIALS_DIRECTORY"]
         return configuration
     }

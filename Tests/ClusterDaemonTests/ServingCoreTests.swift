@@ -32,6 +32,7 @@ struct ServingCoreTests {
             let handler = RegistryMethodHandler(
                 registry: registry, log: log, historicalReads: HistoricalReads(threads: 1),
                 authorization: AuthorizationBox(WriteAuthorization(daemonUID: getuid(), writersGroupName: "nobody-group", writersGID: nil)),
+                people: PeopleService(registry: registry, keyStore: nil, access: PersonalDataAccess(privacyGroupName: "nobody-group"), pool: BlockingWorkPool(name: "people", threads: 1)),
                 startedAt: "now", replayMilliseconds: 0, logger: logger
             )
             let service = VarlinkService(

@@ -143,12 +143,23 @@ struct VarlinkServerTests {
     }
 
     @Test func closesIdleConnectionsButNotBusyOnes() async throws {
-        let server = try await TestServer { $0.idleTimeout = .milliseconds(300) }
+        // Under the sanitizers a call can sit unread for more than 300 ms on a loaded machine;
+        // the connection is then rightly closed as idle before its call runs, and the call never
+        // starts (CI's ThreadSanitizer run waited for it until the suite's time limit).
+        let idleTimeout: Duration = Sanitizers.running ? .seconds(3) : .milliseconds(300)
+        let server = try await TestServer { $0.idleTimeout = idleTimeout }
         let busy = try UnixSocket(connectingTo: server.socketPath)
-        await busy.send("{\"method\":\"org.example.test.Slow\",\"parameters\":{\"milliseconds\":600}}\0")
-        // Busy from when its call runs: on a loaded machine (the ThreadSanitizer run) the call
-        // could sit unread past the idle timeout, and the connection was then rightly idle.
+        let slowMilliseconds = Sanitizers.running ? 6_000 : 600
+        await busy.send("{\"method\":\"org.example.test.Slow\",\"parameters\":{\"milliseconds\":\(slowMilliseconds)}}\0")
+        // Busy from when its call runs: on a loaded machine the call could sit unread past the
+        // idle timeout, and the connection was then rightly idle: said, not waited for forever.
+        let deadline = ContinuousClock.now + .seconds(60)
         while server.handler.slowCallsStarted.withLock({ $0 }) == 0 {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("the slow call did not start within 60 s: its connection was closed as idle first (idle timeout \(idleTimeout))")
+                try await server.stop()
+                return
+            }
             try await Task.sleep(for: .milliseconds(5))
         }
         let idle = try UnixSocket(connectingTo: server.socketPath)

@@ -57,6 +57,8 @@ public struct DaemonConfiguration: Sendable {
     /// Serve everything but personal fields, without opening the key store (a log that holds
     /// people and a key store that is lost, or not at hand).
     public var withoutPersonalData = false
+    /// Members of this group may read personal fields (besides root and the daemon's user).
+    public var privacyGroup = "clusterd-privacy"
 
     public init(stateDirectory: String, listener: Listener) {
         self.stateDirectory = stateDirectory

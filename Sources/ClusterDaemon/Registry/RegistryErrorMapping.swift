@@ -14,6 +14,14 @@ public enum RegistryErrorMapping {
             return storageFailure(error.description)
         case let error as EventLogError:
             return storageFailure("\(error)")
+        case let error as KeyStoreError:
+            // Names the file and the reason, never a key or a personal value.
+            return storageFailure("\(error)")
+        case PeopleError.unavailable:
+            return VarlinkError(
+                "\(RegistryInterfaceDefinition.name).PersonalDataUnavailable",
+                parameters: ["reason": .string("clusterd serves without personal data: it was started with --without-personal-data, or given no key store key (docs/key-store.md)")]
+            )
         default:
             return error
         }

@@ -338,6 +338,53 @@ public enum RegistryInterfaceDefinition {
         # each new one as it is committed.
         method Watch(from_seq: ?int) -> (event: LogEvent)
 
+        # People: testers of a cluster and contacts of member companies (docs/privacy.md).
+        # Their personal fields (name, email, phone, birth_year, role) are sealed with a key
+        # of their own before they reach the log; erasing a person destroys that key. Root,
+        # the daemon's user and members of the privacy group read personal fields; others
+        # get ids, age bands and what is kept in clear.
+        type Consent (purpose: string, text_version: string, given_on: string, channel: string)
+
+        type Person (
+          id: string,
+          kind: string,
+          erased: bool,
+          erased_at: ?string,
+          cluster: ?string,
+          department: ?string,
+          enrolled_on: ?string,
+          age_band: ?string,
+          consent: ?Consent,
+          siren: ?string,
+          name: ?string,
+          email: ?string,
+          phone: ?string,
+          birth_year: ?int,
+          role: ?string
+        )
+
+        # Enrols a tester of a cluster, aged 60 or more in the year of enrolment, with an
+        # e-mail address or a phone number; person is the id the registry chose.
+        method EnrollTester(
+          cluster: string,
+          department: string,
+          enrolled_on: string,
+          name: string,
+          birth_year: int,
+          email: ?string,
+          phone: ?string,
+          consent: Consent
+        ) -> (person: string, seq: int)
+
+        # Adds a contact of a registered company; person is the id the registry chose.
+        method AddContact(siren: string, name: string, role: ?string, email: ?string, phone: ?string) -> (person: string, seq: int)
+
+        # Records the erasure, then destroys the person's key: from then on nothing
+        # personal about them can be read, here or in any copy of the log.
+        method ErasePerson(person: string, reason: ?string) -> (seq: int)
+
+        method GetPerson(person: string) -> (person: Person, seq: int)
+
         # The errors of a write. In an Import, `command` is the position in `commands`
         # of the command refused (the first one, in order); nothing was written.
 
@@ -361,6 +408,14 @@ public enum RegistryInterfaceDefinition {
         error DuplicateResponse (survey: string, siren: string, command: ?int)
 
         error InvalidAnswer (question: string, reason: string, command: ?int)
+
+        error UnknownPerson (person: string, command: ?int)
+
+        # The person was erased: nothing about them can be read or changed.
+        error PersonErased (person: string, command: ?int)
+
+        # clusterd has no key store: started with --without-personal-data, or given no key.
+        error PersonalDataUnavailable (reason: string)
 
         # expected_seq did not match the end of the log.
         error ConcurrencyConflict (expected: int, actual: int)

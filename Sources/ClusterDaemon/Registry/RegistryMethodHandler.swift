@@ -10,6 +10,7 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
     let log: EventLog
     let historicalReads: HistoricalReads
     let authorization: AuthorizationBox
+    let people: PeopleService
     let startedAt: String
     let replayMilliseconds: Int64
     let logger: Logger
@@ -26,6 +27,11 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
                     "events": .int(Int64(checked.eventCount)), "seq": .int(Int64(checked.sequence)),
                 ]
             }
+            if PeopleService.writeMethods.contains(method) {
+                try authorize(context.peer)
+                return try await people.write(method, parameters, peerUID: context.peer?.uid ?? 0)
+            }
+            if method == "GetPerson" { return try people.get(parameters, peer: context.peer, view: registry.view) }
             if method == "Import" || CommandParsing.writeMethods.contains(method) {
                 try authorize(context.peer)
                 return try await write(method, try DecodedWrite(method, parameters), peer: context.peer)

@@ -23,6 +23,15 @@ public struct PersonID: Sendable, Hashable, Comparable, CustomStringConvertible 
         self.init(high: high, low: low)
     }
 
+    /// A fresh random id (never all zeros).
+    public static func random() -> PersonID {
+        var generator = SystemRandomNumberGenerator()
+        while true {
+            let id = PersonID(high: generator.next(), low: generator.next())
+            if id.high != 0 || id.low != 0 { return id }
+        }
+    }
+
     /// Parses `p-` and 26 base32 letters; the error names `field`.
     public init(_ text: String, field: String = "person") throws(DomainError) {
         let bytes = Array(text.utf8)
