@@ -6,7 +6,7 @@ import Varlink
 
 /// Audits from the log file alone: the same answers as the daemon, at any point of its history,
 /// and any tampering found and located.
-@Suite(.timeLimit(.minutes(5)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 5))))
 struct AuditTests {
     static let registry = "org.clusterd.Registry."
 
@@ -215,7 +215,7 @@ struct AuditTests {
 /// screen at 1280 px, and printed to A4. Not in the sanitizer runs: there the demo load and a
 /// browser beside the other suites passed the time limit (CI), and what they check is the page,
 /// which the plain run already shows.
-@Suite(.timeLimit(.minutes(5)), .enabled(if: !Sanitizers.running, "the browser check runs in the plain run only"))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 5))), .enabled(if: !Sanitizers.running, "the browser check runs in the plain run only"))
 struct AuditReportTests {
     static let period = ["--from", "2020-01-01", "--to", "2020-12-31"]
 

@@ -8,7 +8,7 @@ import Varlink
 /// usage banner only for a usage error.
 /// Serialized: its cases each start a process, and dozens at once (under ThreadSanitizer) starved
 /// the timing tests that run beside them.
-@Suite(.serialized, .timeLimit(.minutes(5)))
+@Suite(.serialized, .timeLimit(.minutes(Sanitizers.hangLimit(minutes: 5))))
 struct ClusterctlFailureTests {
     /// Each subcommand with arguments that are otherwise right.
     static let daemonCommands: [[String]] = [

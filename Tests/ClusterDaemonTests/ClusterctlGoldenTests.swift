@@ -9,7 +9,7 @@ import Varlink
 /// and read the diff.
 /// Serialized: its cases each start a process, and dozens at once (under ThreadSanitizer) starved
 /// the timing tests that run beside them.
-@Suite(.serialized, .timeLimit(.minutes(8)))
+@Suite(.serialized, .timeLimit(.minutes(Sanitizers.hangLimit(minutes: 8))))
 struct ClusterctlGoldenTests {
     static let directory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Golden/clusterctl")

@@ -4,7 +4,7 @@ import Testing
 import Varlink
 
 /// clusterctl against the registry: the demo, imports, and offline answers from the log file.
-@Suite(.timeLimit(.minutes(8)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 8))))
 struct ClusterctlRegistryTests {
     func clusterctl(_ arguments: [String]) async throws -> ProcessResult {
         // The demo load takes minutes under ThreadSanitizer beside the other suites.

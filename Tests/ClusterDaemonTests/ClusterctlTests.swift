@@ -4,7 +4,7 @@ import Testing
 import Varlink
 
 /// clusterctl as a user runs it.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 2))))
 struct ClusterctlTests {
     @Test func statusPrintsAlignedText() async throws {
         let daemon = try await RunningDaemon()

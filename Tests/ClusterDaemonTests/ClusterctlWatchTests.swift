@@ -4,7 +4,7 @@ import Testing
 import Varlink
 
 /// `clusterctl watch` as scripts use it: into a file or a pipe, from a sequence number on.
-@Suite(.timeLimit(.minutes(5)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 5))))
 struct ClusterctlWatchTests {
     /// Registers a company (the SIRENs pass the Luhn check).
     func register(_ siren: String, on client: VarlinkClient) async throws {

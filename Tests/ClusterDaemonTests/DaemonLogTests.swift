@@ -7,7 +7,7 @@ import Testing
 import Varlink
 
 /// The daemon and its log: what it reports, what it refuses, how it repairs.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 2))))
 struct DaemonLogTests {
     let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
@@ -139,7 +139,7 @@ struct DaemonLogTests {
 
 /// Snapshots: written at shutdown, loaded at start with only the tail replayed, ignored when they
 /// do not match the log.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 2))))
 struct DaemonSnapshotTests {
     @Test func aRestartLoadsTheSnapshotAndReplaysOnlyTheTail() async throws {
         let directory = try TemporaryDirectory()

@@ -4,7 +4,7 @@ import Testing
 import Varlink
 
 /// The real clusterd binary, started as a process and talked to over its socket.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 2))))
 struct DaemonProcessTests {
     @Test func answersGetStatus() async throws {
         let daemon = try await RunningDaemon()

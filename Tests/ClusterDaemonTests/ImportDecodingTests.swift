@@ -1,12 +1,13 @@
 @testable import ClusterDaemon
 import ClusterModel
+import ClusterdTestSupport
 import Testing
 import Varlink
 
 /// An Import decoded straight from its bytes (`ImportDecoding`) must mean what the general path
 /// (parse, type check against the interface, `CommandParsing`) makes of it: the same commands,
 /// or nothing, leaving the general path to refuse and word the error.
-@Suite(.timeLimit(.minutes(5)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 5))))
 struct ImportDecodingTests {
     /// The general path over an Import's parameters object.
     func general(_ text: [UInt8]) -> DecodedWrite? {

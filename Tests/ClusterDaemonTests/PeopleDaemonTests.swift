@@ -7,7 +7,7 @@ import Varlink
 /// People through the real daemon (issue 22): enrolled with their fields sealed, read back by
 /// root, erased for good — nothing of them left in clear under the state directory, before or
 /// after, and the chain intact.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 3))))
 struct PeopleDaemonTests {
     static let registry = "org.clusterd.Registry."
     static let name = "Jeanne Testeuse-Unique"

@@ -9,7 +9,7 @@ import Testing
 /// What a start does with a log that holds people (issue 22, "erasure that holds" and "without
 /// the key store"): the log decides who is erased, and a key store that does not fit it is
 /// refused with what to do.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 2))))
 struct PersonalDataStartTests {
     let tester = PersonID(high: 1, low: 2)
     let contact = PersonID(high: 3, low: 4)

@@ -6,7 +6,7 @@ import Varlink
 /// Readers cannot take the service from others (issue 19, "readers can take the service down"):
 /// one uid holding every connection, a reader's Import decoded in full before it was refused, a
 /// socket briefly open to everyone, a writer in more than 64 groups refused.
-@Suite(.timeLimit(.minutes(3)), .serialized)
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 3))), .serialized)
 struct ReaderLimitsTests {
     /// Opens `count` connections as uid 65534 (nobody, no group), calls GetInfo on each, prints
     /// `served=N refused=M` (refused: answered TooManyConnections), then holds them open.

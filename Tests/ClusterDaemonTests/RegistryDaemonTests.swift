@@ -4,7 +4,7 @@ import Testing
 import Varlink
 
 /// The registry through the real daemon: rules, exactly-once, concurrency, atomic imports, rights.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 3))))
 struct RegistryDaemonTests {
     static let registry = "org.clusterd.Registry."
 

@@ -9,7 +9,7 @@ import Varlink
 
 /// Replay of a large log runs on two threads; it must build exactly the state that applying the
 /// events one by one builds.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 3))))
 struct RegistryReplayTests {
     @Test func thePipelinedReplayOfALargeLogEqualsApplyingEveryEvent() async throws {
         let directory = try TemporaryDirectory()

@@ -10,7 +10,7 @@ import Varlink
 
 /// The write path of the registry without a daemon around it: what a retry of a write still in
 /// flight gets, and when.
-@Suite(.timeLimit(.minutes(4)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 4))))
 struct RegistryWriteTests {
     let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 

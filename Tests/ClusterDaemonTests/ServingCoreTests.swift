@@ -10,7 +10,7 @@ import Varlink
 
 /// The serving core through a real Varlink server on one event loop: a write whose `fdatasync`
 /// is held blocks neither that loop nor the reads it serves.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 2))))
 struct ServingCoreTests {
     let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 

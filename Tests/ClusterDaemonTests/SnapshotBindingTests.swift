@@ -11,7 +11,7 @@ import Varlink
 /// cannot lie"): a cluster name edited inside one, its CRC recomputed, was once served after a
 /// restart while `verify` said intact; a snapshot whose projection went beyond its header stopped
 /// every start.
-@Suite(.timeLimit(.minutes(3)), .serialized)
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 3))), .serialized)
 struct SnapshotBindingTests {
     let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 

@@ -9,7 +9,7 @@ import Testing
 /// Snapshots are written from the read view: they hold only durable events, and exactly the
 /// projection a replay of the log up to them builds, so that a restart from one serves what a
 /// restart without it would.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 2))))
 struct SnapshotServiceTests {
     let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 

@@ -4,7 +4,7 @@ import Testing
 import Varlink
 
 /// clusterd started the way systemd starts it from clusterd.socket: with a listening socket as fd 3.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 2))))
 struct SocketActivationTests {
     @Test func adoptsTheSocketPassedBySystemdSocketActivate() async throws {
         let activate = try #require(

@@ -14,7 +14,7 @@ import Glibc
 /// daemon opens; a clusterd run by root (the README's repair step) once wrote where such a link
 /// pointed. Here every name is planted as a link to a file outside, owned by root, and the daemon
 /// is run as root: the file must never change, and each link is refused or removed.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 3))))
 struct StateDirectorySafetyTests {
     static let victimText = "root's file, not the daemon's\n"
 

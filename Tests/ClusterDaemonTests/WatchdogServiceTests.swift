@@ -11,7 +11,7 @@ import Testing
 /// `fdatasync`, it stops pinging and says why (the journal line the systemd test used to look for,
 /// when a test switch in the daemon froze it; systemd's side, the kill and restart, is checked
 /// there with SIGSTOP).
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 3))))
 struct WatchdogServiceTests {
     @Test func aWriterStuckInFdatasyncStopsThePingsWithAWarning() async throws {
         let directory = try TemporaryDirectory()

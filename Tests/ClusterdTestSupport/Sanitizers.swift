@@ -7,4 +7,12 @@ public enum Sanitizers {
         let environment = ProcessInfo.processInfo.environment
         return environment["TSAN_OPTIONS"] != nil || environment["ASAN_OPTIONS"] != nil
     }
+
+    /// The minutes after which a suite's test is taken for hung, for `.timeLimit(.minutes(…))`.
+    /// A limit only catches hangs: under a sanitizer every test runs several times slower and
+    /// Swift Testing starts them all at once on two cores, so a test's clock runs while it waits
+    /// for a thread; a limit that fits the plain run failed healthy tests there on a slower machine.
+    public static func hangLimit(minutes: Int) -> Int {
+        running ? minutes * 4 : minutes
+    }
 }

@@ -2,7 +2,7 @@ import ClusterdTestSupport
 import EventLog
 import Testing
 
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 2))))
 struct EventLogAppendTests {
     @Test func createsALogWithAHeaderAndNoRecords() throws {
         let directory = try TemporaryDirectory()

@@ -7,7 +7,7 @@ import Testing
 import Glibc
 #endif
 
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 2))))
 struct EventLogFaultTests {
     func openFaulty(_ path: String, _ faults: [Int: FaultyLogFile.Fault]) throws -> EventLog {
         var options = EventLog.Options()

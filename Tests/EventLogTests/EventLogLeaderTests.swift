@@ -11,7 +11,7 @@ import Glibc
 /// An append that finds the log idle is written and synced by its caller; appends that arrive
 /// meanwhile still form one batch for the writer thread, which keeps the work while appends come
 /// together; and nothing is queued on top of a batch that failed after the caller last looked.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 2))))
 struct EventLogLeaderTests {
     /// Opens `path` through a FaultyLogFile whose syncs call `beforeSync` first.
     func open(_ path: String, faults: [Int: FaultyLogFile.Fault] = [:], beforeSync: (@Sendable (Int) -> Void)? = nil) throws -> EventLog {

@@ -3,7 +3,7 @@ import EventLog
 import Foundation
 import Testing
 
-@Suite(.timeLimit(.minutes(5)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 5))))
 struct EventLogRecoveryTests {
     /// Offsets where each batch ends, from the records of an intact log.
     func batchEnds(_ path: String) throws -> [(sequence: UInt64, end: Int)] {

@@ -5,7 +5,7 @@ import Testing
 
 /// Scripts/logtool.py is a second reader written from docs/log-format.md alone. It must agree
 /// with the Swift code on every log the Swift code writes, or the spec and the code have drifted.
-@Suite(.timeLimit(.minutes(4)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 4))))
 struct LogtoolAgreementTests {
     static let logtool = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

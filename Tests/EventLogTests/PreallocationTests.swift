@@ -5,7 +5,7 @@ import Testing
 
 /// Zeros written ahead of the log: appends land in reserved space, reopening finds the end, and a
 /// torn write into that space is cut without the zeros.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 2))))
 struct PreallocationTests {
     func options(_ bytes: Int) -> EventLog.Options {
         var options = EventLog.Options()

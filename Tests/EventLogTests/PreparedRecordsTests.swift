@@ -10,7 +10,7 @@ import Glibc
 /// Records built before their append (an Import's, on the other core while it is decided) are
 /// written as built only if the log's end is still the one they were built on; otherwise their
 /// payloads are encoded again, as for any append. Either way the file is the same valid log.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 2))))
 struct PreparedRecordsTests {
     /// Builds `payloads` in parts of the given sizes (an empty part included, as a caller may hand one).
     func build(_ log: EventLog, _ payloads: [[UInt8]], parts: [Int], commitTime: Int64) throws -> PreparedRecords {

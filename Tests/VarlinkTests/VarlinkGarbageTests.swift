@@ -3,7 +3,7 @@ import Testing
 import Varlink
 
 /// Hostile or broken peers: the server answers with an error or closes, and keeps serving others.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 3))))
 struct VarlinkGarbageTests {
     func assertStillServing(_ server: TestServer) async throws {
         let client = try await server.client()

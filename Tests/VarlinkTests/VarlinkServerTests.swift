@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import Varlink
 
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(Sanitizers.hangLimit(minutes: 3))))
 struct VarlinkServerTests {
     @Test func answersACall() async throws {
         let server = try await TestServer()
