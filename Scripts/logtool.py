@@ -1091,6 +1091,9 @@ def _decode_person_rectified(f: Fields) -> dict:
     department = f.text(10, "department", required=False)
     if department is not None:
         body["department"] = department
+    band = f.text(12, "age band", required=False)
+    if band is not None:
+        body["age_band_at_enrolment"] = _closed(band, AGE_BANDS, f, "age band")
     return body
 
 

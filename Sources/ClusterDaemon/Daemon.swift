@@ -89,15 +89,15 @@ public struct Daemon: Sendable {
             )
         }
 
+        let historicalReads = HistoricalReads(threads: configuration.historicalReadThreads)
+        let personalDataAccess = PersonalDataAccess(privacyGroupName: configuration.privacyGroup)
         let handler = RegistryMethodHandler(
             registry: registry,
             log: log,
-            historicalReads: HistoricalReads(threads: configuration.historicalReadThreads),
+            historicalReads: historicalReads,
             authorization: authorization,
-            people: PeopleService(
-                registry: registry, keyStore: keyStore, access: PersonalDataAccess(privacyGroupName: configuration.privacyGroup),
-                pool: BlockingWorkPool(name: "clusterd-people", threads: 1)
-            ),
+            people: PeopleService(registry: registry, keyStore: keyStore, pool: BlockingWorkPool(name: "clusterd-people", threads: 1)),
+            peopleQueries: PeopleQueries(keyStore: keyStore, access: personalDataAccess, log: log, pool: historicalReads.pool),
             startedAt: startedAt,
             replayMilliseconds: replayMilliseconds,
             logger: logger

@@ -32,7 +32,8 @@ struct ServingCoreTests {
             let handler = RegistryMethodHandler(
                 registry: registry, log: log, historicalReads: HistoricalReads(threads: 1),
                 authorization: AuthorizationBox(WriteAuthorization(daemonUID: getuid(), writersGroupName: "nobody-group", writersGID: nil)),
-                people: PeopleService(registry: registry, keyStore: nil, access: PersonalDataAccess(privacyGroupName: "nobody-group"), pool: BlockingWorkPool(name: "people", threads: 1)),
+                people: PeopleService(registry: registry, keyStore: nil, pool: BlockingWorkPool(name: "people", threads: 1)),
+                peopleQueries: PeopleQueries(keyStore: nil, access: PersonalDataAccess(privacyGroupName: "nobody-group"), log: log, pool: BlockingWorkPool(name: "people-reads", threads: 1)),
                 startedAt: "now", replayMilliseconds: 0, logger: logger
             )
             let service = VarlinkService(

@@ -84,6 +84,7 @@ struct PeopleTests {
             .contactAdded(person: Self.contact, siren: DecideTests.acme, fields: [Self.sealed(.name, 1000), Self.sealed(.role, 1)]),
             .personRectified(person: Self.tester, fields: [Self.sealed(.phone)], department: try Department("2A")),
             .personRectified(person: Self.tester, fields: [Self.sealed(.email)], department: nil),
+            .personRectified(person: Self.tester, fields: [Self.sealed(.birthYear)], department: nil, ageBand: .from75),
             .personErased(person: Self.contact, reason: "asked by letter"),
             .personErased(person: Self.contact, reason: nil),
         ]
@@ -125,6 +126,8 @@ struct PeopleTests {
             (.rectifyPerson(person: newPerson, fields: [Self.sealed(.name)], department: nil), "UnknownPerson"),
             (.rectifyPerson(person: Self.tester, fields: [], department: nil), "nothing to rectify"),
             (.rectifyPerson(person: Self.contact, fields: [], department: try Department("75")), "a contact has no department"),
+            (.rectifyPerson(person: Self.contact, fields: [Self.sealed(.name)], department: nil, ageBand: .from60), "a contact has no age band"),
+            (.rectifyPerson(person: Self.tester, fields: [Self.sealed(.email)], department: nil, ageBand: .from60), "changes only with a rectified birth year"),
             (.erasePerson(person: newPerson, reason: nil), "UnknownPerson"),
             (.erasePerson(person: Self.contact, reason: " "), "reason"),
         ]
@@ -150,7 +153,7 @@ struct PeopleTests {
         #expect(tester.history.count == 1)
         #expect(state.clusters[Self.aero]?.history.last == tester.history.first)
         for command in [
-            Command.rectifyPerson(person: Self.tester, fields: [Self.sealed(.email, filler: 9), Self.sealed(.phone)], department: try Department("93")),
+            Command.rectifyPerson(person: Self.tester, fields: [Self.sealed(.email, filler: 9), Self.sealed(.phone), Self.sealed(.birthYear)], department: try Department("93"), ageBand: .from85),
             .erasePerson(person: Self.contact, reason: "asked by letter"),
         ] {
             for event in try decide(command, state: state, context: Self.context) { state.apply(event, sequence: state.lastSequence + 1) }
@@ -159,7 +162,7 @@ struct PeopleTests {
         #expect(rectified.fields[.email] == Self.sealed(.email, filler: 9).sealed)
         #expect(rectified.fields.count == 4)
         guard case .tester(let facts) = rectified.role else { Issue.record("not a tester"); return }
-        #expect(facts.department.code == "93")
+        #expect(facts.department.code == "93" && facts.ageBandAtEnrolment == .from85)
         let contact = try #require(state.people[Self.contact])
         #expect(contact.isErased && contact.fields.isEmpty)
         #expect(contact.erasure?.reason == "asked by letter")

@@ -278,7 +278,8 @@ E_TESTER = event(
     f_bytes(14, f_text(1, "Tests d’usage") + f_text(2, "v2") + f_sint(3, 17_990) + f_text(4, "in_person")),
 )
 E_CONTACT = event(14, f_bytes(8, PERSON_B), f_uint(9, 300_000_379), sealed("role", 30), sealed("name", 31))
-E_RECTIFIED = event(15, f_bytes(8, PERSON_A), f_text(10, "93"), sealed("phone", 40))
+E_RECTIFIED = event(15, f_bytes(8, PERSON_A), f_text(10, "93"), f_text(12, "75-79"), sealed("phone", 40),
+                    sealed("birth_year", 33))
 E_ERASED = event(16, f_bytes(8, PERSON_B), f_text(9, "asked by letter"))
 
 EXPECTED = [
@@ -340,7 +341,7 @@ EXPECTED = [
         "personal_fields": ["name", "role"]}),
     ("PersonRectified", 1000, None, {
         "person": "p-abaibqibiga4eascqlbqgq4dyq", "department": "93",
-        "personal_fields": ["phone"]}),
+        "age_band_at_enrolment": "75-79", "personal_fields": ["birth_year", "phone"]}),
     ("PersonErased", 1000, None, {"person": "p-h7777777777777777777777777", "reason": "asked by letter"}),
 ]
 

@@ -6,44 +6,63 @@ import Varlink
 import Glibc
 #endif
 
-/// The people's methods (`EnrollTester`, `AddContact`, `ErasePerson`, `GetPerson`): where
-/// personal values are sealed and opened, and keys made and destroyed (docs/key-store.md).
+/// The people's write methods (`EnrollTester`, `AddContact`, `RectifyPerson`, `ErasePerson`):
+/// where personal values are sealed, and keys made and destroyed (docs/key-store.md); the reads
+/// are in `PeopleQueries`.
 ///
 /// A new person's key is made durable on `clusterd-people` (an `fdatasync` of the key store),
 /// then the fields are sealed with it and the command goes through `Registry.write`, the one
 /// write path; an erasure is written first and the key destroyed after (the log is the authority:
 /// a stop in between is finished at the next start). Personal values are never logged, never in
-/// an error.
+/// an error. Every write takes a `request_id`: a retry returns the first result, the first
+/// person id included.
 struct PeopleService: Sendable {
     let registry: Registry
     /// Nil when clusterd serves without personal data, or was given no wrapping key.
     let keyStore: KeyStore?
-    let access: PersonalDataAccess
     let pool: BlockingWorkPool
 
-    static let writeMethods: Set<String> = ["EnrollTester", "AddContact", "ErasePerson"]
+    static let writeMethods: Set<String> = ["EnrollTester", "AddContact", "RectifyPerson", "ErasePerson"]
 
     func write(_ method: String, _ parameters: [String: JSONValue], peerUID: UInt32) async throws -> [String: JSONValue] {
         let p = Parameters(parameters)
+        let requestID = try p.optionalString("request_id")
+        if let requestID, !DecodedWrite.isValidRequestID(requestID) { throw p.invalid("request_id", "must be 1 to 200 bytes") }
         switch method {
         case "EnrollTester":
             let input = try TesterInput(p)
-            let (person, fields) = try await sealNew(input.fields)
-            let result = try await registry.write([.enrollTester(person: person, input.facts, fields: fields)], request: nil, expectedSequence: nil, peerUID: peerUID)
-            return ["person": .string(person.text), "seq": .int(Int64(result.lastSequence))]
+            let (person, sequence) = try await writeNew(method, input.fields, requestID: requestID, peerUID: peerUID) {
+                .enrollTester(person: $0, input.facts, fields: $1)
+            }
+            return ["person": .string(person.text), "seq": .int(Int64(sequence))]
         case "AddContact":
             let siren = try p.siren()
             var fields: [(PersonalFieldName, String)] = [(.name, try p.text("name"))]
             if let role = try p.optionalText("role") { fields.append((.role, role)) }
             fields += try ContactDetails.read(p)
-            let (person, sealed) = try await sealNew(fields)
-            let result = try await registry.write([.addContact(person: person, siren: siren, fields: sealed)], request: nil, expectedSequence: nil, peerUID: peerUID)
-            return ["person": .string(person.text), "seq": .int(Int64(result.lastSequence))]
+            let (person, sequence) = try await writeNew(method, fields, requestID: requestID, peerUID: peerUID) {
+                .addContact(person: $0, siren: siren, fields: $1)
+            }
+            return ["person": .string(person.text), "seq": .int(Int64(sequence))]
+        case "RectifyPerson":
+            let person = try PersonID(try p.string("person"))
+            guard let keyStore else { throw PeopleError.unavailable }
+            let found = try PeopleQueries.living(person, in: registry.view)
+            let input = try RectificationInput(p, of: found)
+            let subject = Daemon.subject(person)
+            guard let key = keyStore.key(for: subject) else { throw PeopleError.unavailable }
+            let sealed = input.fields.map { name, value in
+                SealedField(name: name, sealed: key.seal(Array(value.utf8), subject: subject, field: name.rawValue))
+            }
+            let command = Command.rectifyPerson(person: person, fields: sealed, department: input.department, ageBand: input.ageBand)
+            let result = try await registry.write([command], request: Self.request(requestID, method, command), expectedSequence: nil, peerUID: peerUID)
+            return ["seq": .int(Int64(result.lastSequence))]
         case "ErasePerson":
             let person = try PersonID(try p.string("person"))
             guard let keyStore else { throw PeopleError.unavailable }
-            let reason = try p.optionalText("reason")
-            let result = try await registry.write([.erasePerson(person: person, reason: reason)], request: nil, expectedSequence: nil, peerUID: peerUID)
+            let command = Command.erasePerson(person: person, reason: try p.optionalText("reason"))
+            let result = try await registry.write([command], request: Self.request(requestID, method, command), expectedSequence: nil, peerUID: peerUID)
+            // Also on a retry: a stop between the erasure and the key's destruction left the key.
             _ = try await pool.run { try keyStore.destroy([Daemon.subject(person)]) }
             return ["seq": .int(Int64(result.lastSequence))]
         default:
@@ -51,61 +70,52 @@ struct PeopleService: Sendable {
         }
     }
 
-    /// A fresh person id and key (durable before this returns), and `fields` sealed with it.
-    private func sealNew(_ fields: [(PersonalFieldName, String)]) async throws -> (PersonID, [SealedField]) {
-        guard let keyStore else { throw PeopleError.unavailable }
-        let view = registry.view
-        return try await pool.run {
-            var person = PersonID.random()
-            while view.people[person] != nil || keyStore.key(for: Daemon.subject(person)) != nil { person = PersonID.random() }
-            let subject = Daemon.subject(person)
-            let key = try keyStore.createKeys(for: [subject])[0]
-            let sealed = fields.map { name, value in
-                SealedField(name: name, sealed: key.seal(Array(value.utf8), subject: subject, field: name.rawValue))
-            }
-            return (person, sealed)
-        }
+    private static func request(_ id: String?, _ method: String, _ command: Command) -> RequestKey? {
+        id.map { RequestKey(id: $0, method: method, commands: [command], expectedSequence: nil) }
     }
 
-    /// One person as `GetPerson` answers: personal fields only for those who may read them.
-    func get(_ parameters: [String: JSONValue], peer: VarlinkPeer?, view: RegistryState) throws -> [String: JSONValue] {
-        let p = Parameters(parameters)
-        let id = try PersonID(try p.string("person"))
-        guard let person = view.people[id] else { throw DomainError.unknownPerson(id.text) }
-        var object: [String: JSONValue] = ["id": .string(id.text), "kind": .string(person.role.kind), "erased": .bool(person.isErased)]
-        var opened: [PersonalFieldName: String] = [:]
-        if !person.isErased, let keyStore, access.mayReadPersonalFields(peer), let key = keyStore.key(for: Daemon.subject(id)) {
-            for (name, sealed) in person.fields {
-                if let bytes = key.open(sealed, subject: Daemon.subject(id), field: name.rawValue) { opened[name] = String(decoding: bytes, as: UTF8.self) }
-            }
+    /// Writes the command that `make` builds for a new person: a fresh id, and `fields` sealed
+    /// with a fresh key made durable first. The command is checked against the read view before
+    /// the key is made, so a call the registry refuses costs no key; if the writer still refuses
+    /// it (the state changed in between), or the call was a retry of one already written, the
+    /// unused key is destroyed. Only then: after a failed append the event may still be on disk,
+    /// and its key must stay.
+    private func writeNew(
+        _ method: String, _ fields: [(PersonalFieldName, String)], requestID: String?, peerUID: UInt32,
+        _ make: @escaping @Sendable (PersonID, [SealedField]) -> Command
+    ) async throws -> (PersonID, UInt64) {
+        guard let keyStore else { throw PeopleError.unavailable }
+        let view = registry.view
+        var person = PersonID.random()
+        while view.people[person] != nil || keyStore.key(for: Daemon.subject(person)) != nil { person = PersonID.random() }
+        // Placeholders of a sealed value's shape: the rules and the request's fingerprint look
+        // at the fields' names and sizes, never at their values, nor at a new person's id.
+        let placeholders = fields.map { name, value in
+            SealedField(name: name, sealed: [1] + [UInt8](repeating: 0, count: SealedField.overhead - 1 + value.utf8.count))
         }
-        switch person.role {
-        case .tester(let facts):
-            object["cluster"] = .string(facts.cluster.text)
-            object["department"] = .string(facts.department.code)
-            object["enrolled_on"] = .string(facts.enrolledOn.description)
-            object["consent"] = .object([
-                "purpose": .string(facts.consent.purpose), "text_version": .string(facts.consent.textVersion),
-                "given_on": .string(facts.consent.givenOn.description), "channel": .string(facts.consent.channel.rawValue),
-            ])
-            // The band today when the birth year can be read (by the daemon: the band itself is
-            // no personal field), else the band at enrolment.
-            var band = facts.ageBandAtEnrolment
-            if !person.isErased, let keyStore, let key = keyStore.key(for: Daemon.subject(id)), let sealed = person.fields[.birthYear],
-                let bytes = key.open(sealed, subject: Daemon.subject(id), field: PersonalFieldName.birthYear.rawValue),
-                let year = Int(String(decoding: bytes, as: UTF8.self)), let today = AgeBand(birthYear: year, on: Registry.today())
-            {
-                band = today
-            }
-            object["age_band"] = .string(band.rawValue)
-        case .contact(let siren):
-            object["siren"] = .string(siren.description)
+        let request = Self.request(requestID, method, make(person, placeholders))
+        if request.map({ view.requests[$0.id] == nil }) ?? true {
+            _ = try decide(make(person, placeholders), state: view, context: DecisionContext(nowMicroseconds: WallClock.nowMicroseconds(), peerUID: peerUID))
         }
-        if let erasure = person.erasure { object["erased_at"] = .string(Timestamp.utcString(microseconds: erasure.recordedAtMicroseconds)) }
-        for (name, value) in opened {
-            object[name.rawValue] = name == .birthYear ? Int64(value).map { .int($0) } ?? .string(value) : .string(value)
+        let subject = Daemon.subject(person)
+        let sealed = try await pool.run {
+            let key = try keyStore.createKeys(for: [subject])[0]
+            return fields.map { name, value in SealedField(name: name, sealed: key.seal(Array(value.utf8), subject: subject, field: name.rawValue)) }
         }
-        return ["person": .object(object), "seq": .int(Int64(view.lastSequence))]
+        let result: Registry.WriteResult
+        do {
+            result = try await registry.write([make(person, sealed)], request: request, expectedSequence: nil, peerUID: peerUID)
+        } catch let refusal as DomainError {
+            _ = try? await pool.run { try keyStore.destroy([subject]) }
+            throw refusal
+        }
+        guard result.eventCount == 0 else { return (person, result.lastSequence) }
+        // A retry: the person is the one the first attempt recorded, at that sequence.
+        _ = try? await pool.run { try keyStore.destroy([subject]) }
+        guard let first = registry.view.people.values.first(where: { $0.history.first == result.lastSequence }) else {
+            preconditionFailure("request \(requestID ?? "") answered with sequence \(result.lastSequence), which recorded no person")
+        }
+        return (first.id, result.lastSequence)
     }
 }
 
@@ -135,6 +145,40 @@ struct TesterInput {
         fields = [(.name, try p.text("name")), (.birthYear, String(birthYear))] + (try ContactDetails.read(p))
         guard fields.contains(where: { $0.0 == .email || $0.0 == .phone }) else {
             throw p.invalid("email", "a tester needs an e-mail address or a phone number")
+        }
+    }
+}
+
+/// A `RectifyPerson` call's values, checked against the person: the fields in clear, to be
+/// sealed, a tester's new department, and the age band at enrolment that a rectified birth
+/// year gives.
+struct RectificationInput {
+    var fields: [(PersonalFieldName, String)] = []
+    var department: Department?
+    var ageBand: AgeBand?
+
+    init(_ p: Parameters<[String: JSONValue]>, of person: PersonState) throws(DomainError) {
+        if let name = try p.optionalText("name") { fields.append((.name, name)) }
+        fields += try ContactDetails.read(p)
+        switch person.role {
+        case .tester(let facts):
+            if p.has("role") { throw p.invalid("role", "a tester has no role") }
+            if let birthYear = try p.optionalInteger("birth_year") {
+                let year = facts.enrolledOn.components.year
+                guard (1900...Int64(year)).contains(birthYear), let band = AgeBand(birthYear: Int(birthYear), on: facts.enrolledOn) else {
+                    throw p.invalid("birth_year", "a tester is 60 or older in the year of enrolment (\(year)); born in \(birthYear) is not")
+                }
+                fields.append((.birthYear, String(birthYear)))
+                if band != facts.ageBandAtEnrolment { ageBand = band }
+            }
+            if let code = try p.optionalString("department") { department = try Department(code, field: "department") }
+        case .contact:
+            if let role = try p.optionalText("role") { fields.append((.role, role)) }
+            if p.has("birth_year") { throw p.invalid("birth_year", "a contact has no birth year") }
+            if p.has("department") { throw p.invalid("department", "a contact has no department of residence") }
+        }
+        guard !fields.isEmpty || department != nil else {
+            throw p.invalid("person", "nothing to rectify: give at least one of name, email, phone, birth_year, role, department")
         }
     }
 }

@@ -373,17 +373,77 @@ public enum RegistryInterfaceDefinition {
           birth_year: int,
           email: ?string,
           phone: ?string,
-          consent: Consent
+          consent: Consent,
+          request_id: ?string
         ) -> (person: string, seq: int)
 
         # Adds a contact of a registered company; person is the id the registry chose.
-        method AddContact(siren: string, name: string, role: ?string, email: ?string, phone: ?string) -> (person: string, seq: int)
+        method AddContact(
+          siren: string,
+          name: string,
+          role: ?string,
+          email: ?string,
+          phone: ?string,
+          request_id: ?string
+        ) -> (person: string, seq: int)
+
+        # Corrects a person's fields: each one given replaces the one held. A tester's
+        # rectified birth year moves their age band at enrolment with it.
+        method RectifyPerson(
+          person: string,
+          name: ?string,
+          email: ?string,
+          phone: ?string,
+          birth_year: ?int,
+          role: ?string,
+          department: ?string,
+          request_id: ?string
+        ) -> (seq: int)
 
         # Records the erasure, then destroys the person's key: from then on nothing
         # personal about them can be read, here or in any copy of the log.
-        method ErasePerson(person: string, reason: ?string) -> (seq: int)
+        method ErasePerson(person: string, reason: ?string, request_id: ?string) -> (seq: int)
 
+        # age_band is the band today.
         method GetPerson(person: string) -> (person: Person, seq: int)
+
+        # Everything held about a person, for their rights of access and portability:
+        # the person, the purposes and lawful bases of the processing, and every event
+        # about them. Root and the privacy group only. The schema is in docs/api.md.
+        method ExportPerson(person: string) -> (export: object, seq: int)
+
+        # A tester of ListTesters; the personal fields for the privacy group only.
+        type Tester (
+          id: string,
+          age_band: string,
+          department: string,
+          enrolled_on: string,
+          erased: bool,
+          name: ?string,
+          email: ?string,
+          phone: ?string,
+          birth_year: ?int
+        )
+
+        # The testers of a cluster enrolled on or before `on` (default today), in the
+        # order they were enrolled, erased ones included; age bands on `on`.
+        method ListTesters(cluster: string, on: ?string) -> (testers: []Tester, total: int, seq: int)
+
+        # A cell of fewer than 5 testers is suppressed: its count is not given.
+        type TesterCell (key: string, testers: ?int, suppressed: bool)
+
+        type TesterStats (
+          cluster: string,
+          on: string,
+          testers: int,
+          erased: int,
+          by_age_band: []TesterCell,
+          by_department: []TesterCell
+        )
+
+        # The testers of a cluster enrolled on or before `on` (default today), by age band
+        # on that day and by department of residence.
+        method GetTesterStats(cluster: string, on: ?string) -> (stats: TesterStats, seq: int)
 
         # The errors of a write. In an Import, `command` is the position in `commands`
         # of the command refused (the first one, in order); nothing was written.

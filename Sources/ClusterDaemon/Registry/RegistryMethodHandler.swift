@@ -11,6 +11,7 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
     let historicalReads: HistoricalReads
     let authorization: AuthorizationBox
     let people: PeopleService
+    let peopleQueries: PeopleQueries
     let startedAt: String
     let replayMilliseconds: Int64
     let logger: Logger
@@ -31,7 +32,9 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
                 try authorize(context.peer)
                 return try await people.write(method, parameters, peerUID: context.peer?.uid ?? 0)
             }
-            if method == "GetPerson" { return try people.get(parameters, peer: context.peer, view: registry.view) }
+            if PeopleQueries.methods.contains(method) {
+                return try await peopleQueries.answer(method, parameters, peer: context.peer, view: registry.view)
+            }
             if method == "Import" || CommandParsing.writeMethods.contains(method) {
                 try authorize(context.peer)
                 return try await write(method, try DecodedWrite(method, parameters), peer: context.peer)

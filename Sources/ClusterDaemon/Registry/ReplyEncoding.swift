@@ -222,9 +222,10 @@ public enum ReplyEncoding {
             ]
         case .contactAdded(let person, let siren, let fields):
             return ["person": .string(person.text), "siren": .string(siren.description), "personal_fields": personalFieldNames(fields)]
-        case .personRectified(let person, let fields, let department):
+        case .personRectified(let person, let fields, let department, let ageBand):
             var object: [String: JSONValue] = ["person": .string(person.text), "personal_fields": personalFieldNames(fields)]
             if let department { object["department"] = .string(department.code) }
+            if let ageBand { object["age_band_at_enrolment"] = .string(ageBand.rawValue) }
             return object
         case .personErased(let person, let reason):
             var object: [String: JSONValue] = ["person": .string(person.text)]

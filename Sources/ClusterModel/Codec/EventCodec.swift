@@ -279,9 +279,10 @@ public enum EventCodec {
             writer.writeBytes(8, person.bytes)
             writer.writeUnsigned(9, UInt64(siren.value))
             encodeSealed(fields, into: &writer)
-        case .personRectified(let person, let fields, let department):
+        case .personRectified(let person, let fields, let department, let ageBand):
             writer.writeBytes(8, person.bytes)
             if let department { writer.writeString(10, department.code) }
+            if let ageBand { writer.writeString(12, ageBand.rawValue) }
             encodeSealed(fields, into: &writer)
         case .personErased(let person, let reason):
             writer.writeBytes(8, person.bytes)
@@ -417,7 +418,10 @@ public enum EventCodec {
         case .contactAdded:
             return .contactAdded(person: try person(fields), siren: try fields.siren(9), fields: try decodeSealed(fields))
         case .personRectified:
-            return .personRectified(person: try person(fields), fields: try decodeSealed(fields), department: try fields.optionalString(10).map { try Department($0) })
+            return .personRectified(
+                person: try person(fields), fields: try decodeSealed(fields), department: try fields.optionalString(10).map { try Department($0) },
+                ageBand: try fields.optionalString(12).map { try AgeBand($0) }
+            )
         case .personErased:
             return .personErased(person: try person(fields), reason: try fields.optionalString(9))
         case .responseSubmitted:

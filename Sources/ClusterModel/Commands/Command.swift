@@ -20,7 +20,7 @@ public enum Command: Sendable, Hashable {
     /// (docs/key-store.md); a client sends them in clear and never builds these.
     case enrollTester(person: PersonID, TesterFacts, fields: [SealedField])
     case addContact(person: PersonID, siren: SIREN, fields: [SealedField])
-    case rectifyPerson(person: PersonID, fields: [SealedField], department: Department?)
+    case rectifyPerson(person: PersonID, fields: [SealedField], department: Department?, ageBand: AgeBand? = nil)
     case erasePerson(person: PersonID, reason: String?)
 }
 

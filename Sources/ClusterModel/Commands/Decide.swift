@@ -191,8 +191,8 @@ public func checkReplayed(_ event: Event, state: RegistryState) throws(DomainErr
         command = .enrollTester(person: person, facts, fields: fields)
     case .contactAdded(let person, let siren, let fields):
         command = .addContact(person: person, siren: siren, fields: fields)
-    case .personRectified(let person, let fields, let department):
-        command = .rectifyPerson(person: person, fields: fields, department: department)
+    case .personRectified(let person, let fields, let department, let ageBand):
+        command = .rectifyPerson(person: person, fields: fields, department: department, ageBand: ageBand)
     case .personErased(let person, let reason):
         command = .erasePerson(person: person, reason: reason)
     }
@@ -360,7 +360,7 @@ private func decideKinds(_ command: Command, state: RegistryState, now: Int64, i
         guard fields.names.contains(.name) else { throw .invalidArgument(field: "fields", reason: "a contact needs a name") }
         kinds.append(.contactAdded(person: person, siren: siren, fields: fields))
 
-    case .rectifyPerson(let person, let fields, let department):
+    case .rectifyPerson(let person, let fields, let department, let ageBand):
         guard let found = state.people[person] else { throw .unknownPerson(person.text) }
         guard !found.isErased else { throw .personErased(person.text) }
         try fields.check(allowed: found.role.allowedFields, kind: found.role.kind)
@@ -370,7 +370,14 @@ private func decideKinds(_ command: Command, state: RegistryState, now: Int64, i
         if department != nil, case .contact = found.role {
             throw .invalidArgument(field: "department", reason: "a contact has no department of residence")
         }
-        kinds.append(.personRectified(person: person, fields: fields, department: department))
+        // The band at enrolment follows a rectified birth year, and only that.
+        if ageBand != nil {
+            guard case .tester = found.role else { throw .invalidArgument(field: "age_band", reason: "a contact has no age band") }
+            guard fields.names.contains(.birthYear) else {
+                throw .invalidArgument(field: "age_band", reason: "the age band at enrolment changes only with a rectified birth year")
+            }
+        }
+        kinds.append(.personRectified(person: person, fields: fields, department: department, ageBand: ageBand))
 
     case .erasePerson(let person, let reason):
         guard let found = state.people[person] else { throw .unknownPerson(person.text) }

@@ -190,11 +190,12 @@ private struct CanonicalBytes {
             byte(14)
             unsigned(UInt64(siren.value))
             list(fields.map(\.name.rawValue).sorted()) { $0.string($1) }
-        case .rectifyPerson(let person, let fields, let department):
+        case .rectifyPerson(let person, let fields, let department, let ageBand):
             byte(15)
             list(person.bytes) { $0.byte($1) }
             list(fields.map(\.name.rawValue).sorted()) { $0.string($1) }
             optional(department) { $0.string($1.code) }
+            optional(ageBand) { $0.string($1.rawValue) }
         case .erasePerson(let person, let reason):
             byte(16)
             list(person.bytes) { $0.byte($1) }

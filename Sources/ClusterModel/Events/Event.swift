@@ -47,7 +47,7 @@ public enum EventKind: Sendable, Hashable {
     case contactAdded(person: PersonID, siren: SIREN, fields: [SealedField])
     /// Fields of a person replaced (each named field sealed anew), and for a tester perhaps the
     /// department of residence.
-    case personRectified(person: PersonID, fields: [SealedField], department: Department?)
+    case personRectified(person: PersonID, fields: [SealedField], department: Department?, ageBand: AgeBand? = nil)
     /// The person's key was destroyed: from here on, they are erased everywhere. The reason is
     /// an administrator's text and never a personal field.
     case personErased(person: PersonID, reason: String?)
@@ -108,7 +108,7 @@ public enum EventKind: Sendable, Hashable {
     /// The person this event concerns, if any.
     public var personID: PersonID? {
         switch self {
-        case .testerEnrolled(let person, _, _), .contactAdded(let person, _, _), .personRectified(let person, _, _), .personErased(let person, _):
+        case .testerEnrolled(let person, _, _), .contactAdded(let person, _, _), .personRectified(let person, _, _, _), .personErased(let person, _):
             return person
         default: return nil
         }

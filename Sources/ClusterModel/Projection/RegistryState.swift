@@ -318,11 +318,12 @@ public struct RegistryState: Sendable, Equatable {
         case .contactAdded(let person, let siren, let fields):
             people[person] = PersonState(id: person, role: .contact(siren: siren), fields: Self.fieldTable(fields), history: [sequence])
             companies.modifyExisting(siren) { $0.history.append(sequence) }
-        case .personRectified(let person, let fields, let department):
+        case .personRectified(let person, let fields, let department, let ageBand):
             people.modifyExisting(person) {
                 for field in fields { $0.fields[field.name] = field.sealed }
-                if let department, case .tester(var facts) = $0.role {
-                    facts.department = department
+                if case .tester(var facts) = $0.role, department != nil || ageBand != nil {
+                    if let department { facts.department = department }
+                    if let ageBand { facts.ageBandAtEnrolment = ageBand }
                     $0.role = .tester(facts)
                 }
                 $0.history.append(sequence)

@@ -27,6 +27,8 @@ public final class KeyStore: Sendable {
     private let directory: StateDirectory
     private let logID: [UInt8]
     private let wrappingKey: WrappingKey
+    /// The header as read at open: a compaction writes it again unchanged.
+    private let header: [UInt8]
     /// The file and what is known of it; the lock is held across a write so that two writers never
     /// interleave, but `keys` is read under `memory`, which no I/O holds.
     private let file: Locked<FileState>
@@ -40,8 +42,9 @@ public final class KeyStore: Sendable {
         var slots: [SubjectID: Int]
     }
 
-    private init(directory: StateDirectory, logID: [UInt8], wrappingKey: WrappingKey, handle: POSIXLogFile, entries: [(SubjectID, SubjectKey, Int)], entryCount: Int) {
+    private init(directory: StateDirectory, logID: [UInt8], wrappingKey: WrappingKey, header: [UInt8], handle: POSIXLogFile, entries: [(SubjectID, SubjectKey, Int)], entryCount: Int) {
         self.directory = directory
+        self.header = header
         self.path = directory.full(Self.fileName)
         self.logID = logID
         self.wrappingKey = wrappingKey
@@ -137,7 +140,7 @@ public final class KeyStore: Sendable {
                 try handle.truncate(to: size)
                 try handle.synchronize()
             }
-            return KeyStore(directory: directory, logID: logID, wrappingKey: wrappingKey, handle: handle, entries: entries, entryCount: entryCount)
+            return KeyStore(directory: directory, logID: logID, wrappingKey: wrappingKey, header: Array(bytes.prefix(headerSize)), handle: handle, entries: entries, entryCount: entryCount)
         } catch let error as KeyStoreError {
             handle.close()
             throw error
@@ -237,12 +240,6 @@ public final class KeyStore: Sendable {
     /// The key store rewritten with only its live entries (fresh nonces), synced, renamed over
     /// the old one, the directory synced.
     private func compact(_ state: inout FileState) throws(KeyStoreError) {
-        let current: [UInt8]
-        do throws(StorageError) {
-            current = try Self.read(state.handle)
-        } catch {
-            throw .storage(error)
-        }
         let live = state.slots.sorted { $0.value < $1.value }
         let keys = memory.withLock { memory in live.map { memory[$0.key] } }
         var entries: [UInt8] = []
@@ -252,7 +249,7 @@ public final class KeyStore: Sendable {
             slots[subject] = slots.count
             entries += Self.entry(subject: subject, key: key, logID: logID, wrappingKey: wrappingKey)
         }
-        try Self.writeWhole(in: directory, header: Array(current.prefix(Self.headerSize)), entries: entries)
+        try Self.writeWhole(in: directory, header: header, entries: entries)
         do throws(StorageError) {
             let handle = POSIXLogFile(descriptor: try directory.open(Self.fileName, flags: O_RDWR), path: path)
             state.handle.close()

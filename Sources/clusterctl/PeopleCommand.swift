@@ -1,0 +1,197 @@
+import ArgumentParser
+import Varlink
+
+/// The daemon's socket for reads about people, which only the daemon answers: it holds the keys
+/// of their personal fields. `--log` is refused with a message that says why (hidden from the help).
+struct PeopleReadOptions: ParsableArguments {
+    @Option(parsing: .unconditional, help: ArgumentHelp("The daemon's socket (default: $CLUSTERD_SOCKET, else /run/clusterd.sock).", valueName: "path"))
+    var socket: String?
+
+    @Option(parsing: .unconditional, help: .hidden) var log: String?
+
+    func validate() throws {
+        if log != nil {
+            throw ValidationError("--log: people are read from the daemon, which holds their keys (a log file holds their personal fields sealed); give --socket PATH (or nothing), or see their events with clusterctl --log PATH history")
+        }
+    }
+
+    func with<Result>(_ body: (any RegistryEndpoint) async throws -> Result) async throws -> Result {
+        try await DaemonConnection.with(socketPath: SocketOptions.resolve(socket)) { client in try await body(DaemonEndpoint(client: client)) }
+    }
+}
+
+struct People: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "people",
+        abstract: "Testers and contacts: show, export, rectify and erase a person (docs/privacy.md).",
+        subcommands: [Show.self, Export.self, Rectify.self, Erase.self],
+        aliases: ["person"]
+    )
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "One person (GetPerson); personal fields for root and the privacy group only.", usage: "clusterctl people show <id> [<options>]",
+            discussion: Help.examples("clusterctl people show p-aaaaaaaaaaaaaaaaaaaaaaaaab", "clusterctl people show p-aaaaaaaaaaaaaaaaaaaaaaaaab --json")
+        )
+        @OptionGroup var connection: PeopleReadOptions
+        @Argument(help: "The person's id (p- and 26 letters).") var id: String
+        @Flag(help: "Print the GetPerson reply as JSON.") var json = false
+
+        func run() async throws {
+            let reply = try await connection.with { try await $0.call("GetPerson", ["person": .string(id)]) }
+            if json { return Terminal.printJSON(reply) }
+            let person = reply["person"]?.objectValue ?? [:]
+            var rows: [(String, String)] = [("id", person.cell("id")), ("kind", person.cell("kind"))]
+            if person["erased"]?.boolValue == true { rows.append(("erased", "at \(person.cell("erased_at")): nothing personal is left")) }
+            for key in ["name", "role", "email", "phone", "birth_year", "age_band", "cluster", "department", "enrolled_on", "siren"] where person[key] != nil {
+                rows.append((key.replacingOccurrences(of: "_", with: " "), person.cell(key)))
+            }
+            if let consent = person["consent"]?.objectValue {
+                rows.append(("consent", "\(consent.cell("purpose")) (text \(consent.cell("text_version")), given on \(consent.cell("given_on")), \(consent.cell("channel")))"))
+            }
+            Terminal.printKeyValues(rows)
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Everything held about a person, as JSON (ExportPerson): their rights of access and portability.",
+            usage: "clusterctl people export <id> [<options>]",
+            discussion: Help.examples("clusterctl people export p-aaaaaaaaaaaaaaaaaaaaaaaaab > person.json")
+        )
+        @OptionGroup var connection: PeopleReadOptions
+        @Argument(help: "The person's id.") var id: String
+
+        func run() async throws {
+            let reply = try await connection.with { try await $0.call("ExportPerson", ["person": .string(id)]) }
+            Terminal.printJSON(reply["export"]?.objectValue ?? [:])
+        }
+    }
+
+    struct Rectify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Correct a person's fields (RectifyPerson): each one given replaces the one held.",
+            usage: "clusterctl people rectify <id> [--name <name>] [--email <address>]\n[--phone <number>] [--birth-year <year>] [--role <role>]\n[--department <code>] [<options>]",
+            discussion: Help.examples(
+                "clusterctl people rectify p-aaaaaaaaaaaaaaaaaaaaaaaaab \\\n      --email j.martin@example.org",
+                "clusterctl people rectify p-aaaaaaaaaaaaaaaaaaaaaaaaab \\\n      --birth-year 1951 --department 92"
+            )
+        )
+        @OptionGroup var connection: SocketOptions
+        @OptionGroup var write: RetryOptions
+        @Argument(help: "The person's id.") var id: String
+        @Option(parsing: .unconditional, help: "The name.") var name: String?
+        @Option(parsing: .unconditional, help: ArgumentHelp("The e-mail address.", valueName: "address")) var email: String?
+        @Option(parsing: .unconditional, help: ArgumentHelp("The phone number.", valueName: "number")) var phone: String?
+        @Option(parsing: .unconditional, help: ArgumentHelp("A tester's birth year.", valueName: "year")) var birthYear: Int64?
+        @Option(parsing: .unconditional, help: "A contact's role in their company.") var role: String?
+        @Option(parsing: .unconditional, help: ArgumentHelp("A tester's department of residence.", valueName: "code")) var department: String?
+
+        func validate() throws {
+            if [name, email, phone, role, department].allSatisfy({ $0 == nil }) && birthYear == nil {
+                throw ValidationError("nothing to rectify: give at least one of --name, --email, --phone, --birth-year, --role, --department")
+            }
+        }
+
+        func run() async throws {
+            var parameters: [String: JSONValue] = ["person": .string(id)]
+            for (key, value) in [("name", name), ("email", email), ("phone", phone), ("role", role), ("department", department)] {
+                if let value { parameters[key] = .string(value) }
+            }
+            if let birthYear { parameters["birth_year"] = .int(birthYear) }
+            try await performWrite("RectifyPerson", parameters, connection: connection, options: write, done: "rectified \(id)")
+        }
+    }
+
+    struct Erase: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Erase a person (ErasePerson): their key is destroyed, nothing personal about them can be read again. No prompt.",
+            usage: "clusterctl people erase <id> [--reason <text>] [<options>]",
+            discussion: Help.examples("clusterctl people erase p-aaaaaaaaaaaaaaaaaaaaaaaaab \\\n      --reason \"request of 2020-11-20\"")
+        )
+        @OptionGroup var connection: SocketOptions
+        @OptionGroup var write: RetryOptions
+        @Argument(help: "The person's id.") var id: String
+        @Option(parsing: .unconditional, help: ArgumentHelp("Why (never a personal detail: the log keeps it in clear).", valueName: "text")) var reason: String?
+
+        func run() async throws {
+            var parameters: [String: JSONValue] = ["person": .string(id)]
+            if let reason { parameters["reason"] = .string(reason) }
+            try await performWrite("ErasePerson", parameters, connection: connection, options: write, done: "erased \(id)")
+        }
+    }
+}
+
+struct Testers: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "testers",
+        abstract: "A cluster's testers: the list, and statistics by age band and department.",
+        subcommands: [List.self, Stats.self],
+        aliases: ["tester"]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Every tester of a cluster enrolled by a date (ListTesters); personal fields for the privacy group only.",
+            usage: "clusterctl testers list <cluster> [--on <date>] [<options>]",
+            discussion: Help.examples("clusterctl testers list silver-valley", "clusterctl testers list silver-valley --json")
+        )
+        @OptionGroup var connection: PeopleReadOptions
+        @OptionGroup var output: OutputOptions
+        @Argument(help: "The cluster id.") var cluster: String
+        @Option(parsing: .unconditional, help: ArgumentHelp("The day (YYYY-MM-DD) of enrolment and age bands (default: today).", valueName: "date")) var on: String?
+
+        func validate() throws {
+            if let on { try TimeAxes.checkDate(on, option: "--on") }
+        }
+
+        func run() async throws {
+            var parameters: [String: JSONValue] = ["cluster": .string(cluster)]
+            if let on { parameters["on"] = .string(on) }
+            let reply = try await connection.with { try await $0.call("ListTesters", parameters) }
+            var table = Table("id", "age band", "department", "enrolled", "name", "email", "phone")
+            table.cuttable = [4, 5]
+            for tester in reply["testers"]?.arrayValue ?? [] {
+                let row = tester.objectValue ?? [:]
+                let name = row["erased"]?.boolValue == true ? "(erased)" : row.cell("name")
+                table.add(row.cell("id"), row.cell("age_band"), row.cell("department"), row.cell("enrolled_on"), name, row.cell("email"), row.cell("phone"))
+            }
+            output.print(reply, table)
+        }
+    }
+
+    struct Stats: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A cluster's testers by age band and department (GetTesterStats); cells under 5 people withheld.",
+            usage: "clusterctl testers stats <cluster> [--on <date>] [<options>]",
+            discussion: Help.examples("clusterctl testers stats silver-valley", "clusterctl testers stats silver-valley --on 2020-11-15 --json")
+        )
+        @OptionGroup var connection: PeopleReadOptions
+        @OptionGroup var output: OutputOptions
+        @Argument(help: "The cluster id.") var cluster: String
+        @Option(parsing: .unconditional, help: ArgumentHelp("The day (YYYY-MM-DD) of enrolment and age bands (default: today).", valueName: "date")) var on: String?
+
+        func validate() throws {
+            if let on { try TimeAxes.checkDate(on, option: "--on") }
+        }
+
+        func run() async throws {
+            var parameters: [String: JSONValue] = ["cluster": .string(cluster)]
+            if let on { parameters["on"] = .string(on) }
+            let reply = try await connection.with { try await $0.call("GetTesterStats", parameters) }
+            let stats = reply["stats"]?.objectValue ?? [:]
+            var table = Table("by", "group", "testers")
+            table.rightAligned = [2]
+            table.quantities = [2]
+            table.add("all", "\(stats.cell("cluster")) on \(stats.cell("on"))", stats.cell("testers"))
+            if stats["erased"]?.intValue ?? 0 > 0 { table.add("of whom", "erased", stats.cell("erased")) }
+            for (by, key) in [("age band", "by_age_band"), ("department", "by_department")] {
+                for cell in stats[key]?.arrayValue ?? [] {
+                    let row = cell.objectValue ?? [:]
+                    table.add(by, row.cell("key"), row["suppressed"]?.boolValue == true ? "<5" : row.cell("testers"))
+                }
+            }
+            output.print(reply, table)
+        }
+    }
+}

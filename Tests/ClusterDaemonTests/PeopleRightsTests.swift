@@ -1,0 +1,143 @@
+import ClusterdTestSupport
+import Foundation
+import Testing
+import Varlink
+
+/// The people's other methods through the real daemon and clusterctl: no key spent on a refused
+/// or retried call, rectification, export, the list and the statistics of a cluster's testers.
+extension PeopleDaemonTests {
+    /// The key store's entries that hold a key (an erased slot is all zeros).
+    func liveEntries(_ daemon: RunningDaemon) throws -> Int {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: daemon.stateDirectory + "/keys.bin")))
+        return stride(from: 64, to: bytes.count, by: 80).filter { bytes[$0..<min($0 + 80, bytes.count)].contains { $0 != 0 } }.count
+    }
+
+    func tester(_ name: String, born: Int, department: String = "92") -> [String: JSONValue] {
+        var enrolment = Self.enrolment
+        enrolment["name"] = .string(name)
+        enrolment["email"] = .string(name.lowercased().replacingOccurrences(of: " ", with: ".") + "@example.org")
+        enrolment["birth_year"] = .int(Int64(born))
+        enrolment["department"] = .string(department)
+        return enrolment
+    }
+
+    @Test func aRefusedOrRetriedEnrolmentSpendsNoKey() async throws {
+        let keys = try TemporaryDirectory()
+        let daemon = try await RunningDaemon(extraArguments: ["--key-store-key-file", try keyFile(keys)])
+        let client = try await VarlinkClient.connect(to: daemon.socketPath)
+        _ = try await call(client, "RegisterCluster", ["id": "silver-valley", "name": "Silver Valley", "regions": ["11"], "departments": ["94"]])
+        _ = try await call(client, "EnrollTester", tester("Anne Premier", born: 1950))
+        let store = try Data(contentsOf: URL(fileURLWithPath: daemon.stateDirectory + "/keys.bin"))
+
+        // Refused by the registry's rules: checked before a key is made.
+        var elsewhere = tester("Bruno Refus", born: 1950)
+        elsewhere["cluster"] = "nowhere"
+        await #expect { try await call(client, "EnrollTester", elsewhere) } throws: { error in
+            (error as? VarlinkError)?.name == Self.registry + "UnknownCluster"
+        }
+        _ = try await call(client, "RegisterCluster", ["id": "gone", "name": "Gone", "regions": ["11"], "departments": ["94"]])
+        _ = try await call(client, "DissolveCluster", ["id": "gone", "date": "2020-01-01"])
+        var dissolved = tester("Bruno Refus", born: 1950)
+        dissolved["cluster"] = "gone"
+        await #expect { try await call(client, "EnrollTester", dissolved) } throws: { error in
+            (error as? VarlinkError)?.parameters["field"] == "enrolled_on"
+        }
+        await #expect { try await call(client, "AddContact", ["siren": "732829320", "name": "Bruno Refus"]) } throws: { error in
+            (error as? VarlinkError)?.name == Self.registry + "UnknownCompany"
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: daemon.stateDirectory + "/keys.bin")) == store, "a refused call wrote to the key store")
+
+        // A retry returns the first person and leaves one key for them.
+        var retried = tester("Chantal Retry", born: 1944)
+        retried["request_id"] = "enrol-chantal"
+        let first = try await call(client, "EnrollTester", retried)
+        let second = try await call(client, "EnrollTester", retried)
+        #expect(first["person"] != nil && second["person"] == first["person"] && second["seq"] == first["seq"])
+        #expect(try liveEntries(daemon) == 2)
+        let status = try await call(client, "GetStatus")
+        #expect(status["last_seq"] == first["seq"], "the retry wrote an event")
+
+        // An erasure retried with its request id answers the first erasure.
+        let person = try #require(first["person"])
+        let erased = try await call(client, "ErasePerson", ["person": person, "request_id": "erase-chantal"])
+        #expect(try await call(client, "ErasePerson", ["person": person, "request_id": "erase-chantal"])["seq"] == erased["seq"])
+        #expect(try liveEntries(daemon) == 1)
+        await client.close()
+        #expect(try await daemon.stop() == 0)
+    }
+
+    @Test func rectifiedExportedListedAndCounted() async throws {
+        let keys = try TemporaryDirectory()
+        let daemon = try await RunningDaemon(extraArguments: ["--key-store-key-file", try keyFile(keys)])
+        let client = try await VarlinkClient.connect(to: daemon.socketPath)
+        _ = try await call(client, "RegisterCluster", ["id": "silver-valley", "name": "Silver Valley", "regions": ["11"], "departments": ["94"]])
+        // Six in the Hauts-de-Seine, one in Paris; on 2020-11-15 four are 70-74, two 80-84, one 60-64.
+        var ids: [JSONValue] = []
+        for (name, born, department) in [
+            ("Denise Un", 1948, "92"), ("Emile Deux", 1947, "92"), ("Fanny Trois", 1946, "92"), ("Gaston Quatre", 1950, "92"),
+            ("Hélène Cinq", 1937, "92"), ("Irène Six", 1936, "92"), ("Jules Sept", 1958, "75"),
+        ] {
+            ids.append(try #require(try await call(client, "EnrollTester", tester(name, born: born, department: department))["person"]))
+        }
+        let socket = ["--socket", daemon.socketPath]
+        let stats = try await runToCompletion(try BuiltProducts.executable("clusterctl"), socket + ["testers", "stats", "silver-valley", "--on", "2020-11-15", "--json"])
+        #expect(stats.status == 0, "\(stats.standardError)")
+        let counted = try #require(try JSONParser.parse(stats.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines))["stats"])
+        #expect(counted["testers"] == 7 && counted["erased"] == 0)
+        #expect(counted["by_department"] == [["key": "75", "suppressed": true], ["key": "92", "suppressed": false, "testers": 6]])
+        #expect(counted["by_age_band"] == [
+            ["key": "60-64", "suppressed": true], ["key": "70-74", "suppressed": true], ["key": "80-84", "suppressed": true],
+        ])
+
+        // Rectified: a new e-mail address, and a birth year that moves the band at enrolment.
+        let rectify = try await runToCompletion(
+            try BuiltProducts.executable("clusterctl"),
+            socket + ["people", "rectify", try #require(ids[6].stringValue), "--email", "jules.s@example.net", "--birth-year", "1949", "--department", "92"]
+        )
+        #expect(rectify.status == 0 && rectify.standardOutput.contains("rectified"), "\(rectify.standardError)")
+        let jules = try #require(try await call(client, "GetPerson", ["person": ids[6]])["person"])
+        #expect(jules["email"] == "jules.s@example.net" && jules["birth_year"] == 1949 && jules["department"] == "92" && jules["name"] == "Jules Sept")
+        await #expect { try await call(client, "RectifyPerson", ["person": ids[6], "birth_year": 1970]) } throws: { error in
+            (error as? VarlinkError)?.parameters["field"] == "birth_year"
+        }
+        await #expect { try await call(client, "RectifyPerson", ["person": ids[6], "role": "CEO"]) } throws: { error in
+            (error as? VarlinkError)?.parameters["field"] == "role"
+        }
+        let after = try #require(try await call(client, "GetTesterStats", ["cluster": "silver-valley", "on": "2020-11-15"])["stats"])
+        #expect(after["by_department"] == [["key": "92", "suppressed": false, "testers": 7]])
+        // Jules, born 1949, is now the fifth 70-74: that cell is shown.
+        #expect(after["by_age_band"] == [["key": "70-74", "suppressed": false, "testers": 5], ["key": "80-84", "suppressed": true]])
+
+        // The list, in enrolment order, with the fields for root; nobody enrolled before 2020.
+        let list = try await call(client, "ListTesters", ["cluster": "silver-valley", "on": "2020-11-15"])
+        #expect(list["total"] == 7 && list["testers"]?.arrayValue?.map { $0["id"] } == ids)
+        #expect(list["testers"]?.at(0)?["name"] == "Denise Un" && list["testers"]?.at(0)?["age_band"] == "70-74")
+        #expect(try await call(client, "ListTesters", ["cluster": "silver-valley", "on": "2019-12-31"])["total"] == 0)
+
+        // The export: the person, why they are held, and their two events, values never in them.
+        let exported = try await runToCompletion(try BuiltProducts.executable("clusterctl"), socket + ["people", "export", try #require(ids[6].stringValue)])
+        #expect(exported.status == 0, "\(exported.standardError)")
+        let export = try JSONParser.parse(exported.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(export["person"]?["email"] == "jules.s@example.net")
+        #expect(export["purposes"]?.arrayValue?.count == 2)
+        #expect(export["events"]?.arrayValue?.map { $0["type"] } == ["TesterEnrolled", "PersonRectified"])
+        #expect(export["events"]?.at(1)?["event"]?["age_band_at_enrolment"] == "70-74")
+        #expect(export["events"]?.at(1)?["event"]?["personal_fields"] == ["birth_year", "email"] && export["events"]?.at(1)?["event"]?["email"] == nil)
+
+        // The table for people, and a refusal that says what to do instead.
+        let table = try await runToCompletion(try BuiltProducts.executable("clusterctl"), socket + ["testers", "list", "silver-valley", "--on", "2020-11-15"])
+        #expect(table.status == 0 && table.standardOutput.contains("Denise Un") && table.standardOutput.contains("age band"), "\(table.standardError)")
+        let offline = try await runToCompletion(try BuiltProducts.executable("clusterctl"), ["--log", daemon.stateDirectory + "/events.log", "people", "show", try #require(ids[0].stringValue)])
+        #expect(offline.status == 64 && offline.standardError.contains("people are read from the daemon"), "\(offline.standardError)")
+        await client.close()
+        #expect(try await daemon.stop() == 0)
+        try expectNothingInClear(under: daemon.stateDirectory, "after the rectification")
+    }
+}
+
+extension JSONValue {
+    /// The element at `index` of an array, or nil.
+    fileprivate func at(_ index: Int) -> JSONValue? {
+        arrayValue.flatMap { index < $0.count ? $0[index] : nil }
+    }
+}
