@@ -690,6 +690,9 @@ EVENT_TYPES: dict[int, str] = {
     14: "ContactAdded",
     15: "PersonRectified",
     16: "PersonErased",
+    17: "CampaignOpened",
+    18: "TesterParticipated",
+    19: "ConsentWithdrawn",
 }
 EVENT_TYPE_NUMBERS: dict[str, int] = {name: number for number, name in EVENT_TYPES.items()}
 
@@ -698,7 +701,8 @@ PARTNER_KINDS = ("bank", "university", "local_authority", "agency", "other")
 
 # The closed sets of the people's events: personal field names (field 13, 1), age bands (12),
 # consent channels (consent field 4).
-PERSONAL_FIELDS = ("name", "email", "phone", "birth_year", "role")
+PERSONAL_FIELDS = ("name", "email", "phone", "birth_year", "role", "comment")
+CAMPAIGN_KINDS = ("innovation", "support")
 AGE_BANDS = ("60-64", "65-69", "70-74", "75-79", "80-84", "85-89", "90+")
 CONSENT_CHANNELS = ("paper", "online", "phone", "in_person")
 _BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
@@ -1105,6 +1109,45 @@ def _decode_person_erased(f: Fields) -> dict:
     return body
 
 
+def _decode_campaign_opened(f: Fields) -> dict:
+    return {
+        "id": f.text(8, "id"),
+        "cluster": f.text(9, "cluster"),
+        "kind": _closed(f.text(10, "kind"), CAMPAIGN_KINDS, f, "campaign kind"),
+        "siren": f.siren(11),
+        "title": f.text(12, "title"),
+        "starts_on": f.date(13, "starts on"),
+        "ends_on": f.date(14, "ends on"),
+    }
+
+
+def _decode_tester_participated(f: Fields) -> dict:
+    fields = _personal_fields(f)
+    if fields not in ([], ["comment"]):
+        raise EventDecodeError(f"{f.what}: a participation's only personal field is one comment")
+    body = {
+        "person": _person_id(f),
+        "campaign": f.text(9, "campaign"),
+        "on": f.date(10, "on"),
+        "age_band": _closed(f.text(11, "age band"), AGE_BANDS, f, "age band"),
+        "personal_fields": fields,
+    }
+    rating = f.uint(12, "rating", required=False)
+    if rating is not None:
+        if not 1 <= rating <= 5:
+            raise EventDecodeError(f"{f.what}: a rating (field 12) is 1 to 5, not {rating}")
+        body["rating"] = rating
+    return body
+
+
+def _decode_consent_withdrawn(f: Fields) -> dict:
+    return {
+        "person": _person_id(f),
+        "on": f.date(9, "withdrawn on"),
+        "channel": _closed(f.text(10, "channel"), CONSENT_CHANNELS, f, "consent channel"),
+    }
+
+
 _EVENT_DECODERS = {
     1: _decode_cluster,
     2: _decode_cluster,
@@ -1122,6 +1165,9 @@ _EVENT_DECODERS = {
     14: _decode_contact_added,
     15: _decode_person_rectified,
     16: _decode_person_erased,
+    17: _decode_campaign_opened,
+    18: _decode_tester_participated,
+    19: _decode_consent_withdrawn,
 }
 
 
@@ -1201,14 +1247,14 @@ class EventFilter:
     def _concerns_cluster(self, event: Event) -> bool:
         if event.type_name in ("ClusterRegistered", "ClusterUpdated", "ClusterDissolved"):
             return event.body["id"] == self.cluster
-        if event.type_name in ("MembershipStarted", "MembershipEnded", "PartnerLinked", "TesterEnrolled"):
+        if event.type_name in ("MembershipStarted", "MembershipEnded", "PartnerLinked", "TesterEnrolled", "CampaignOpened"):
             return event.body["cluster"] == self.cluster
         return False
 
 
 _SIREN_EVENTS = frozenset(
     {"CompanyRegistered", "CompanyUpdated", "MembershipStarted", "MembershipEnded",
-     "ResponseSubmitted", "ContactAdded"}
+     "ResponseSubmitted", "ContactAdded", "CampaignOpened"}
 )
 
 

@@ -8,6 +8,9 @@ public enum DomainError: Error, Sendable, Hashable, CustomStringConvertible {
     case unknownPerson(String)
     /// The person was erased: nothing about them can be read or changed.
     case personErased(String)
+    case unknownCampaign(String)
+    /// The tester withdrew their consent on that day: they take part in no campaign from then on.
+    case consentWithdrawn(person: String, on: String)
     case alreadyExists(kind: String, id: String)
     case alreadyMember(cluster: String, siren: String, since: CalendarDate)
     case notAMember(cluster: String, siren: String, date: CalendarDate)
@@ -30,6 +33,8 @@ public enum DomainError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownSurvey: return "UnknownSurvey"
         case .unknownPerson: return "UnknownPerson"
         case .personErased: return "PersonErased"
+        case .unknownCampaign: return "UnknownCampaign"
+        case .consentWithdrawn: return "ConsentWithdrawn"
         case .alreadyExists: return "AlreadyExists"
         case .alreadyMember: return "AlreadyMember"
         case .notAMember: return "NotAMember"
@@ -50,6 +55,8 @@ public enum DomainError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownCompany(let siren): return ["siren": .string(siren)]
         case .unknownSurvey(let id): return ["survey": .string(id)]
         case .unknownPerson(let id), .personErased(let id): return ["person": .string(id)]
+        case .unknownCampaign(let id): return ["campaign": .string(id)]
+        case .consentWithdrawn(let person, let on): return ["person": .string(person), "on": .string(on)]
         case .alreadyExists(let kind, let id): return ["kind": .string(kind), "id": .string(id)]
         case .alreadyMember(let cluster, let siren, let since):
             return ["cluster": .string(cluster), "siren": .string(siren), "since": .string(since.description)]

@@ -24,7 +24,7 @@ struct People: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "people",
         abstract: "Testers and contacts: show, export, rectify and erase a person (docs/privacy.md).",
-        subcommands: [Show.self, Export.self, Rectify.self, Erase.self],
+        subcommands: [Show.self, Export.self, Rectify.self, Withdraw.self, Erase.self],
         aliases: ["person"]
     )
 
@@ -100,6 +100,30 @@ struct People: AsyncParsableCommand {
             }
             if let birthYear { parameters["birth_year"] = .int(birthYear) }
             try await performWrite("RectifyPerson", parameters, connection: connection, options: write, done: "rectified \(id)")
+        }
+    }
+
+    struct Withdraw: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A tester withdraws their consent (WithdrawConsent): from that day on they take part in no campaign.",
+            usage: "clusterctl people withdraw <id> --on <date>\n--channel <channel> [<options>]",
+            discussion: Help.examples("clusterctl people withdraw p-aaaaaaaaaaaaaaaaaaaaaaaaab \\\n      --on 2020-12-01 --channel paper")
+        )
+        @OptionGroup var connection: SocketOptions
+        @OptionGroup var write: WriteOptions
+        @Argument(help: "The tester's id.") var id: String
+        @Option(parsing: .unconditional, help: ArgumentHelp("The day (YYYY-MM-DD) the consent is withdrawn.", valueName: "date")) var on: String
+        @Option(parsing: .unconditional, help: ArgumentHelp("How: paper, online, phone or in_person.", valueName: "channel")) var channel: String
+
+        func validate() throws {
+            try TimeAxes.checkDate(on, option: "--on")
+        }
+
+        func run() async throws {
+            try await performWrite(
+                "WithdrawConsent", ["person": .string(id), "on": .string(on), "channel": .string(channel)],
+                connection: connection, options: write, done: "\(id) withdrew their consent on \(on)"
+            )
         }
     }
 
@@ -190,6 +214,19 @@ struct Testers: AsyncParsableCommand {
                     let row = cell.objectValue ?? [:]
                     table.add(by, row.cell("key"), row["suppressed"]?.boolValue == true ? "<5" : row.cell("testers"))
                 }
+            }
+            // Campaigns can be thousands: the table sums them up, --json and --csv list each.
+            let campaigns = stats["by_campaign"]?.arrayValue ?? []
+            if output.csv || campaigns.count <= 20 {
+                for cell in campaigns {
+                    let row = cell.objectValue ?? [:]
+                    let mean = row["mean_rating"].map { ", rated \($0.cell)" } ?? ""
+                    table.add("campaign", row.cell("campaign") + (output.csv ? "" : mean), row["suppressed"]?.boolValue == true ? "<5" : row.cell("testers"))
+                }
+            } else {
+                let shown = campaigns.filter { $0["suppressed"]?.boolValue == false }
+                let testers = shown.compactMap { $0["testers"]?.intValue }.reduce(0, +)
+                table.add("campaigns", "\(grouped(String(campaigns.count))), \(grouped(String(shown.count))) of 5+ (--json for each)", String(testers))
             }
             output.print(reply, table)
         }

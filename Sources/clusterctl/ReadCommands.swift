@@ -156,6 +156,11 @@ enum EventText {
         case "ContactAdded": return "\(body.cell("person")) added as a contact of \(body.cell("siren"))"
         case "PersonRectified": return "\(body.cell("person")) rectified (\(body.cell("personal_fields")))"
         case "PersonErased": return "\(body.cell("person")) erased"
+        case "CampaignOpened":
+            return "\(body.cell("id")): \(body.cell("kind")) campaign of \(body.cell("cluster")) with \(body.cell("siren")), \(body.cell("starts_on")) to \(body.cell("ends_on"))"
+        case "TesterParticipated":
+            return "\(body.cell("person")) took part in \(body.cell("campaign")) on \(body.cell("on")), \(body.cell("age_band"))" + (body["rating"].map { ", rated \($0.cell)" } ?? "")
+        case "ConsentWithdrawn": return "\(body.cell("person")) withdrew consent on \(body.cell("on")) (\(body.cell("channel")))"
         default: return JSONValue.object(body).description
         }
     }

@@ -20,7 +20,7 @@ struct ClusterctlGoldenTests {
         ["join"], ["leave"], ["partner", "link"], ["surveys"], ["surveys", "list"], ["surveys", "results"], ["surveys", "define"],
         ["surveys", "respond"], ["surveys", "close"], ["history"], ["watch"], ["import"], ["demo", "load"], ["verify"], ["checkpoint"],
         ["log", "dump"], ["audit", "report"], ["people"], ["people", "show"], ["people", "export"], ["people", "rectify"],
-        ["people", "erase"], ["testers"], ["testers", "list"], ["testers", "stats"],
+        ["people", "withdraw"], ["people", "erase"], ["testers"], ["testers", "list"], ["testers", "stats"],
     ]
 
     static func compare(_ output: String, with name: String, width: Int? = 80) throws {

@@ -133,6 +133,57 @@ extension PeopleDaemonTests {
         #expect(try await daemon.stop() == 0)
         try expectNothingInClear(under: daemon.stateDirectory, "after the rectification")
     }
+    @Test func campaignsCountTheirTestersAndKeepCommentsSealed() async throws {
+        let keys = try TemporaryDirectory()
+        let daemon = try await RunningDaemon(extraArguments: ["--key-store-key-file", try keyFile(keys)])
+        let client = try await VarlinkClient.connect(to: daemon.socketPath)
+        _ = try await call(client, "RegisterCluster", ["id": "silver-valley", "name": "Silver Valley", "regions": ["11"], "departments": ["94"]])
+        _ = try await call(client, "RegisterCompany", ["siren": "732829320", "name": "Loupe SAS", "naf": "62.01Z", "department": "94", "employees": 12])
+        _ = try await call(client, "OpenCampaign", [
+            "id": "loupe-2020", "cluster": "silver-valley", "kind": "innovation", "siren": "732829320", "title": "Une loupe connectée",
+            "starts_on": "2020-03-17", "ends_on": "2020-05-11",
+        ])
+        var ids: [JSONValue] = []
+        for (index, born) in [1948, 1947, 1946, 1945, 1950, 1936].enumerated() {
+            ids.append(try #require(try await call(client, "EnrollTester", tester("Testeur Numéro\(index)", born: born))["person"]))
+        }
+        for (index, rating) in [4, 5, 3, 4, 5].enumerated() {
+            _ = try await call(client, "RecordParticipation", [
+                "campaign": "loupe-2020", "person": ids[index], "on": "2020-04-02", "rating": .int(Int64(rating)), "comment": "Très pratique, Zéphyrine",
+            ])
+        }
+        await #expect { try await call(client, "RecordParticipation", ["campaign": "loupe-2020", "person": ids[0], "on": "2020-04-03"]) } throws: { error in
+            (error as? VarlinkError)?.name == Self.registry + "AlreadyExists"
+        }
+        // The sixth withdraws, through clusterctl: from that day on, no campaign.
+        let withdraw = try await runToCompletion(
+            try BuiltProducts.executable("clusterctl"),
+            ["--socket", daemon.socketPath, "people", "withdraw", try #require(ids[5].stringValue), "--on", "2020-04-01", "--channel", "phone"]
+        )
+        #expect(withdraw.status == 0, "\(withdraw.standardError)")
+        await #expect { try await call(client, "RecordParticipation", ["campaign": "loupe-2020", "person": ids[5], "on": "2020-04-02"]) } throws: { error in
+            (error as? VarlinkError)?.name == Self.registry + "ConsentWithdrawn" && (error as? VarlinkError)?.parameters["on"] == "2020-04-01"
+        }
+        #expect(try await call(client, "GetPerson", ["person": ids[5]])["person"]?["withdrawn_on"] == "2020-04-01")
+        #expect(try await call(client, "GetPerson", ["person": ids[0]])["person"]?["campaigns"] == 1)
+
+        let expected: JSONValue = [[
+            "campaign": "loupe-2020", "kind": "innovation", "title": "Une loupe connectée", "testers": 5, "rated": 5, "mean_rating": 4.2, "suppressed": false,
+        ]]
+        let stats = try await call(client, "GetTesterStats", ["cluster": "silver-valley", "on": "2020-11-15"])
+        #expect(stats["stats"]?["by_campaign"] == expected)
+        #expect(try await call(client, "GetTesterStats", ["cluster": "silver-valley", "on": "2020-04-01"])["stats"]?["by_campaign"] == [[
+            "campaign": "loupe-2020", "kind": "innovation", "title": "Une loupe connectée", "suppressed": true,
+        ]])
+        // An erased tester's participation still counts; their comment is gone with their key.
+        _ = try await call(client, "ErasePerson", ["person": ids[0]])
+        #expect(try await call(client, "GetTesterStats", ["cluster": "silver-valley", "on": "2020-11-15"])["stats"]?["by_campaign"] == expected)
+        await client.close()
+        #expect(try await daemon.stop() == 0)
+        for (name, bytes) in try everyFile(under: daemon.stateDirectory) {
+            #expect(bytes.range(of: Data("Zéphyrine".utf8)) == nil, "a comment in clear in \(name)")
+        }
+    }
 }
 
 extension JSONValue {

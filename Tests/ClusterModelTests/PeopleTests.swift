@@ -196,4 +196,106 @@ struct PeopleTests {
         #expect(bytes(.enrollTester(person: Self.tester, Self.facts(enrolledOn: "2019-04-15"), fields: Self.testerFields)) != base)
         #expect(bytes(.enrollTester(person: Self.tester, Self.facts(), fields: Self.testerFields + [Self.sealed(.phone)])) != base)
     }
+
+    static let campaign = try! Slug("loupe-2020", field: "id")
+
+    static func campaignRecord(id: Slug = campaign, kind: CampaignKind = .innovation, from: String = "2020-03-01", to: String = "2020-06-30") -> CampaignRecord {
+        CampaignRecord(id: id, cluster: aero, kind: kind, siren: DecideTests.acme, title: "Une loupe connectée", startsOn: try! CalendarDate(from), endsOn: try! CalendarDate(to))
+    }
+
+    static func participation(on day: String = "2020-04-02", rating: Int? = 4, comment: Bool = true) -> Participation {
+        Participation(on: try! CalendarDate(day), ageBand: .from70, rating: rating, comment: comment ? sealed(.comment).sealed : nil)
+    }
+
+    /// The world with the campaign opened.
+    static func campaignWorld() throws -> RegistryState {
+        var state = try world()
+        for event in try decide(.openCampaign(campaignRecord()), state: state, context: context) { state.apply(event, sequence: state.lastSequence + 1) }
+        return state
+    }
+
+    @Test func campaignEventsRoundTripThroughBothDecoders() throws {
+        let kinds: [EventKind] = [
+            .campaignOpened(Self.campaignRecord()),
+            .campaignOpened(Self.campaignRecord(kind: .support)),
+            .testerParticipated(person: Self.tester, campaign: Self.campaign, Self.participation()),
+            .testerParticipated(person: Self.tester, campaign: Self.campaign, Self.participation(rating: nil, comment: false)),
+            .consentWithdrawn(person: Self.tester, Withdrawal(on: try CalendarDate("2020-05-01"), channel: .phone)),
+        ]
+        for kind in kinds {
+            let event = Event(kind: kind, recordedAtMicroseconds: 1_600_000_000_000_000, peerUID: 0)
+            for path in [EventCodec.DecodingPath.fastest, .general] {
+                #expect(try EventCodec.decode(EventCodec.encode(event), path: path) == event)
+            }
+        }
+        // A rating out of 1...5, a personal field other than a comment, an unknown kind: undecodable.
+        let rated = EventCodec.encode(Event(kind: kinds[2], recordedAtMicroseconds: 0, peerUID: 0))
+        let six = rated.replacing([12 << 3, 4], with: [12 << 3, 6])
+        let named = rated.replacing(Array("comment".utf8), with: Array("phone".utf8) + [0, 0])
+        let kind = EventCodec.encode(Event(kind: kinds[0], recordedAtMicroseconds: 0, peerUID: 0)).replacing(Array("innovation".utf8), with: Array("innovatiom".utf8))
+        for bytes in [six, named, kind] {
+            #expect(bytes != rated)
+            #expect(throws: EventDecodingError.self) { try EventCodec.decode(bytes) }
+        }
+    }
+
+    @Test func theRulesOfCampaigns() throws {
+        let state = try Self.campaignWorld()
+        let stranger = PersonID(high: 5, low: 6)
+        let cases: [(Command, String)] = [
+            (.openCampaign(Self.campaignRecord()), "AlreadyExists"),
+            (.openCampaign(CampaignRecord(id: try Slug("x", field: "id"), cluster: try Slug("nope", field: "id"), kind: .support, siren: DecideTests.acme, title: "X", startsOn: try CalendarDate("2020-01-01"), endsOn: try CalendarDate("2020-01-02"))), "UnknownCluster"),
+            (.openCampaign(CampaignRecord(id: try Slug("x", field: "id"), cluster: Self.aero, kind: .support, siren: DecideTests.unknown, title: "X", startsOn: try CalendarDate("2020-01-01"), endsOn: try CalendarDate("2020-01-02"))), "UnknownCompany"),
+            (.openCampaign(Self.campaignRecord(id: try Slug("x", field: "id"), from: "2020-03-01", to: "2020-02-28")), "ends on or after its start"),
+            (.openCampaign(CampaignRecord(id: try Slug("x", field: "id"), cluster: Self.aero, kind: .support, siren: DecideTests.acme, title: " ", startsOn: try CalendarDate("2020-01-01"), endsOn: try CalendarDate("2020-01-02"))), "title"),
+            (.recordParticipation(person: Self.tester, campaign: try Slug("nope", field: "id"), Self.participation()), "UnknownCampaign"),
+            (.recordParticipation(person: stranger, campaign: Self.campaign, Self.participation()), "UnknownPerson"),
+            (.recordParticipation(person: Self.contact, campaign: Self.campaign, Self.participation()), "no tester of cluster aero"),
+            (.recordParticipation(person: Self.tester, campaign: Self.campaign, Self.participation(on: "2020-07-01")), "runs from 2020-03-01 to 2020-06-30"),
+            (.recordParticipation(person: Self.tester, campaign: Self.campaign, Self.participation(rating: 0)), "a rating is 1 to 5"),
+            (.recordParticipation(person: Self.tester, campaign: Self.campaign, Participation(on: try CalendarDate("2020-04-02"), ageBand: .from70, rating: 3, comment: [9, 9])), "not a sealed value"),
+            (.withdrawConsent(person: Self.contact, Withdrawal(on: try CalendarDate("2020-05-01"), channel: .paper)), "a contact, who gave no consent"),
+            (.withdrawConsent(person: Self.tester, Withdrawal(on: try CalendarDate("2019-03-01"), channel: .paper)), "consent was given on 2019-04-01"),
+        ]
+        for (command, expected) in cases {
+            #expect(refusal(command, on: state).contains(expected), "\(command): \(refusal(command, on: state))")
+        }
+        // Once, and never after a withdrawal; before it, still.
+        var taken = state
+        for command in [
+            Command.recordParticipation(person: Self.tester, campaign: Self.campaign, Self.participation(on: "2020-04-02")),
+            .withdrawConsent(person: Self.tester, Withdrawal(on: try CalendarDate("2020-05-01"), channel: .phone)),
+        ] {
+            for event in try decide(command, state: taken, context: Self.context) { taken.apply(event, sequence: taken.lastSequence + 1) }
+        }
+        #expect(refusal(.recordParticipation(person: Self.tester, campaign: Self.campaign, Self.participation()), on: taken).hasPrefix("AlreadyExists"))
+        var second = taken
+        for event in try decide(.openCampaign(Self.campaignRecord(id: try Slug("lessons", field: "id"), kind: .support)), state: second, context: Self.context) {
+            second.apply(event, sequence: second.lastSequence + 1)
+        }
+        let lessons = try Slug("lessons", field: "id")
+        #expect(refusal(.recordParticipation(person: Self.tester, campaign: lessons, Self.participation(on: "2020-05-01")), on: second) == "ConsentWithdrawn(on=2020-05-01, person=p-abaibqibiga4eascqlbqgq4dyq)")
+        #expect(refusal(.recordParticipation(person: Self.tester, campaign: lessons, Self.participation(on: "2020-04-30")), on: second) == "accepted")
+        #expect(refusal(.withdrawConsent(person: Self.tester, Withdrawal(on: try CalendarDate("2020-06-01"), channel: .paper)), on: second).hasPrefix("ConsentWithdrawn"))
+    }
+
+    @Test func anErasureDropsTheCommentsAndKeepsTheCountsAndSnapshotsKeepAll() throws {
+        var state = try Self.campaignWorld()
+        for command in [
+            Command.recordParticipation(person: Self.tester, campaign: Self.campaign, Self.participation()),
+            .withdrawConsent(person: Self.tester, Withdrawal(on: try CalendarDate("2020-05-01"), channel: .phone)),
+        ] {
+            for event in try decide(command, state: state, context: Self.context) { state.apply(event, sequence: state.lastSequence + 1) }
+        }
+        #expect(state.people[Self.tester]?.campaigns == [Self.campaign])
+        #expect(state.people[Self.tester]?.withdrawal?.channel == .phone)
+        #expect(state.campaigns[Self.campaign]?.participations[Self.tester]?.comment != nil)
+        #expect(try RegistryState(snapshot: state.snapshotBytes()) == state)
+        for event in try decide(.erasePerson(person: Self.tester, reason: nil), state: state, context: Self.context) { state.apply(event, sequence: state.lastSequence + 1) }
+        let kept = try #require(state.campaigns[Self.campaign]?.participations[Self.tester])
+        #expect(kept.comment == nil && kept.rating == 4 && kept.ageBand == .from70)
+        #expect(try RegistryState(snapshot: state.snapshotBytes()) == state)
+        // The history: enrolment, participation, withdrawal, erasure.
+        #expect(state.people[Self.tester]?.history.count == 4)
+    }
 }

@@ -281,6 +281,12 @@ E_CONTACT = event(14, f_bytes(8, PERSON_B), f_uint(9, 300_000_379), sealed("role
 E_RECTIFIED = event(15, f_bytes(8, PERSON_A), f_text(10, "93"), f_text(12, "75-79"), sealed("phone", 40),
                     sealed("birth_year", 33))
 E_ERASED = event(16, f_bytes(8, PERSON_B), f_text(9, "asked by letter"))
+E_CAMPAIGN = event(17, f_text(8, "loupe-2020"), f_text(9, "glass-valley"), f_text(10, "support"), f_uint(11, 300_000_379),
+                   f_text(12, "Leçons \"numériques\""), f_sint(13, 18_338), f_sint(14, 18_393))
+E_PARTICIPATED = event(18, f_bytes(8, PERSON_A), f_text(9, "loupe-2020"), f_sint(10, 18_354), f_text(11, "70-74"),
+                       f_uint(12, 5), sealed("comment", 60))
+E_PARTICIPATED_BARE = event(18, f_bytes(8, PERSON_A), f_text(9, "other"), f_sint(10, 18_354), f_text(11, "75-79"))
+E_WITHDRAWN = event(19, f_bytes(8, PERSON_A), f_sint(9, 18_372), f_text(10, "phone"))
 
 EXPECTED = [
     ("ClusterRegistered", 1000, "req-1", {
@@ -343,6 +349,16 @@ EXPECTED = [
         "person": "p-abaibqibiga4eascqlbqgq4dyq", "department": "93",
         "age_band_at_enrolment": "75-79", "personal_fields": ["birth_year", "phone"]}),
     ("PersonErased", 1000, None, {"person": "p-h7777777777777777777777777", "reason": "asked by letter"}),
+    ("CampaignOpened", 1000, None, {
+        "id": "loupe-2020", "cluster": "glass-valley", "kind": "support", "siren": "300000379",
+        "title": "Leçons \"numériques\"", "starts_on": "2020-03-17", "ends_on": "2020-05-11"}),
+    ("TesterParticipated", 1000, None, {
+        "person": "p-abaibqibiga4eascqlbqgq4dyq", "campaign": "loupe-2020", "on": "2020-04-02",
+        "age_band": "70-74", "rating": 5, "personal_fields": ["comment"]}),
+    ("TesterParticipated", 1000, None, {
+        "person": "p-abaibqibiga4eascqlbqgq4dyq", "campaign": "other", "on": "2020-04-02",
+        "age_band": "75-79", "personal_fields": []}),
+    ("ConsentWithdrawn", 1000, None, {"person": "p-abaibqibiga4eascqlbqgq4dyq", "on": "2020-04-20", "channel": "phone"}),
 ]
 
 # Three batches: the batch boundaries must not matter to the events.
@@ -354,6 +370,7 @@ GOOD_BATCHES = [
     [E_SURVEY_CLOSED, E_RESPONSE, E_UNKNOWN_FIELDS],
     [E_SNAPSHOT_TAKEN],
     [E_TESTER, E_CONTACT, E_RECTIFIED, E_ERASED],
+    [E_CAMPAIGN, E_PARTICIPATED, E_PARTICIPATED_BARE, E_WITHDRAWN],
 ]
 
 
@@ -585,7 +602,7 @@ class Errors(LogCase):
         self.assertEqual((result.returncode, result.stdout), (1, ""))
         self.assertEqual(
             result.stderr,
-            "error: record 1: unknown event type 77 (this reader knows types 1 to 16; the log "
+            "error: record 1: unknown event type 77 (this reader knows types 1 to 19; the log "
             "may have been written by a newer clusterd)\n")
 
     def test_undecodable_event_outside_the_range_is_not_read(self) -> None:
@@ -647,18 +664,18 @@ class Filters(LogCase):
         self.assertEqual(self.seqs("--type", "ClusterDissolved"), [3])
 
     def test_siren(self) -> None:
-        self.assertEqual(self.seqs("--siren", "300000379"), [4, 6, 7, 12, 16])
-        self.assertEqual(self.seqs("--siren", "300 000 379"), [4, 6, 7, 12, 16])
+        self.assertEqual(self.seqs("--siren", "300000379"), [4, 6, 7, 12, 16, 19])
+        self.assertEqual(self.seqs("--siren", "300 000 379"), [4, 6, 7, 12, 16, 19])
         self.assertEqual(self.seqs("--siren", "000005405"), [5, 8])
         self.assertEqual(self.seqs("--siren", "111111111"), [])
 
     def test_cluster(self) -> None:
-        self.assertEqual(self.seqs("--cluster", "glass-valley"), [1, 3, 6, 7, 9, 15])
+        self.assertEqual(self.seqs("--cluster", "glass-valley"), [1, 3, 6, 7, 9, 15, 19])
         self.assertEqual(self.seqs("--cluster", "bare"), [2])
         self.assertEqual(self.seqs("--cluster", "crisis-2020-11"), [])  # a survey, not a cluster
 
     def test_combined(self) -> None:
-        self.assertEqual(self.seqs("--siren", "300000379", "--cluster", "glass-valley"), [6, 7])
+        self.assertEqual(self.seqs("--siren", "300000379", "--cluster", "glass-valley"), [6, 7, 19])
         self.assertEqual(
             self.seqs("--siren", "300000379", "--type", "MembershipEnded", "--from-seq", 7,
                       "--to-seq", 7), [7])

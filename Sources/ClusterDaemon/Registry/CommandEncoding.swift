@@ -65,7 +65,11 @@ public enum CommandEncoding {
             return ("CloseSurvey", ["id": .string(id.text)])
         case .recordSnapshot:
             preconditionFailure("recordSnapshot is the daemon's own command: no client sends it")
-        case .enrollTester, .addContact, .rectifyPerson, .erasePerson:
+        case .openCampaign(let record):
+            return ("OpenCampaign", ReplyEncoding.eventBody(.campaignOpened(record)))
+        case .withdrawConsent(let person, let withdrawal):
+            return ("WithdrawConsent", ReplyEncoding.eventBody(.consentWithdrawn(person: person, withdrawal)))
+        case .enrollTester, .addContact, .rectifyPerson, .erasePerson, .recordParticipation:
             preconditionFailure("the people's commands hold sealed fields, which only the daemon makes: a client sends the fields in clear")
         }
     }

@@ -6,7 +6,7 @@ enum CommandParsing {
     /// The write methods, as `Import` accepts them.
     static let writeMethods: Set<String> = [
         "RegisterCluster", "UpdateCluster", "DissolveCluster", "RegisterCompany", "UpdateCompany", "JoinCluster",
-        "LeaveCluster", "LinkPartner", "DefineSurvey", "SubmitResponse", "CloseSurvey",
+        "LeaveCluster", "LinkPartner", "DefineSurvey", "SubmitResponse", "CloseSurvey", "OpenCampaign", "WithdrawConsent",
     ]
 
     static func command<Values: JSONObjectLookup>(_ method: String, _ values: Values, prefix: String = "") throws(DomainError) -> Command {
@@ -135,6 +135,18 @@ enum CommandParsing {
             )
         case "CloseSurvey":
             return .closeSurvey(id: try p.slug("id"))
+        case "OpenCampaign":
+            return .openCampaign(
+                CampaignRecord(
+                    id: try p.slug("id"), cluster: try p.slug("cluster"), kind: try CampaignKind(try p.string("kind"), field: p.name("kind")),
+                    siren: try p.siren(), title: try p.text("title"), startsOn: try p.date("starts_on"), endsOn: try p.date("ends_on")
+                )
+            )
+        case "WithdrawConsent":
+            return .withdrawConsent(
+                person: try PersonID(try p.string("person"), field: p.name("person")),
+                Withdrawal(on: try p.date("on"), channel: try ConsentChannel(try p.string("channel"), field: p.name("channel")))
+            )
         default:
             throw .invalidArgument(field: prefix + "method", reason: "'\(method)' is not a write method (one of \(writeMethods.sorted().joined(separator: ", ")))")
         }

@@ -50,7 +50,8 @@ struct PeopleQueries: Sendable {
                 return ["testers": .array(objects), "total": .int(Int64(objects.count)), "seq": .int(Int64(view.lastSequence))]
             }
             let bands = try await pool.run { testers.map { ageBand(of: $0, on: on) } }
-            return ["stats": stats(cluster: cluster, on: on, testers: testers, bands: bands), "seq": .int(Int64(view.lastSequence))]
+            let campaigns = view.campaigns.values.filter { $0.record.cluster == cluster }.sorted { $0.record.id < $1.record.id }
+            return ["stats": stats(cluster: cluster, on: on, testers: testers, bands: bands, campaigns: campaigns), "seq": .int(Int64(view.lastSequence))]
         default:
             throw VarlinkError.methodNotImplemented("\(RegistryInterfaceDefinition.name).\(method)")
         }
@@ -104,6 +105,8 @@ struct PeopleQueries: Sendable {
             object["siren"] = .string(siren.description)
         }
         if let erasure = person.erasure { object["erased_at"] = .string(Timestamp.utcString(microseconds: erasure.recordedAtMicroseconds)) }
+        if let withdrawal = person.withdrawal { object["withdrawn_on"] = .string(withdrawal.on.description) }
+        if case .tester = person.role { object["campaigns"] = .int(Int64(person.campaigns.count)) }
         if personalFields {
             for (name, value) in opened {
                 object[name.rawValue] = name == .birthYear ? Int64(value).map { .int($0) } ?? .string(value) : .string(value)
@@ -151,9 +154,10 @@ struct PeopleQueries: Sendable {
         }
     }
 
-    /// `TesterStats`: the testers enrolled by `on`, by age band on that day and by department;
-    /// a cell of fewer than 5 testers is withheld, like a survey's small groups.
-    private func stats(cluster: Slug, on: CalendarDate, testers: [PersonState], bands: [AgeBand?]) -> JSONValue {
+    /// `TesterStats`: the testers enrolled by `on`, by age band on that day and by department,
+    /// and those of each campaign by then; a cell of fewer than 5 testers is withheld, like a
+    /// survey's small groups.
+    private func stats(cluster: Slug, on: CalendarDate, testers: [PersonState], bands: [AgeBand?], campaigns: [CampaignState]) -> JSONValue {
         var byBand: [AgeBand: Int] = [:]
         var byDepartment: [String: Int] = [:]
         for (person, band) in zip(testers, bands) {
@@ -173,6 +177,22 @@ struct PeopleQueries: Sendable {
             "erased": .int(Int64(testers.filter(\.isErased).count)),
             "by_age_band": .array(AgeBand.allCases.compactMap { band in byBand[band].map { cell(band.rawValue, $0) } }),
             "by_department": .array(byDepartment.keys.sorted().map { cell($0, byDepartment[$0]!) }),
+            "by_campaign": .array(campaigns.map { campaign in
+                let taken = campaign.participations.values.filter { $0.on <= on }
+                let ratings = taken.compactMap(\.rating)
+                let suppressed = taken.count < RegistryState.minimumGroupSize
+                var cell: [String: JSONValue] = [
+                    "campaign": .string(campaign.record.id.text), "kind": .string(campaign.record.kind.rawValue),
+                    "title": .string(campaign.record.title), "suppressed": .bool(suppressed),
+                ]
+                if !suppressed {
+                    cell["testers"] = .int(Int64(taken.count))
+                    cell["rated"] = .int(Int64(ratings.count))
+                    // The mean of integers, rounded once to one decimal.
+                    if !ratings.isEmpty { cell["mean_rating"] = .double((Double(ratings.reduce(0, +) * 10) / Double(ratings.count)).rounded() / 10) }
+                }
+                return .object(cell)
+            }),
         ])
     }
 }

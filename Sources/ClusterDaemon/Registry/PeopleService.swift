@@ -22,7 +22,7 @@ struct PeopleService: Sendable {
     let keyStore: KeyStore?
     let pool: BlockingWorkPool
 
-    static let writeMethods: Set<String> = ["EnrollTester", "AddContact", "RectifyPerson", "ErasePerson"]
+    static let writeMethods: Set<String> = ["EnrollTester", "AddContact", "RectifyPerson", "ErasePerson", "RecordParticipation"]
 
     func write(_ method: String, _ parameters: [String: JSONValue], peerUID: UInt32) async throws -> [String: JSONValue] {
         let p = Parameters(parameters)
@@ -55,6 +55,26 @@ struct PeopleService: Sendable {
                 SealedField(name: name, sealed: key.seal(Array(value.utf8), subject: subject, field: name.rawValue))
             }
             let command = Command.rectifyPerson(person: person, fields: sealed, department: input.department, ageBand: input.ageBand)
+            let result = try await registry.write([command], request: Self.request(requestID, method, command), expectedSequence: nil, peerUID: peerUID)
+            return ["seq": .int(Int64(result.lastSequence))]
+        case "RecordParticipation":
+            let person = try PersonID(try p.string("person"))
+            let campaign = try p.slug("campaign")
+            let on = try p.date("on")
+            let rating = try p.optionalInteger("rating")
+            if let rating, !(1...5).contains(rating) { throw p.invalid("rating", "a rating is 1 to 5, not \(rating)") }
+            let comment = try p.optionalText("comment", maximum: 1000)
+            guard let keyStore else { throw PeopleError.unavailable }
+            let found = try PeopleQueries.living(person, in: registry.view)
+            let subject = Daemon.subject(person)
+            guard let key = keyStore.key(for: subject) else { throw PeopleError.unavailable }
+            // The band that day, from the birth year only the daemon reads.
+            guard case .tester(let facts) = found.role else { throw p.invalid("person", "\(person) is a contact, who takes part in no campaign") }
+            let birthYear = found.fields[.birthYear].flatMap { key.open($0, subject: subject, field: PersonalFieldName.birthYear.rawValue) }
+                .flatMap { Int(String(decoding: $0, as: UTF8.self)) }
+            let band = birthYear.flatMap { AgeBand(birthYear: $0, on: on) } ?? facts.ageBandAtEnrolment
+            let sealed = comment.map { key.seal(Array($0.utf8), subject: subject, field: PersonalFieldName.comment.rawValue) }
+            let command = Command.recordParticipation(person: person, campaign: campaign, Participation(on: on, ageBand: band, rating: rating.map { Int($0) }, comment: sealed))
             let result = try await registry.write([command], request: Self.request(requestID, method, command), expectedSequence: nil, peerUID: peerUID)
             return ["seq": .int(Int64(result.lastSequence))]
         case "ErasePerson":

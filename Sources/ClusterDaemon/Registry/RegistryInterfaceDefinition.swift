@@ -360,7 +360,9 @@ public enum RegistryInterfaceDefinition {
           email: ?string,
           phone: ?string,
           birth_year: ?int,
-          role: ?string
+          role: ?string,
+          withdrawn_on: ?string,
+          campaigns: ?int
         )
 
         # Enrols a tester of a cluster, aged 60 or more in the year of enrolment, with an
@@ -438,12 +440,55 @@ public enum RegistryInterfaceDefinition {
           testers: int,
           erased: int,
           by_age_band: []TesterCell,
-          by_department: []TesterCell
+          by_department: []TesterCell,
+          by_campaign: []CampaignCell
+        )
+
+        # A campaign's testers: their count and mean rating, withheld under 5 testers.
+        type CampaignCell (
+          campaign: string,
+          kind: string,
+          title: string,
+          testers: ?int,
+          rated: ?int,
+          mean_rating: ?float,
+          suppressed: bool
         )
 
         # The testers of a cluster enrolled on or before `on` (default today), by age band
-        # on that day and by department of residence.
+        # on that day and by department of residence, and those who took part in each
+        # campaign of the cluster by then, with the mean of their ratings.
         method GetTesterStats(cluster: string, on: ?string) -> (stats: TesterStats, seq: int)
+
+        # Opens a campaign of a cluster's testers: a member company's innovation tested
+        # (kind innovation), or a company helping the testers (kind support).
+        method OpenCampaign(
+          id: string,
+          cluster: string,
+          kind: string,
+          siren: string,
+          title: string,
+          starts_on: string,
+          ends_on: string,
+          request_id: ?string,
+          expected_seq: ?int
+        ) -> (seq: int)
+
+        # Records a tester's part in a campaign of their cluster, on a day of the campaign:
+        # a rating from 1 to 5 and a comment, both optional; the comment is sealed with
+        # the tester's key. A tester who withdrew their consent takes part in nothing.
+        method RecordParticipation(
+          campaign: string,
+          person: string,
+          on: string,
+          rating: ?int,
+          comment: ?string,
+          request_id: ?string
+        ) -> (seq: int)
+
+        # A tester withdraws their consent, from `on` (channel: paper, online, phone,
+        # in_person): they take part in no campaign from that day on.
+        method WithdrawConsent(person: string, on: string, channel: string, request_id: ?string, expected_seq: ?int) -> (seq: int)
 
         # The errors of a write. In an Import, `command` is the position in `commands`
         # of the command refused (the first one, in order); nothing was written.
@@ -470,6 +515,11 @@ public enum RegistryInterfaceDefinition {
         error InvalidAnswer (question: string, reason: string, command: ?int)
 
         error UnknownPerson (person: string, command: ?int)
+
+        error UnknownCampaign (campaign: string, command: ?int)
+
+        # The tester withdrew their consent on `on`: they take part in nothing from then on.
+        error ConsentWithdrawn (person: string, on: string, command: ?int)
 
         # The person was erased: nothing about them can be read or changed.
         error PersonErased (person: string, command: ?int)

@@ -231,6 +231,22 @@ public enum ReplyEncoding {
             var object: [String: JSONValue] = ["person": .string(person.text)]
             if let reason { object["reason"] = .string(reason) }
             return object
+        case .campaignOpened(let record):
+            return [
+                "id": .string(record.id.text), "cluster": .string(record.cluster.text), "kind": .string(record.kind.rawValue),
+                "siren": .string(record.siren.description), "title": .string(record.title),
+                "starts_on": .string(record.startsOn.description), "ends_on": .string(record.endsOn.description),
+            ]
+        case .testerParticipated(let person, let campaign, let participation):
+            var object: [String: JSONValue] = [
+                "person": .string(person.text), "campaign": .string(campaign.text), "on": .string(participation.on.description),
+                "age_band": .string(participation.ageBand.rawValue),
+                "personal_fields": .array(participation.comment == nil ? [] : [.string(PersonalFieldName.comment.rawValue)]),
+            ]
+            if let rating = participation.rating { object["rating"] = .int(Int64(rating)) }
+            return object
+        case .consentWithdrawn(let person, let withdrawal):
+            return ["person": .string(person.text), "on": .string(withdrawal.on.description), "channel": .string(withdrawal.channel.rawValue)]
         }
     }
 

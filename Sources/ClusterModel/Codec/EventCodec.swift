@@ -8,8 +8,9 @@ public enum EventCodec {
         case membershipStarted, membershipEnded, partnerLinked, surveyDefined, surveyClosed, responseSubmitted
         case snapshotTaken
         case testerEnrolled, contactAdded, personRectified, personErased
+        case campaignOpened, testerParticipated, consentWithdrawn
 
-        static let last = TypeTag.personErased
+        static let last = TypeTag.consentWithdrawn
     }
 
     // Envelope fields, shared by every type.
@@ -203,6 +204,9 @@ public enum EventCodec {
         case .contactAdded: return .contactAdded
         case .personRectified: return .personRectified
         case .personErased: return .personErased
+        case .campaignOpened: return .campaignOpened
+        case .testerParticipated: return .testerParticipated
+        case .consentWithdrawn: return .consentWithdrawn
         }
     }
 
@@ -287,6 +291,25 @@ public enum EventCodec {
         case .personErased(let person, let reason):
             writer.writeBytes(8, person.bytes)
             if let reason { writer.writeString(9, reason) }
+        case .campaignOpened(let record):
+            writer.writeString(8, record.id.text)
+            writer.writeString(9, record.cluster.text)
+            writer.writeString(10, record.kind.rawValue)
+            writer.writeUnsigned(11, UInt64(record.siren.value))
+            writer.writeString(12, record.title)
+            writer.writeSigned(13, Int64(record.startsOn.daysSinceEpoch))
+            writer.writeSigned(14, Int64(record.endsOn.daysSinceEpoch))
+        case .testerParticipated(let person, let campaign, let participation):
+            writer.writeBytes(8, person.bytes)
+            writer.writeString(9, campaign.text)
+            writer.writeSigned(10, Int64(participation.on.daysSinceEpoch))
+            writer.writeString(11, participation.ageBand.rawValue)
+            if let rating = participation.rating { writer.writeUnsigned(12, UInt64(rating)) }
+            if let comment = participation.comment { encodeSealed([SealedField(name: .comment, sealed: comment)], into: &writer) }
+        case .consentWithdrawn(let person, let withdrawal):
+            writer.writeBytes(8, person.bytes)
+            writer.writeSigned(9, Int64(withdrawal.on.daysSinceEpoch))
+            writer.writeString(10, withdrawal.channel.rawValue)
         case .responseSubmitted(let survey, let siren, let submittedAt, let answers):
             writer.writeString(8, survey.text)
             writer.writeUnsigned(9, UInt64(siren.value))
@@ -424,6 +447,30 @@ public enum EventCodec {
             )
         case .personErased:
             return .personErased(person: try person(fields), reason: try fields.optionalString(9))
+        case .campaignOpened:
+            return .campaignOpened(
+                CampaignRecord(
+                    id: try Slug(fields.string(8), field: "id"), cluster: try Slug(fields.string(9), field: "cluster"),
+                    kind: try CampaignKind(fields.string(10)), siren: try fields.siren(11), title: try fields.string(12),
+                    startsOn: try fields.date(13), endsOn: try fields.date(14)
+                )
+            )
+        case .testerParticipated:
+            let sealed = try decodeSealed(fields)
+            guard sealed.allSatisfy({ $0.name == .comment }), sealed.count <= 1 else {
+                throw EventDecodingError("a participation's only personal field is one comment")
+            }
+            var rating: Int?
+            if let value = fields.optionalUnsigned(12) {
+                guard let int = Int(exactly: value), Participation.ratings.contains(int) else { throw EventDecodingError("a rating (field 12) is 1 to 5, not \(value)") }
+                rating = int
+            }
+            return .testerParticipated(
+                person: try person(fields), campaign: try Slug(fields.string(9), field: "campaign"),
+                Participation(on: try fields.date(10), ageBand: try AgeBand(fields.string(11)), rating: rating, comment: sealed.first?.sealed)
+            )
+        case .consentWithdrawn:
+            return .consentWithdrawn(person: try person(fields), Withdrawal(on: try fields.date(9), channel: try ConsentChannel(fields.string(10))))
         case .responseSubmitted:
             var answers: [Slug: Answer] = [:]
             for message in try fields.messages(11) {

@@ -21,6 +21,11 @@ public enum Command: Sendable, Hashable {
     case enrollTester(person: PersonID, TesterFacts, fields: [SealedField])
     case addContact(person: PersonID, siren: SIREN, fields: [SealedField])
     case rectifyPerson(person: PersonID, fields: [SealedField], department: Department?, ageBand: AgeBand? = nil)
+    case openCampaign(CampaignRecord)
+    /// The age band is the tester's on `participation.on`, which the daemon reads from their
+    /// sealed birth year; the comment is sealed.
+    case recordParticipation(person: PersonID, campaign: Slug, Participation)
+    case withdrawConsent(person: PersonID, Withdrawal)
     case erasePerson(person: PersonID, reason: String?)
 }
 

@@ -195,6 +195,12 @@ public func checkReplayed(_ event: Event, state: RegistryState) throws(DomainErr
         command = .rectifyPerson(person: person, fields: fields, department: department, ageBand: ageBand)
     case .personErased(let person, let reason):
         command = .erasePerson(person: person, reason: reason)
+    case .campaignOpened(let record):
+        command = .openCampaign(record)
+    case .testerParticipated(let person, let campaign, let participation):
+        command = .recordParticipation(person: person, campaign: campaign, participation)
+    case .consentWithdrawn(let person, let withdrawal):
+        command = .withdrawConsent(person: person, withdrawal)
     }
     try decideKinds(command, state: state, now: event.recordedAtMicroseconds, into: &kinds)
 }
@@ -384,6 +390,56 @@ private func decideKinds(_ command: Command, state: RegistryState, now: Int64, i
         guard !found.isErased else { throw .personErased(person.text) }
         let reason = try reason.map { text throws(DomainError) in try validatedText(text, field: "reason", maximum: 200) }
         kinds.append(.personErased(person: person, reason: reason))
+
+    case .openCampaign(let record):
+        guard state.campaigns[record.id] == nil else { throw .alreadyExists(kind: "campaign", id: record.id.text) }
+        guard let cluster = state.clusters[record.cluster] else { throw .unknownCluster(record.cluster.text) }
+        guard state.companies.index(forKey: record.siren) != nil else { throw .unknownCompany(record.siren.description) }
+        _ = try validatedText(record.title, field: "title", maximum: 200)
+        guard record.startsOn <= record.endsOn else {
+            throw .invalidArgument(field: "ends_on", reason: "a campaign ends on or after its start (\(record.startsOn)), not on \(record.endsOn)")
+        }
+        guard cluster.isActive(on: record.startsOn) else {
+            throw .invalidArgument(field: "starts_on", reason: "cluster \(record.cluster) is not active on \(record.startsOn)")
+        }
+        kinds.append(.campaignOpened(record))
+
+    case .recordParticipation(let person, let campaignID, let participation):
+        guard let campaign = state.campaigns[campaignID] else { throw .unknownCampaign(campaignID.text) }
+        guard let found = state.people[person] else { throw .unknownPerson(person.text) }
+        guard !found.isErased else { throw .personErased(person.text) }
+        guard case .tester(let facts) = found.role, facts.cluster == campaign.record.cluster else {
+            throw .invalidArgument(field: "person", reason: "\(person) is no tester of cluster \(campaign.record.cluster)")
+        }
+        guard campaign.participations[person] == nil else {
+            throw .alreadyExists(kind: "participation", id: "\(campaignID)/\(person)")
+        }
+        guard (campaign.record.startsOn...campaign.record.endsOn).contains(participation.on) else {
+            throw .invalidArgument(field: "on", reason: "campaign \(campaignID) runs from \(campaign.record.startsOn) to \(campaign.record.endsOn), not on \(participation.on)")
+        }
+        guard facts.enrolledOn <= participation.on else {
+            throw .invalidArgument(field: "on", reason: "\(person) enrolled on \(facts.enrolledOn), after \(participation.on)")
+        }
+        if let withdrawal = found.withdrawal, withdrawal.on <= participation.on {
+            throw .consentWithdrawn(person: person.text, on: withdrawal.on.description)
+        }
+        if let rating = participation.rating, !Participation.ratings.contains(rating) {
+            throw .invalidArgument(field: "rating", reason: "a rating is 1 to 5, not \(rating)")
+        }
+        if let comment = participation.comment {
+            try [SealedField(name: .comment, sealed: comment)].check(allowed: [.comment], kind: "participation")
+        }
+        kinds.append(.testerParticipated(person: person, campaign: campaignID, participation))
+
+    case .withdrawConsent(let person, let withdrawal):
+        guard let found = state.people[person] else { throw .unknownPerson(person.text) }
+        guard !found.isErased else { throw .personErased(person.text) }
+        guard case .tester(let facts) = found.role else { throw .invalidArgument(field: "person", reason: "\(person) is a contact, who gave no consent") }
+        if let earlier = found.withdrawal { throw .consentWithdrawn(person: person.text, on: earlier.on.description) }
+        guard facts.consent.givenOn <= withdrawal.on else {
+            throw .invalidArgument(field: "on", reason: "consent was given on \(facts.consent.givenOn), after \(withdrawal.on)")
+        }
+        kinds.append(.consentWithdrawn(person: person, withdrawal))
     }
 }
 

@@ -200,6 +200,29 @@ private struct CanonicalBytes {
             byte(16)
             list(person.bytes) { $0.byte($1) }
             optional(reason) { $0.string($1) }
+        case .openCampaign(let record):
+            byte(17)
+            string(record.id.text)
+            string(record.cluster.text)
+            string(record.kind.rawValue)
+            unsigned(UInt64(record.siren.value))
+            string(record.title)
+            date(record.startsOn)
+            date(record.endsOn)
+        case .recordParticipation(let person, let campaign, let participation):
+            // Whether a comment was given, never the sealed comment.
+            byte(18)
+            list(person.bytes) { $0.byte($1) }
+            string(campaign.text)
+            date(participation.on)
+            string(participation.ageBand.rawValue)
+            optional(participation.rating) { $0.unsigned(UInt64($1)) }
+            bool(participation.comment != nil)
+        case .withdrawConsent(let person, let withdrawal):
+            byte(19)
+            list(person.bytes) { $0.byte($1) }
+            date(withdrawal.on)
+            string(withdrawal.channel.rawValue)
         }
     }
 

@@ -51,6 +51,12 @@ public enum EventKind: Sendable, Hashable {
     /// The person's key was destroyed: from here on, they are erased everywhere. The reason is
     /// an administrator's text and never a personal field.
     case personErased(person: PersonID, reason: String?)
+    /// A campaign of a cluster's testers opened.
+    case campaignOpened(CampaignRecord)
+    /// A tester took part in a campaign; the comment, if any, sealed with their key.
+    case testerParticipated(person: PersonID, campaign: Slug, Participation)
+    /// A tester withdrew their consent: they take part in no campaign from that day on.
+    case consentWithdrawn(person: PersonID, Withdrawal)
 
     /// The name used in dumps, histories and Watch streams.
     public var typeName: String {
@@ -71,6 +77,9 @@ public enum EventKind: Sendable, Hashable {
         case .contactAdded: return "ContactAdded"
         case .personRectified: return "PersonRectified"
         case .personErased: return "PersonErased"
+        case .campaignOpened: return "CampaignOpened"
+        case .testerParticipated: return "TesterParticipated"
+        case .consentWithdrawn: return "ConsentWithdrawn"
         }
     }
 
@@ -78,7 +87,8 @@ public enum EventKind: Sendable, Hashable {
     public static let typeNames = [
         "ClusterRegistered", "ClusterUpdated", "ClusterDissolved", "CompanyRegistered", "CompanyUpdated",
         "MembershipStarted", "MembershipEnded", "PartnerLinked", "SurveyDefined", "SurveyClosed", "ResponseSubmitted",
-        "SnapshotTaken", "TesterEnrolled", "ContactAdded", "PersonRectified", "PersonErased",
+        "SnapshotTaken", "TesterEnrolled", "ContactAdded", "PersonRectified", "PersonErased", "CampaignOpened", "TesterParticipated",
+        "ConsentWithdrawn",
     ]
 
     /// The cluster this event concerns, if any.
@@ -90,6 +100,8 @@ public enum EventKind: Sendable, Hashable {
             return cluster
         case .testerEnrolled(_, let facts, _):
             return facts.cluster
+        case .campaignOpened(let record):
+            return record.cluster
         default: return nil
         }
     }
@@ -101,6 +113,8 @@ public enum EventKind: Sendable, Hashable {
         case .membershipStarted(_, let siren, _), .membershipEnded(_, let siren, _, _), .responseSubmitted(_, let siren, _, _),
             .contactAdded(_, let siren, _):
             return siren
+        case .campaignOpened(let record):
+            return record.siren
         default: return nil
         }
     }
@@ -108,7 +122,8 @@ public enum EventKind: Sendable, Hashable {
     /// The person this event concerns, if any.
     public var personID: PersonID? {
         switch self {
-        case .testerEnrolled(let person, _, _), .contactAdded(let person, _, _), .personRectified(let person, _, _, _), .personErased(let person, _):
+        case .testerEnrolled(let person, _, _), .contactAdded(let person, _, _), .personRectified(let person, _, _, _), .personErased(let person, _),
+            .testerParticipated(let person, _, _), .consentWithdrawn(let person, _):
             return person
         default: return nil
         }

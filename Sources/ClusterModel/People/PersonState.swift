@@ -51,6 +51,10 @@ public struct PersonState: Sendable, Hashable {
     public var erasure: Erasure?
     /// Sequence numbers of the events about the person.
     public var history: [UInt64]
+    /// A tester's withdrawal of their consent.
+    public var withdrawal: Withdrawal?
+    /// The campaigns a tester took part in.
+    public var campaigns: Set<Slug> = []
 
     public struct Erasure: Sendable, Hashable {
         public var recordedAtMicroseconds: Int64

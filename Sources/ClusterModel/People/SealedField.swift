@@ -7,6 +7,8 @@ public enum PersonalFieldName: String, Sendable, Hashable, CaseIterable, Compara
     case phone
     case birthYear = "birth_year"
     case role
+    /// A tester's comment on a campaign they took part in.
+    case comment
 
     /// The fields a tester may have, and a contact.
     public static let tester: Set<PersonalFieldName> = [.name, .email, .phone, .birthYear]

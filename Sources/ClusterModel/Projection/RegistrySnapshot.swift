@@ -84,6 +84,23 @@ extension RegistryState {
                     if let reason = erasure.reason { message.writeString(3, reason) }
                 }
                 for sequence in person.history { message.writeUnsigned(4, sequence) }
+                if let withdrawal = person.withdrawal {
+                    message.writeMessage(5) { $0.bytes += EventCodec.encode(Event(kind: .consentWithdrawn(person: id, withdrawal), recordedAtMicroseconds: 0, peerUID: 0)) }
+                }
+            }
+        }
+        // Campaigns: the opening, then each participation as its event (a person's campaigns
+        // are rebuilt from them).
+        for id in campaigns.keys.sorted() {
+            let campaign = campaigns[id]!
+            writer.writeMessage(10) { message in
+                message.writeMessage(1) { $0.bytes += EventCodec.encode(Event(kind: .campaignOpened(campaign.record), recordedAtMicroseconds: 0, peerUID: 0)) }
+                for person in campaign.participations.keys.sorted() {
+                    let participation = campaign.participations[person]!
+                    message.writeMessage(2) {
+                        $0.bytes += EventCodec.encode(Event(kind: .testerParticipated(person: person, campaign: id, participation), recordedAtMicroseconds: 0, peerUID: 0))
+                    }
+                }
             }
         }
         return writer.bytes
@@ -130,6 +147,7 @@ extension RegistryState {
             case (5, BinaryWriter.lengthDelimited): companyMessages.append(try reader.readLengthDelimited())
             case (6, BinaryWriter.lengthDelimited): try state.decodeSurvey(try reader.readLengthDelimited())
             case (9, BinaryWriter.lengthDelimited): try state.decodePerson(try reader.readLengthDelimited())
+            case (10, BinaryWriter.lengthDelimited): try state.decodeCampaign(try reader.readLengthDelimited())
             case (7, BinaryWriter.lengthDelimited):
                 var message = BinaryReader(try reader.readLengthDelimited())
                 var request = ""
@@ -337,6 +355,7 @@ extension RegistryState {
     private mutating func decodePerson(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) {
         var reader = BinaryReader(bytes)
         var person: PersonState?
+        var withdrawal: Withdrawal?
         var erasedAt: Int64?
         var reason: String?
         var history: [UInt64] = []
@@ -354,12 +373,49 @@ extension RegistryState {
             case (2, BinaryWriter.varint): erasedAt = BinaryReader.signed(try reader.readRawVarint())
             case (3, BinaryWriter.lengthDelimited): reason = try reader.readString()
             case (4, BinaryWriter.varint): history.append(try reader.readRawVarint())
+            case (5, BinaryWriter.lengthDelimited):
+                guard case .consentWithdrawn(_, let found) = try EventCodec.decode(try reader.readLengthDelimited()).kind else {
+                    throw EventDecodingError("a snapshot's withdrawal is not a withdrawal")
+                }
+                withdrawal = found
             default: try reader.skip(wire: wire)
             }
         }
         guard var person else { throw EventDecodingError("a snapshot's person has no record") }
         if let erasedAt { person.erasure = PersonState.Erasure(recordedAtMicroseconds: erasedAt, reason: reason) }
         person.history = history
+        person.withdrawal = withdrawal
         people[person.id] = person
+    }
+
+    private mutating func decodeCampaign(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) {
+        var reader = BinaryReader(bytes)
+        var campaign: CampaignState?
+        var participations: [(PersonID, Participation)] = []
+        while let (field, wire) = try reader.readKey() {
+            switch (field, wire) {
+            case (1, BinaryWriter.lengthDelimited):
+                guard case .campaignOpened(let record) = try EventCodec.decode(try reader.readLengthDelimited()).kind else {
+                    throw EventDecodingError("a snapshot's campaign is not a campaign")
+                }
+                campaign = CampaignState(record: record)
+            case (2, BinaryWriter.lengthDelimited):
+                guard case .testerParticipated(let person, _, let participation) = try EventCodec.decode(try reader.readLengthDelimited()).kind else {
+                    throw EventDecodingError("a snapshot's participation is not a participation")
+                }
+                participations.append((person, participation))
+            default: try reader.skip(wire: wire)
+            }
+        }
+        guard var campaign else { throw EventDecodingError("a snapshot's campaign has no record") }
+        let id = campaign.record.id
+        for (person, participation) in participations {
+            campaign.participations[person] = participation
+            // People come before campaigns in a snapshot.
+            guard people.modifyExisting(person, { $0.campaigns.insert(id) }) != nil else {
+                throw EventDecodingError("a snapshot's participation in \(id) names a person it does not hold")
+            }
+        }
+        campaigns[id] = campaign
     }
 }

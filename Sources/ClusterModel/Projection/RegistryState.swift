@@ -233,6 +233,8 @@ public struct RegistryState: Sendable, Equatable {
     public internal(set) var requests: TreeDictionary<String, RequestRecord> = [:]
     /// Testers and contacts, erased ones included (without their sealed fields).
     public internal(set) var people: TreeDictionary<PersonID, PersonState> = [:]
+    /// The campaigns of the clusters' testers, with who took part.
+    public internal(set) var campaigns: TreeDictionary<Slug, CampaignState> = [:]
     public internal(set) var lastSequence: UInt64 = 0
     public internal(set) var eventCount: Int = 0
     /// Commit time of the last event applied (microseconds), 0 before any.
@@ -329,9 +331,30 @@ public struct RegistryState: Sendable, Equatable {
                 $0.history.append(sequence)
             }
         case .personErased(let person, let reason):
+            var taken: Set<Slug> = []
             people.modifyExisting(person) {
                 $0.fields = [:]
                 $0.erasure = PersonState.Erasure(recordedAtMicroseconds: event.recordedAtMicroseconds, reason: reason)
+                $0.history.append(sequence)
+                taken = $0.campaigns
+            }
+            // Their comments go with their other fields; the day, band and rating stay.
+            for campaign in taken {
+                campaigns.modifyExisting(campaign) { $0.participations[person]?.comment = nil }
+            }
+        case .campaignOpened(let record):
+            campaigns[record.id] = CampaignState(record: record)
+            clusters.modifyExisting(record.cluster) { $0.history.append(sequence) }
+            companies.modifyExisting(record.siren) { $0.history.append(sequence) }
+        case .testerParticipated(let person, let campaign, let participation):
+            campaigns.modifyExisting(campaign) { $0.participations[person] = participation }
+            people.modifyExisting(person) {
+                $0.campaigns.insert(campaign)
+                $0.history.append(sequence)
+            }
+        case .consentWithdrawn(let person, let withdrawal):
+            people.modifyExisting(person) {
+                $0.withdrawal = withdrawal
                 $0.history.append(sequence)
             }
         }
