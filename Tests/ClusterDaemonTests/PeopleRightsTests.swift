@@ -184,6 +184,60 @@ extension PeopleDaemonTests {
             #expect(bytes.range(of: Data("Zéphyrine".utf8)) == nil, "a comment in clear in \(name)")
         }
     }
+    @Test func anImportOfPeopleIsAtomicAndSpendsKeysOnlyOnWhatItWrites() async throws {
+        let keys = try TemporaryDirectory()
+        let daemon = try await RunningDaemon(extraArguments: ["--key-store-key-file", try keyFile(keys)])
+        let client = try await VarlinkClient.connect(to: daemon.socketPath)
+        _ = try await call(client, "RegisterCluster", ["id": "silver-valley", "name": "Silver Valley", "regions": ["11"], "departments": ["94"]])
+        _ = try await call(client, "EnrollTester", tester("Premier Inscrit", born: 1950))
+        let store = try Data(contentsOf: URL(fileURLWithPath: daemon.stateDirectory + "/keys.bin"))
+        var commands: [JSONValue] = [
+            ["method": "RegisterCompany", "parameters": ["siren": "732829320", "name": "Loupe SAS", "naf": "62.01Z", "department": "94", "employees": 12]],
+            ["method": "OpenCampaign", "parameters": [
+                "id": "loupe", "cluster": "silver-valley", "kind": "innovation", "siren": "732829320", "title": "Loupe",
+                "starts_on": "2020-03-17", "ends_on": "2020-05-11",
+            ]],
+            ["method": "AddContact", "parameters": ["siren": "732829320", "name": "Zoé Fondatrice", "role": "fondatrice", "email": "zoe@example.org"]],
+        ]
+        for index in 0..<5 { commands.append(["method": "EnrollTester", "parameters": .object(tester("Importé Numéro\(index)", born: 1945 + index))]) }
+
+        // One command refused: nothing written, no key made, the command named.
+        var refused = commands
+        var stranger = tester("Importé Ailleurs", born: 1950)
+        stranger["cluster"] = "nowhere"
+        refused.insert(["method": "EnrollTester", "parameters": .object(stranger)], at: 4)
+        await #expect { try await call(client, "Import", ["commands": .array(refused)]) } throws: { error in
+            (error as? VarlinkError)?.name == Self.registry + "UnknownCluster" && (error as? VarlinkError)?.parameters["command"] == 4
+        }
+        var malformed = commands
+        malformed.append(["method": "EnrollTester", "parameters": ["cluster": "silver-valley"]])
+        await #expect { try await call(client, "Import", ["commands": .array(malformed)]) } throws: { error in
+            (error as? VarlinkError)?.parameters["command"] == 8
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: daemon.stateDirectory + "/keys.bin")) == store)
+
+        // Accepted, then retried: the same result, one key per person.
+        let imported = try await call(client, "Import", ["commands": .array(commands), "request_id": "people-1"])
+        #expect(imported["events"] == 8)
+        #expect(try await call(client, "Import", ["commands": .array(commands), "request_id": "people-1"])["events"] == 0)
+        #expect(try liveEntries(daemon) == 7)
+        let listed = try await call(client, "ListTesters", ["cluster": "silver-valley"])
+        let ids = (listed["testers"]?.arrayValue ?? []).compactMap { $0["id"] }
+        #expect(ids.count == 6 && listed["testers"]?.at(5)?["name"] == "Importé Numéro4")
+
+        // Participations by import: the comment sealed, the band computed by the daemon.
+        let parts: [JSONValue] = ids.dropFirst().map { ["method": "RecordParticipation", "parameters": ["campaign": "loupe", "person": $0, "on": "2020-04-01", "rating": 5, "comment": "Formidable, Zéphyrine"]] }
+        #expect(try await call(client, "Import", ["commands": .array(parts)])["events"] == 5)
+        let stats = try await call(client, "GetTesterStats", ["cluster": "silver-valley", "on": "2020-11-15"])
+        #expect(stats["stats"]?["by_campaign"]?.at(0)?["testers"] == 5 && stats["stats"]?["by_campaign"]?.at(0)?["mean_rating"] == 5.0)
+        await client.close()
+        #expect(try await daemon.stop() == 0)
+        for (name, bytes) in try everyFile(under: daemon.stateDirectory) {
+            for secret in ["Zéphyrine", "Zoé Fondatrice", "Importé"] {
+                #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(secret) in clear in \(name)")
+            }
+        }
+    }
 }
 
 extension JSONValue {

@@ -140,4 +140,58 @@ struct DemoNetworkTests {
         #expect(DemoNetwork.commands() == DemoNetwork.defaultCommands)
         #expect(DemoNetwork.commands(seed: 1) != DemoNetwork.defaultCommands)
     }
+
+    /// Silver Valley's people (`DemoPeople`): as many as described, aged 60 to 90 on the published
+    /// day, unique, reachable, and every command accepted by the registry's rules.
+    @Test func silverValleysPeopleAreAsDescribedAndTheRulesAcceptThem() throws {
+        let plan = DemoPeople.plan(network: DemoNetwork.defaultCommands)
+        #expect(plan.testers.count == 9_000 && plan.contacts.count == 4_000 && plan.campaigns.count == 4_050)
+        #expect(plan.withdrawals.count == DemoPeople.withdrawalCount)
+        #expect(DemoPeople.plan(network: DemoNetwork.defaultCommands).testers == plan.testers, "the same seed, the same people")
+        let names = plan.testers.map(\.name) + plan.contacts.map(\.name)
+        #expect(Set(names).count == names.count)
+        let emails = plan.testers.compactMap(\.email) + plan.contacts.map(\.email)
+        #expect(Set(emails).count == emails.count)
+        #expect(plan.testers.allSatisfy { $0.email != nil || $0.phone != nil })
+        let ages = plan.testers.map { Self.published.components.year - $0.birthYear }
+        #expect(ages.min() == 60 && ages.max() == 90)
+        let support = plan.campaigns.filter { $0.record.kind == .support }
+        #expect(support.count == 50 && support.allSatisfy { $0.record.startsOn >= DemoPeople.lockdownStart && $0.record.endsOn == DemoPeople.lockdownEnd })
+        #expect(Set(plan.contacts.map(\.siren)).count == 4_000)
+        let cluster = try #require(Self.built.clusters[try Slug(DemoPeople.clusterID, field: "id")])
+        #expect(cluster.record.name == "Silver Valley" && cluster.record.regions.map(\.code) == ["11"])
+
+        // Every command as the daemon would write it (sealed values as placeholders) is accepted.
+        var commands: [Command] = plan.campaigns.map { .openCampaign($0.record) }
+        func sealed(_ name: PersonalFieldName) -> SealedField { SealedField(name: name, sealed: [1] + [UInt8](repeating: 0, count: 40)) }
+        let ids = plan.testers.indices.map { PersonID(high: 1, low: UInt64($0 + 1)) }
+        for (tester, id) in zip(plan.testers, ids) {
+            let facts = TesterFacts(
+                cluster: cluster.record.id, department: try Department(tester.department), enrolledOn: tester.enrolledOn,
+                ageBandAtEnrolment: try #require(AgeBand(birthYear: tester.birthYear, on: tester.enrolledOn)),
+                consent: Consent(purpose: DemoPeople.consentPurpose, textVersion: tester.consentVersion, givenOn: tester.enrolledOn, channel: tester.consentChannel)
+            )
+            commands.append(.enrollTester(person: id, facts, fields: [sealed(.name), sealed(.birthYear)] + (tester.email == nil ? [] : [sealed(.email)]) + (tester.phone == nil ? [] : [sealed(.phone)])))
+        }
+        for (index, contact) in plan.contacts.enumerated() {
+            commands.append(.addContact(person: PersonID(high: 2, low: UInt64(index + 1)), siren: contact.siren, fields: [sealed(.name), sealed(.role), sealed(.email), sealed(.phone)]))
+        }
+        var participations = 0
+        for campaign in plan.campaigns {
+            for part in campaign.parts {
+                let band = try #require(AgeBand(birthYear: plan.testers[part.tester].birthYear, on: part.on))
+                commands.append(.recordParticipation(person: ids[part.tester], campaign: campaign.record.id, Participation(on: part.on, ageBand: band, rating: part.rating, comment: part.comment.map { _ in sealed(.comment).sealed })))
+                participations += 1
+            }
+        }
+        for withdrawal in plan.withdrawals {
+            commands.append(.withdrawConsent(person: ids[withdrawal.tester], Withdrawal(on: withdrawal.on, channel: withdrawal.channel)))
+        }
+        #expect(participations > 30_000)
+        let context = DecisionContext(nowMicroseconds: 1_700_000_000_000_000, peerUID: 0)
+        let decided = try decideAll(commands, applyingTo: Self.built, context: context)
+        #expect(decided.state.people.count == 13_000 && decided.state.campaigns.count == 4_050)
+        // The network's figures do not move.
+        #expect(decided.state.statistics(on: Self.published).total.companies == 20_000)
+    }
 }

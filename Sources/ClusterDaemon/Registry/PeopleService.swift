@@ -37,9 +37,7 @@ struct PeopleService: Sendable {
             return ["person": .string(person.text), "seq": .int(Int64(sequence))]
         case "AddContact":
             let siren = try p.siren()
-            var fields: [(PersonalFieldName, String)] = [(.name, try p.text("name"))]
-            if let role = try p.optionalText("role") { fields.append((.role, role)) }
-            fields += try ContactDetails.read(p)
+            let fields = try ContactDetails.contactFields(p)
             let (person, sequence) = try await writeNew(method, fields, requestID: requestID, peerUID: peerUID) {
                 .addContact(person: $0, siren: siren, fields: $1)
             }
@@ -58,23 +56,9 @@ struct PeopleService: Sendable {
             let result = try await registry.write([command], request: Self.request(requestID, method, command), expectedSequence: nil, peerUID: peerUID)
             return ["seq": .int(Int64(result.lastSequence))]
         case "RecordParticipation":
-            let person = try PersonID(try p.string("person"))
-            let campaign = try p.slug("campaign")
-            let on = try p.date("on")
-            let rating = try p.optionalInteger("rating")
-            if let rating, !(1...5).contains(rating) { throw p.invalid("rating", "a rating is 1 to 5, not \(rating)") }
-            let comment = try p.optionalText("comment", maximum: 1000)
-            guard let keyStore else { throw PeopleError.unavailable }
-            let found = try PeopleQueries.living(person, in: registry.view)
-            let subject = Daemon.subject(person)
-            guard let key = keyStore.key(for: subject) else { throw PeopleError.unavailable }
-            // The band that day, from the birth year only the daemon reads.
-            guard case .tester(let facts) = found.role else { throw p.invalid("person", "\(person) is a contact, who takes part in no campaign") }
-            let birthYear = found.fields[.birthYear].flatMap { key.open($0, subject: subject, field: PersonalFieldName.birthYear.rawValue) }
-                .flatMap { Int(String(decoding: $0, as: UTF8.self)) }
-            let band = birthYear.flatMap { AgeBand(birthYear: $0, on: on) } ?? facts.ageBandAtEnrolment
-            let sealed = comment.map { key.seal(Array($0.utf8), subject: subject, field: PersonalFieldName.comment.rawValue) }
-            let command = Command.recordParticipation(person: person, campaign: campaign, Participation(on: on, ageBand: band, rating: rating.map { Int($0) }, comment: sealed))
+            let input = try ParticipationInput(p)
+            guard keyStore != nil else { throw PeopleError.unavailable }
+            let command = try participation(input, view: registry.view, placeholder: false)
             let result = try await registry.write([command], request: Self.request(requestID, method, command), expectedSequence: nil, peerUID: peerUID)
             return ["seq": .int(Int64(result.lastSequence))]
         case "ErasePerson":
@@ -94,6 +78,35 @@ struct PeopleService: Sendable {
         id.map { RequestKey(id: $0, method: method, commands: [command], expectedSequence: nil) }
     }
 
+    /// Placeholders of a sealed value's shape: the rules and a request's fingerprint look at the
+    /// fields' names and sizes, never at their values (nor at a new person's id).
+    static func placeholders(_ fields: [(PersonalFieldName, String)]) -> [SealedField] {
+        fields.map { name, value in SealedField(name: name, sealed: placeholder(value)) }
+    }
+
+    private static func placeholder(_ value: String) -> [UInt8] {
+        [1] + [UInt8](repeating: 0, count: SealedField.overhead - 1 + value.utf8.count)
+    }
+
+    /// A participation's command: the tester's age band that day from their birth year, which
+    /// only the daemon reads, and their comment sealed with their key; with `placeholder`, the
+    /// comment is a placeholder of its size (for checking the command first).
+    func participation(_ input: ParticipationInput, view: RegistryState, placeholder: Bool) throws -> Command {
+        let found = try PeopleQueries.living(input.person, in: view)
+        guard case .tester(let facts) = found.role else {
+            throw DomainError.invalidArgument(field: "person", reason: "\(input.person) is a contact, who takes part in no campaign")
+        }
+        let subject = Daemon.subject(input.person)
+        guard let key = keyStore?.key(for: subject) else { throw PeopleError.unavailable }
+        let birthYear = found.fields[.birthYear].flatMap { key.open($0, subject: subject, field: PersonalFieldName.birthYear.rawValue) }
+            .flatMap { Int(String(decoding: $0, as: UTF8.self)) }
+        let band = birthYear.flatMap { AgeBand(birthYear: $0, on: input.on) } ?? facts.ageBandAtEnrolment
+        let comment = input.comment.map { text in
+            placeholder ? Self.placeholder(text) : key.seal(Array(text.utf8), subject: subject, field: PersonalFieldName.comment.rawValue)
+        }
+        return .recordParticipation(person: input.person, campaign: input.campaign, Participation(on: input.on, ageBand: band, rating: input.rating, comment: comment))
+    }
+
     /// Writes the command that `make` builds for a new person: a fresh id, and `fields` sealed
     /// with a fresh key made durable first. The command is checked against the read view before
     /// the key is made, so a call the registry refuses costs no key; if the writer still refuses
@@ -108,11 +121,7 @@ struct PeopleService: Sendable {
         let view = registry.view
         var person = PersonID.random()
         while view.people[person] != nil || keyStore.key(for: Daemon.subject(person)) != nil { person = PersonID.random() }
-        // Placeholders of a sealed value's shape: the rules and the request's fingerprint look
-        // at the fields' names and sizes, never at their values, nor at a new person's id.
-        let placeholders = fields.map { name, value in
-            SealedField(name: name, sealed: [1] + [UInt8](repeating: 0, count: SealedField.overhead - 1 + value.utf8.count))
-        }
+        let placeholders = Self.placeholders(fields)
         let request = Self.request(requestID, method, make(person, placeholders))
         if request.map({ view.requests[$0.id] == nil }) ?? true {
             _ = try decide(make(person, placeholders), state: view, context: DecisionContext(nowMicroseconds: WallClock.nowMicroseconds(), peerUID: peerUID))
@@ -203,8 +212,35 @@ struct RectificationInput {
     }
 }
 
+/// A `RecordParticipation`'s values, checked.
+struct ParticipationInput {
+    var person: PersonID
+    var campaign: Slug
+    var on: CalendarDate
+    var rating: Int?
+    var comment: String?
+
+    init(_ p: Parameters<[String: JSONValue]>) throws(DomainError) {
+        person = try PersonID(try p.string("person"), field: p.name("person"))
+        campaign = try p.slug("campaign")
+        on = try p.date("on")
+        if let rating = try p.optionalInteger("rating") {
+            guard Participation.ratings.contains(Int(clamping: rating)) else { throw p.invalid("rating", "a rating is 1 to 5, not \(rating)") }
+            self.rating = Int(rating)
+        }
+        comment = try p.optionalText("comment", maximum: 1000)
+    }
+}
+
 /// E-mail addresses and phone numbers: checked for their shape, nothing more.
 enum ContactDetails {
+    /// An `AddContact`'s personal fields: a name, a role, an e-mail address, a phone number.
+    static func contactFields(_ p: Parameters<[String: JSONValue]>) throws(DomainError) -> [(PersonalFieldName, String)] {
+        var fields: [(PersonalFieldName, String)] = [(.name, try p.text("name"))]
+        if let role = try p.optionalText("role") { fields.append((.role, role)) }
+        return fields + (try read(p))
+    }
+
     static func read(_ p: Parameters<[String: JSONValue]>) throws(DomainError) -> [(PersonalFieldName, String)] {
         var fields: [(PersonalFieldName, String)] = []
         if let email = try p.optionalText("email", maximum: 254) {

@@ -240,7 +240,9 @@ public enum RegistryInterfaceDefinition {
 
         method CloseSurvey(id: string, request_id: ?string, expected_seq: ?int) -> (seq: int)
 
-        # Many commands at once, atomically: all are stored or none.
+        # Many commands at once, atomically: all are stored or none. Besides the write
+        # methods above, EnrollTester, AddContact and RecordParticipation: every new
+        # person's key is made in one durable append to the key store before the write.
         method Import(commands: []ImportCommand, request_id: ?string, expected_seq: ?int) -> (seq: int, first_seq: int, events: int)
 
         # One command an import would have refused: its position in `commands`, the error

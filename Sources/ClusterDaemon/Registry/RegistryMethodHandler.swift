@@ -35,6 +35,10 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
             if PeopleQueries.methods.contains(method) {
                 return try await peopleQueries.answer(method, parameters, peer: context.peer, view: registry.view)
             }
+            if method == "Import", PeopleService.holdsPeople(parameters) {
+                try authorize(context.peer)
+                return try await people.importing(parameters, peerUID: context.peer?.uid ?? 0)
+            }
             if method == "Import" || CommandParsing.writeMethods.contains(method) {
                 try authorize(context.peer)
                 return try await write(method, try DecodedWrite(method, parameters), peer: context.peer)

@@ -239,12 +239,20 @@ public enum DemoNetwork {
             let region = turns[index - 1]
             let theme = themes[(index * 7 + index / regions.count) % themes.count]
             let candidates = departmentsByRegion[region]!.sorted()
-            let department = candidates[random.below(candidates.count)]
-            let id = "\(slugText(theme.name))-\(department.code.lowercased())-\(index)"
+            var department = candidates[random.below(candidates.count)]
+            var id = "\(slugText(theme.name))-\(department.code.lowercased())-\(index)"
+            var name = "Pôle \(theme.name) \(department.name)"
+            // Île-de-France's first is Silver Valley, the silver-economy cluster of Ivry-sur-Seine
+            // whose testers are the demo's people (`DemoPeople`).
+            if region.code == "11", !clusters.contains(where: { $0.id.text == DemoPeople.clusterID }) {
+                department = try! Department("94")
+                id = DemoPeople.clusterID
+                name = "Silver Valley"
+            }
             clusters.append(
                 ClusterRecord(
                     id: Slug(trusted: id),
-                    name: "Pôle \(theme.name) \(department.name)",
+                    name: name,
                     regions: [region],
                     departments: [department],
                     nafSection: NAFSection(letter: theme.section),
