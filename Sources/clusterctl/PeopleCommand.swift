@@ -146,6 +146,22 @@ struct People: AsyncParsableCommand {
     }
 }
 
+/// What `testers list` and `testers stats` ask about: a cluster's testers enrolled by a day.
+struct TestersQuery: ParsableArguments {
+    @Argument(help: "The cluster id.") var cluster: String
+    @Option(parsing: .unconditional, help: ArgumentHelp("The day (YYYY-MM-DD) of enrolment and age bands (default: today).", valueName: "date")) var on: String?
+
+    func validate() throws {
+        if let on { try TimeAxes.checkDate(on, option: "--on") }
+    }
+
+    var parameters: [String: JSONValue] {
+        var parameters: [String: JSONValue] = ["cluster": .string(cluster)]
+        if let on { parameters["on"] = .string(on) }
+        return parameters
+    }
+}
+
 struct Testers: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "testers",
@@ -162,17 +178,10 @@ struct Testers: AsyncParsableCommand {
         )
         @OptionGroup var connection: PeopleReadOptions
         @OptionGroup var output: OutputOptions
-        @Argument(help: "The cluster id.") var cluster: String
-        @Option(parsing: .unconditional, help: ArgumentHelp("The day (YYYY-MM-DD) of enrolment and age bands (default: today).", valueName: "date")) var on: String?
-
-        func validate() throws {
-            if let on { try TimeAxes.checkDate(on, option: "--on") }
-        }
+        @OptionGroup var query: TestersQuery
 
         func run() async throws {
-            var parameters: [String: JSONValue] = ["cluster": .string(cluster)]
-            if let on { parameters["on"] = .string(on) }
-            let reply = try await connection.with { try await $0.call("ListTesters", parameters) }
+            let reply = try await connection.with { try await $0.call("ListTesters", query.parameters) }
             var table = Table("id", "age band", "department", "enrolled", "name", "email", "phone")
             table.cuttable = [4, 5]
             for tester in reply["testers"]?.arrayValue ?? [] {
@@ -192,17 +201,10 @@ struct Testers: AsyncParsableCommand {
         )
         @OptionGroup var connection: PeopleReadOptions
         @OptionGroup var output: OutputOptions
-        @Argument(help: "The cluster id.") var cluster: String
-        @Option(parsing: .unconditional, help: ArgumentHelp("The day (YYYY-MM-DD) of enrolment and age bands (default: today).", valueName: "date")) var on: String?
-
-        func validate() throws {
-            if let on { try TimeAxes.checkDate(on, option: "--on") }
-        }
+        @OptionGroup var query: TestersQuery
 
         func run() async throws {
-            var parameters: [String: JSONValue] = ["cluster": .string(cluster)]
-            if let on { parameters["on"] = .string(on) }
-            let reply = try await connection.with { try await $0.call("GetTesterStats", parameters) }
+            let reply = try await connection.with { try await $0.call("GetTesterStats", query.parameters) }
             let stats = reply["stats"]?.objectValue ?? [:]
             var table = Table("by", "group", "testers")
             table.rightAligned = [2]

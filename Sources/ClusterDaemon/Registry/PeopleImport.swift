@@ -2,9 +2,11 @@ import ClusterModel
 import EventLog
 import Varlink
 
-/// An `Import` that holds people's commands (`EnrollTester`, `AddContact`, `RecordParticipation`)
-/// among the others: decided as one, like any import, with every new person's key made in one
-/// durable append to the key store and their fields sealed before the write.
+/// The write path of commands that carry sealed fields: an `Import` that holds people's commands
+/// (`EnrollTester`, `AddContact`, `RecordParticipation`) among the others, and each of those
+/// methods called alone, which is an import of one command. Decided as one, like any import, with
+/// every new person's key made in one durable append to the key store and their fields sealed
+/// before the write.
 extension PeopleService {
     static let importMethods: Set<String> = ["EnrollTester", "AddContact", "RecordParticipation"]
 
@@ -14,16 +16,16 @@ extension PeopleService {
         parameters["commands"]?.arrayValue?.contains { $0["method"]?.stringValue.map(importMethods.contains) ?? false } ?? false
     }
 
-    /// One command of the import before sealing: ready, a new person's fields in clear, or a
-    /// participation whose comment is still in clear.
-    private enum Pending {
+    /// One command before sealing: ready, a new person's fields in clear, or a participation
+    /// whose comment is still in clear.
+    enum Pending {
         case ready(Command)
         case newPerson(fields: [(PersonalFieldName, String)], make: @Sendable (PersonID, [SealedField]) -> Command)
         case participation(ParticipationInput)
     }
 
     func importing(_ parameters: [String: JSONValue], peerUID: UInt32) async throws -> [String: JSONValue] {
-        guard let keyStore else { throw PeopleError.unavailable }
+        guard keyStore != nil else { throw PeopleError.unavailable }
         let p = Parameters(parameters)
         let requestID = try p.optionalString("request_id")
         if let requestID, !DecodedWrite.isValidRequestID(requestID) { throw p.invalid("request_id", "must be 1 to 200 bytes") }
@@ -40,6 +42,22 @@ extension PeopleService {
             }
         }
 
+        let (_, result) = try await writeSealed(pending, method: "Import", requestID: requestID, expectedSequence: expectedSequence, peerUID: peerUID)
+        return ["seq": .int(Int64(result.lastSequence)), "first_seq": .int(Int64(result.firstSequence)), "events": .int(Int64(result.eventCount))]
+    }
+
+    /// Writes `pending` through `Registry.write` as `method`'s call, and answers the ids drawn
+    /// for its new people (nil for the other commands). The commands are first checked against
+    /// the read view with placeholders of the sealed values' size (the rules and a request's
+    /// fingerprint look at the fields' names and sizes, never at their values nor at a new
+    /// person's id), so a call the registry refuses costs no key; if the writer still refuses it
+    /// (the state changed in between), or the call was a retry of one already written, the
+    /// unused keys are destroyed. Only then: after a failed append the events may still be on
+    /// disk, and their keys must stay.
+    func writeSealed(
+        _ pending: [Pending], method: String, requestID: String?, expectedSequence: UInt64?, peerUID: UInt32
+    ) async throws -> (ids: [PersonID?], result: Registry.WriteResult) {
+        guard let keyStore else { throw PeopleError.unavailable }
         // Ids for the new people, and what each command is with sealed values of the right size.
         let view = registry.view
         var ids: [PersonID?] = []
@@ -54,10 +72,18 @@ extension PeopleService {
             drawn.insert(person)
             ids.append(person)
         }
-        let placeholders = try built(pending, ids: ids, view: view, seal: nil)
-        let request = requestID.map { RequestKey(id: $0, method: "Import", commands: placeholders, expectedSequence: expectedSequence) }
+        // An error names its command's index in an import only: a single call's is the call's.
+        let isImport = method == "Import"
+        precondition(isImport || pending.count == 1, "\(method) writes one command, not \(pending.count)")
+        let placeholders = try built(pending, ids: ids, view: view, seal: nil, naming: isImport)
+        let request = requestID.map { RequestKey(id: $0, method: method, commands: placeholders, expectedSequence: expectedSequence) }
         if request.map({ view.requests[$0.id] == nil }) ?? true {
-            _ = try decideAll(placeholders, state: view, context: DecisionContext(nowMicroseconds: WallClock.nowMicroseconds(), peerUID: peerUID))
+            let context = DecisionContext(nowMicroseconds: WallClock.nowMicroseconds(), peerUID: peerUID)
+            if isImport {
+                _ = try decideAll(placeholders, state: view, context: context)
+            } else {
+                _ = try decide(placeholders[0], state: view, context: context)
+            }
         }
 
         // One append and one fdatasync for every new key, then the fields sealed with them.
@@ -65,7 +91,7 @@ extension PeopleService {
         let keys = subjects.isEmpty ? [] : try await pool.run { try keyStore.createKeys(for: subjects) }
         var keyBySubject: [SubjectID: SubjectKey] = [:]
         for (subject, key) in zip(subjects, keys) { keyBySubject[subject] = key }
-        let commands = try built(pending, ids: ids, view: view, seal: keyBySubject)
+        let commands = try built(pending, ids: ids, view: view, seal: keyBySubject, naming: isImport)
         let result: Registry.WriteResult
         do {
             result = try await registry.write(commands, request: request, expectedSequence: expectedSequence, peerUID: peerUID)
@@ -77,7 +103,7 @@ extension PeopleService {
             // A retry: the first attempt's people have their keys; these were never used.
             _ = try? await pool.run { try keyStore.destroy(subjects) }
         }
-        return ["seq": .int(Int64(result.lastSequence)), "first_seq": .int(Int64(result.firstSequence)), "events": .int(Int64(result.eventCount))]
+        return (ids, result)
     }
 
     /// An import's command read: the people's by their own parsing, the others as any write.
@@ -108,14 +134,14 @@ extension PeopleService {
         }
     }
 
-    /// The commands of `pending`, each error naming its command.
-    private func built(_ pending: [Pending], ids: [PersonID?], view: RegistryState, seal keys: [SubjectID: SubjectKey]?) throws -> [Command] {
+    /// The commands of `pending`, each error naming its command when `naming`.
+    private func built(_ pending: [Pending], ids: [PersonID?], view: RegistryState, seal keys: [SubjectID: SubjectKey]?, naming: Bool) throws -> [Command] {
         var commands: [Command] = []
         commands.reserveCapacity(pending.count)
         for (index, (item, id)) in zip(pending, ids).enumerated() {
             do {
                 commands.append(try command(item, id: id, view: view, seal: keys))
-            } catch let error as DomainError {
+            } catch let error as DomainError where naming {
                 throw error.inCommand(index)
             }
         }
@@ -130,10 +156,8 @@ extension PeopleService {
             return command
         case .newPerson(let fields, let make):
             let person = id!
-            let subject = Daemon.subject(person)
             guard let keys else { return make(person, Self.placeholders(fields)) }
-            let key = keys[subject]!
-            return make(person, fields.map { name, value in SealedField(name: name, sealed: key.seal(Array(value.utf8), subject: subject, field: name.rawValue)) })
+            return make(person, keys[Daemon.subject(person)]!.seal(fields, of: person))
         case .participation(let input):
             return try participation(input, view: view, placeholder: keys == nil)
         }

@@ -67,24 +67,16 @@ struct PeopleQueries: Sendable {
     /// The person's personal fields in clear, each opened once; empty when erased or without
     /// a key store.
     private func opened(_ person: PersonState) -> [PersonalFieldName: String] {
-        let subject = Daemon.subject(person.id)
-        guard !person.isErased, let key = keyStore?.key(for: subject) else { return [:] }
-        var opened: [PersonalFieldName: String] = [:]
-        for (name, sealed) in person.fields {
-            if let bytes = key.open(sealed, subject: subject, field: name.rawValue) { opened[name] = String(decoding: bytes, as: UTF8.self) }
-        }
-        return opened
+        guard !person.isErased, let key = keyStore?.key(for: Daemon.subject(person.id)) else { return [:] }
+        return key.open(person)
     }
 
     /// A tester's band on `on`: from the birth year when it can be opened, else the band at
     /// enrolment.
     private func ageBand(of person: PersonState, on: CalendarDate) -> AgeBand? {
         guard case .tester(let facts) = person.role else { return nil }
-        return Self.band(facts, birthYear: opened(person)[.birthYear], on: on)
-    }
-
-    private static func band(_ facts: TesterFacts, birthYear: String?, on: CalendarDate) -> AgeBand {
-        birthYear.flatMap(Int.init).flatMap { AgeBand(birthYear: $0, on: on) } ?? facts.ageBandAtEnrolment
+        guard !person.isErased, let key = keyStore?.key(for: Daemon.subject(person.id)) else { return facts.ageBandAtEnrolment }
+        return facts.ageBand(on: on, birthYear: key.open(.birthYear, of: person))
     }
 
     /// A `Person`: what is kept in clear, and the personal fields when `personalFields`.
@@ -100,7 +92,7 @@ struct PeopleQueries: Sendable {
                 "purpose": .string(facts.consent.purpose), "text_version": .string(facts.consent.textVersion),
                 "given_on": .string(facts.consent.givenOn.description), "channel": .string(facts.consent.channel.rawValue),
             ])
-            object["age_band"] = .string(Self.band(facts, birthYear: opened[.birthYear], on: on).rawValue)
+            object["age_band"] = .string(facts.ageBand(on: on, birthYear: opened[.birthYear]).rawValue)
         case .contact(let siren):
             object["siren"] = .string(siren.description)
         }

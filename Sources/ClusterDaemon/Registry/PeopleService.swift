@@ -31,35 +31,23 @@ struct PeopleService: Sendable {
         switch method {
         case "EnrollTester":
             let input = try TesterInput(p)
-            let (person, sequence) = try await writeNew(method, input.fields, requestID: requestID, peerUID: peerUID) {
-                .enrollTester(person: $0, input.facts, fields: $1)
-            }
-            return ["person": .string(person.text), "seq": .int(Int64(sequence))]
+            let facts = input.facts
+            return try await writeNewPerson(method, input.fields, requestID: requestID, peerUID: peerUID) { .enrollTester(person: $0, facts, fields: $1) }
         case "AddContact":
             let siren = try p.siren()
             let fields = try ContactDetails.contactFields(p)
-            let (person, sequence) = try await writeNew(method, fields, requestID: requestID, peerUID: peerUID) {
-                .addContact(person: $0, siren: siren, fields: $1)
-            }
-            return ["person": .string(person.text), "seq": .int(Int64(sequence))]
+            return try await writeNewPerson(method, fields, requestID: requestID, peerUID: peerUID) { .addContact(person: $0, siren: siren, fields: $1) }
         case "RectifyPerson":
             let person = try PersonID(try p.string("person"))
             guard let keyStore else { throw PeopleError.unavailable }
             let found = try PeopleQueries.living(person, in: registry.view)
             let input = try RectificationInput(p, of: found)
-            let subject = Daemon.subject(person)
-            guard let key = keyStore.key(for: subject) else { throw PeopleError.unavailable }
-            let sealed = input.fields.map { name, value in
-                SealedField(name: name, sealed: key.seal(Array(value.utf8), subject: subject, field: name.rawValue))
-            }
-            let command = Command.rectifyPerson(person: person, fields: sealed, department: input.department, ageBand: input.ageBand)
+            guard let key = keyStore.key(for: Daemon.subject(person)) else { throw PeopleError.unavailable }
+            let command = Command.rectifyPerson(person: person, fields: key.seal(input.fields, of: person), department: input.department, ageBand: input.ageBand)
             let result = try await registry.write([command], request: Self.request(requestID, method, command), expectedSequence: nil, peerUID: peerUID)
             return ["seq": .int(Int64(result.lastSequence))]
         case "RecordParticipation":
-            let input = try ParticipationInput(p)
-            guard keyStore != nil else { throw PeopleError.unavailable }
-            let command = try participation(input, view: registry.view, placeholder: false)
-            let result = try await registry.write([command], request: Self.request(requestID, method, command), expectedSequence: nil, peerUID: peerUID)
+            let (_, result) = try await writeSealed([.participation(try ParticipationInput(p))], method: method, requestID: requestID, expectedSequence: nil, peerUID: peerUID)
             return ["seq": .int(Int64(result.lastSequence))]
         case "ErasePerson":
             let person = try PersonID(try p.string("person"))
@@ -96,55 +84,28 @@ struct PeopleService: Sendable {
         guard case .tester(let facts) = found.role else {
             throw DomainError.invalidArgument(field: "person", reason: "\(input.person) is a contact, who takes part in no campaign")
         }
-        let subject = Daemon.subject(input.person)
-        guard let key = keyStore?.key(for: subject) else { throw PeopleError.unavailable }
-        let birthYear = found.fields[.birthYear].flatMap { key.open($0, subject: subject, field: PersonalFieldName.birthYear.rawValue) }
-            .flatMap { Int(String(decoding: $0, as: UTF8.self)) }
-        let band = birthYear.flatMap { AgeBand(birthYear: $0, on: input.on) } ?? facts.ageBandAtEnrolment
-        let comment = input.comment.map { text in
-            placeholder ? Self.placeholder(text) : key.seal(Array(text.utf8), subject: subject, field: PersonalFieldName.comment.rawValue)
-        }
+        guard let key = keyStore?.key(for: Daemon.subject(input.person)) else { throw PeopleError.unavailable }
+        let band = facts.ageBand(on: input.on, birthYear: key.open(.birthYear, of: found))
+        let comment = input.comment.map { text in placeholder ? Self.placeholder(text) : key.seal(text, as: .comment, of: input.person) }
         return .recordParticipation(person: input.person, campaign: input.campaign, Participation(on: input.on, ageBand: band, rating: input.rating, comment: comment))
     }
 
-    /// Writes the command that `make` builds for a new person: a fresh id, and `fields` sealed
-    /// with a fresh key made durable first. The command is checked against the read view before
-    /// the key is made, so a call the registry refuses costs no key; if the writer still refuses
-    /// it (the state changed in between), or the call was a retry of one already written, the
-    /// unused key is destroyed. Only then: after a failed append the event may still be on disk,
-    /// and its key must stay.
-    private func writeNew(
+    /// Writes the command that `make` builds for a new person, through `writeSealed`; a retry
+    /// answers the person the first attempt recorded.
+    private func writeNewPerson(
         _ method: String, _ fields: [(PersonalFieldName, String)], requestID: String?, peerUID: UInt32,
         _ make: @escaping @Sendable (PersonID, [SealedField]) -> Command
-    ) async throws -> (PersonID, UInt64) {
-        guard let keyStore else { throw PeopleError.unavailable }
-        let view = registry.view
-        var person = PersonID.random()
-        while view.people[person] != nil || keyStore.key(for: Daemon.subject(person)) != nil { person = PersonID.random() }
-        let placeholders = Self.placeholders(fields)
-        let request = Self.request(requestID, method, make(person, placeholders))
-        if request.map({ view.requests[$0.id] == nil }) ?? true {
-            _ = try decide(make(person, placeholders), state: view, context: DecisionContext(nowMicroseconds: WallClock.nowMicroseconds(), peerUID: peerUID))
+    ) async throws -> [String: JSONValue] {
+        let (ids, result) = try await writeSealed([.newPerson(fields: fields, make: make)], method: method, requestID: requestID, expectedSequence: nil, peerUID: peerUID)
+        var person = ids[0]!
+        if result.eventCount == 0 {
+            // A retry: the person is the one the first attempt recorded, at that sequence.
+            guard let first = registry.view.people.values.first(where: { $0.history.first == result.lastSequence }) else {
+                preconditionFailure("request \(requestID ?? "") answered with sequence \(result.lastSequence), which recorded no person")
+            }
+            person = first.id
         }
-        let subject = Daemon.subject(person)
-        let sealed = try await pool.run {
-            let key = try keyStore.createKeys(for: [subject])[0]
-            return fields.map { name, value in SealedField(name: name, sealed: key.seal(Array(value.utf8), subject: subject, field: name.rawValue)) }
-        }
-        let result: Registry.WriteResult
-        do {
-            result = try await registry.write([make(person, sealed)], request: request, expectedSequence: nil, peerUID: peerUID)
-        } catch let refusal as DomainError {
-            _ = try? await pool.run { try keyStore.destroy([subject]) }
-            throw refusal
-        }
-        guard result.eventCount == 0 else { return (person, result.lastSequence) }
-        // A retry: the person is the one the first attempt recorded, at that sequence.
-        _ = try? await pool.run { try keyStore.destroy([subject]) }
-        guard let first = registry.view.people.values.first(where: { $0.history.first == result.lastSequence }) else {
-            preconditionFailure("request \(requestID ?? "") answered with sequence \(result.lastSequence), which recorded no person")
-        }
-        return (first.id, result.lastSequence)
+        return ["person": .string(person.text), "seq": .int(Int64(result.lastSequence))]
     }
 }
 
