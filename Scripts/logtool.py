@@ -693,6 +693,8 @@ EVENT_TYPES: dict[int, str] = {
     17: "CampaignOpened",
     18: "TesterParticipated",
     19: "ConsentWithdrawn",
+    20: "PrivacyRequestReceived",
+    21: "PrivacyRequestAnswered",
 }
 EVENT_TYPE_NUMBERS: dict[str, int] = {name: number for number, name in EVENT_TYPES.items()}
 
@@ -705,6 +707,8 @@ PERSONAL_FIELDS = ("name", "email", "phone", "birth_year", "role", "comment")
 CAMPAIGN_KINDS = ("innovation", "support")
 AGE_BANDS = ("60-64", "65-69", "70-74", "75-79", "80-84", "85-89", "90+")
 CONSENT_CHANNELS = ("paper", "online", "phone", "in_person")
+PRIVACY_RIGHTS = ("access", "portability", "rectification", "erasure", "restriction", "objection")
+PRIVACY_OUTCOMES = ("done", "refused")
 _BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
 
 # Answer kinds of ResponseSubmitted (answer field 5).
@@ -1148,6 +1152,27 @@ def _decode_consent_withdrawn(f: Fields) -> dict:
     }
 
 
+def _decode_privacy_request_received(f: Fields) -> dict:
+    return {
+        "person": _person_id(f),
+        "right": _closed(f.text(9, "right"), PRIVACY_RIGHTS, f, "right"),
+        "received_on": f.date(10, "received on"),
+        "channel": _closed(f.text(11, "channel"), CONSENT_CHANNELS, f, "channel"),
+    }
+
+
+def _decode_privacy_request_answered(f: Fields) -> dict:
+    body = {
+        "person": _person_id(f),
+        "request": f.uint(9, "request"),
+        "outcome": _closed(f.text(10, "outcome"), PRIVACY_OUTCOMES, f, "outcome"),
+    }
+    reason = f.text(11, "reason", required=False)
+    if reason is not None:
+        body["reason"] = reason
+    return body
+
+
 _EVENT_DECODERS = {
     1: _decode_cluster,
     2: _decode_cluster,
@@ -1168,6 +1193,8 @@ _EVENT_DECODERS = {
     17: _decode_campaign_opened,
     18: _decode_tester_participated,
     19: _decode_consent_withdrawn,
+    20: _decode_privacy_request_received,
+    21: _decode_privacy_request_answered,
 }
 
 

@@ -41,6 +41,15 @@ check "a writer's write is accepted" as writer clusters add aero --name "Aerospa
 check "root writes too" clusterctl company add 732829320 --name ACME --naf 25.62B --department 31 --employees 42
 check "and joins" clusterctl join aero 732829320 --date 2020-01-01
 
+# Personal data: the key store's wrapping key as an encrypted credential, the daily retention.
+check "install made the wrapping key a systemd credential" test -s /etc/credstore.encrypted/clusterd-key-store-key
+check "the daemon opened its key store with it" bash -c 'journalctl -u clusterd.service --no-pager | grep -q "opened the key store"'
+check "the privacy group exists" getent group clusterd-privacy
+check "the retention timer is active" test "$(systemctl is-active clusterd-retention.timer)" = active
+check "the retention service runs as a writer" systemctl start clusterd-retention.service
+check "and succeeds" test "$(systemctl show -p Result --value clusterd-retention.service)" = success
+check "saying how many it erased" bash -c 'journalctl -u clusterd-retention.service --no-pager | grep -q "erased 0 people"'
+
 pid="$(main_pid)"
 check "systemctl reload succeeds" systemctl reload clusterd.service
 check "the service survives the reload" test "$(systemctl is-active clusterd.service)" = active
@@ -74,7 +83,8 @@ check "zsh and fish completions are in place" test -s /usr/local/share/zsh/site-
 
 # Scripts/uninstall removes what it installed and keeps the registry's history.
 /opt/clusterd/Scripts/uninstall >/dev/null 2>&1
-check "uninstall removes the binaries, units, man pages and completions" bash -c '! ls /usr/local/bin/clusterctl /usr/local/share/man/man1/clusterctl.1 /usr/local/share/bash-completion/completions/clusterctl /etc/systemd/system/clusterd.service 2>/dev/null | grep -q .'
+check "uninstall removes the binaries, units, man pages and completions" bash -c '! ls /usr/local/bin/clusterctl /usr/local/share/man/man1/clusterctl.1 /usr/local/share/bash-completion/completions/clusterctl /etc/systemd/system/clusterd.service /etc/systemd/system/clusterd-retention.timer 2>/dev/null | grep -q .'
+check "and keeps the wrapping key" test -s /etc/credstore.encrypted/clusterd-key-store-key
 check "and keeps the log" test -s /var/lib/clusterd/events.log
 
 echo "result: $passed passed, $failed failed"

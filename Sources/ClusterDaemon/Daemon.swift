@@ -96,7 +96,10 @@ public struct Daemon: Sendable {
             log: log,
             historicalReads: historicalReads,
             authorization: authorization,
-            people: PeopleService(registry: registry, keyStore: keyStore, pool: BlockingWorkPool(name: "clusterd-people", threads: 1)),
+            people: PeopleService(
+                registry: registry, keyStore: keyStore, pool: BlockingWorkPool(name: "clusterd-people", threads: 1),
+                retentionYears: configuration.retentionYears, logger: logger
+            ),
             peopleQueries: PeopleQueries(keyStore: keyStore, access: personalDataAccess, log: log, pool: historicalReads.pool),
             startedAt: startedAt,
             replayMilliseconds: replayMilliseconds,

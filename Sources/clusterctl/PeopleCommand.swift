@@ -57,14 +57,24 @@ struct People: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Everything held about a person, as JSON (ExportPerson): their rights of access and portability.",
             usage: "clusterctl people export <id> [<options>]",
-            discussion: Help.examples("clusterctl people export p-aaaaaaaaaaaaaaaaaaaaaaaaab > person.json")
+            discussion: Help.examples(
+                "clusterctl people export p-aaaaaaaaaaaaaaaaaaaaaaaaab > person.json",
+                "clusterctl people export p-aaaaaaaaaaaaaaaaaaaaaaaaab --request 1234567 \\\n      > person.json"
+            )
         )
         @OptionGroup var connection: PeopleReadOptions
         @Argument(help: "The person's id.") var id: String
+        @Option(parsing: .unconditional, help: ArgumentHelp("The access or portability request this answers (its seq): answered done once exported.", valueName: "seq"))
+        var request: UInt64?
 
         func run() async throws {
-            let reply = try await connection.with { try await $0.call("ExportPerson", ["person": .string(id)]) }
-            Terminal.printJSON(reply["export"]?.objectValue ?? [:])
+            try await connection.with { endpoint in
+                let reply = try await endpoint.call("ExportPerson", ["person": .string(id)])
+                Terminal.printJSON(reply["export"]?.objectValue ?? [:])
+                guard let request else { return }
+                let answer = try await endpoint.call("AnswerPrivacyRequest", ["request": .int(Int64(request)), "outcome": .string("done")])
+                Terminal.printError("answered request \(request) (seq \(answer.cell("seq")))")
+            }
         }
     }
 
@@ -86,6 +96,7 @@ struct People: AsyncParsableCommand {
         @Option(parsing: .unconditional, help: ArgumentHelp("A tester's birth year.", valueName: "year")) var birthYear: Int64?
         @Option(parsing: .unconditional, help: "A contact's role in their company.") var role: String?
         @Option(parsing: .unconditional, help: ArgumentHelp("A tester's department of residence.", valueName: "code")) var department: String?
+        @Option(parsing: .unconditional, help: ArgumentHelp("The rectification request this answers (its seq).", valueName: "seq")) var request: UInt64?
 
         func validate() throws {
             if [name, email, phone, role, department].allSatisfy({ $0 == nil }) && birthYear == nil {
@@ -99,6 +110,7 @@ struct People: AsyncParsableCommand {
                 if let value { parameters[key] = .string(value) }
             }
             if let birthYear { parameters["birth_year"] = .int(birthYear) }
+            if let request { parameters["request"] = .int(Int64(request)) }
             try await performWrite("RectifyPerson", parameters, connection: connection, options: write, done: "rectified \(id)")
         }
     }
@@ -137,10 +149,12 @@ struct People: AsyncParsableCommand {
         @OptionGroup var write: RetryOptions
         @Argument(help: "The person's id.") var id: String
         @Option(parsing: .unconditional, help: ArgumentHelp("Why (never a personal detail: the log keeps it in clear).", valueName: "text")) var reason: String?
+        @Option(parsing: .unconditional, help: ArgumentHelp("The erasure request this answers (its seq).", valueName: "seq")) var request: UInt64?
 
         func run() async throws {
             var parameters: [String: JSONValue] = ["person": .string(id)]
             if let reason { parameters["reason"] = .string(reason) }
+            if let request { parameters["request"] = .int(Int64(request)) }
             try await performWrite("ErasePerson", parameters, connection: connection, options: write, done: "erased \(id)")
         }
     }

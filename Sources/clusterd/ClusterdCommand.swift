@@ -97,7 +97,11 @@ struct ClusterdCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Group whose members may read personal fields (besides root and the daemon's user).", valueName: "group"))
     var privacyGroup: String = "clusterd-privacy"
 
+    @Option(help: ArgumentHelp("Years after a tester's last participation or withdrawal, or a contact's company leaving its last cluster, that clusterctl privacy retention erases them.", valueName: "years"))
+    var retentionYears: Int = 3
+
     func validate() throws {
+        guard (1...100).contains(retentionYears) else { throw ValidationError("--retention-years: must be 1 to 100, not \(retentionYears)") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level: '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
         }
@@ -186,6 +190,7 @@ struct ClusterdCommand: AsyncParsableCommand {
         configuration.keyStoreKeyFile = keyStoreKeyFile
         configuration.withoutPersonalData = withoutPersonalData
         configuration.privacyGroup = privacyGroup
+        configuration.retentionYears = retentionYears
         configuration.credentialsDirectory = environment["CREDENTIALS_DIRECTORY"]
         return configuration
     }

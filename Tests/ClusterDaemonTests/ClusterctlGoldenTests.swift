@@ -21,6 +21,7 @@ struct ClusterctlGoldenTests {
         ["surveys", "respond"], ["surveys", "close"], ["history"], ["watch"], ["import"], ["demo", "load"], ["verify"], ["checkpoint"],
         ["log", "dump"], ["audit", "report"], ["people"], ["people", "show"], ["people", "export"], ["people", "rectify"],
         ["people", "withdraw"], ["people", "erase"], ["testers"], ["testers", "list"], ["testers", "stats"],
+        ["privacy"], ["privacy", "requests"], ["privacy", "request"], ["privacy", "answer"], ["privacy", "retention"],
     ]
 
     static func compare(_ output: String, with name: String, width: Int? = 80) throws {
@@ -48,7 +49,7 @@ struct ClusterctlGoldenTests {
     func helpAtEightyColumns(_ path: [String]) async throws {
         let result = try await runToCompletion(try BuiltProducts.executable("clusterctl"), path + ["--help"], environment: Self.environment)
         #expect(result.status == 0, "\(result.standardError)")
-        if !["clusters", "companies", "surveys", "people", "testers"].contains(path.joined(separator: " ")) {
+        if !["clusters", "companies", "surveys", "people", "testers", "privacy"].contains(path.joined(separator: " ")) {
             #expect(result.standardOutput.contains("Examples:"), "\(path): the help has no examples")
         }
         try Self.compare(result.standardOutput, with: "help-" + (path.isEmpty ? "clusterctl" : path.joined(separator: "-")) + ".txt")

@@ -287,6 +287,8 @@ E_PARTICIPATED = event(18, f_bytes(8, PERSON_A), f_text(9, "loupe-2020"), f_sint
                        f_uint(12, 5), sealed("comment", 60))
 E_PARTICIPATED_BARE = event(18, f_bytes(8, PERSON_A), f_text(9, "other"), f_sint(10, 18_354), f_text(11, "75-79"))
 E_WITHDRAWN = event(19, f_bytes(8, PERSON_A), f_sint(9, 18_372), f_text(10, "phone"))
+E_REQUEST = event(20, f_bytes(8, PERSON_A), f_text(9, "erasure"), f_sint(10, 18_586), f_text(11, "paper"))
+E_ANSWERED = event(21, f_bytes(8, PERSON_A), f_uint(9, 24), f_text(10, "refused"), f_text(11, "identity not confirmed"))
 
 EXPECTED = [
     ("ClusterRegistered", 1000, "req-1", {
@@ -359,6 +361,10 @@ EXPECTED = [
         "person": "p-abaibqibiga4eascqlbqgq4dyq", "campaign": "other", "on": "2020-04-02",
         "age_band": "75-79", "personal_fields": []}),
     ("ConsentWithdrawn", 1000, None, {"person": "p-abaibqibiga4eascqlbqgq4dyq", "on": "2020-04-20", "channel": "phone"}),
+    ("PrivacyRequestReceived", 1000, None, {
+        "person": "p-abaibqibiga4eascqlbqgq4dyq", "right": "erasure", "received_on": "2020-11-20", "channel": "paper"}),
+    ("PrivacyRequestAnswered", 1000, None, {
+        "person": "p-abaibqibiga4eascqlbqgq4dyq", "request": 24, "outcome": "refused", "reason": "identity not confirmed"}),
 ]
 
 # Three batches: the batch boundaries must not matter to the events.
@@ -370,7 +376,7 @@ GOOD_BATCHES = [
     [E_SURVEY_CLOSED, E_RESPONSE, E_UNKNOWN_FIELDS],
     [E_SNAPSHOT_TAKEN],
     [E_TESTER, E_CONTACT, E_RECTIFIED, E_ERASED],
-    [E_CAMPAIGN, E_PARTICIPATED, E_PARTICIPATED_BARE, E_WITHDRAWN],
+    [E_CAMPAIGN, E_PARTICIPATED, E_PARTICIPATED_BARE, E_WITHDRAWN, E_REQUEST, E_ANSWERED],
 ]
 
 
@@ -602,7 +608,7 @@ class Errors(LogCase):
         self.assertEqual((result.returncode, result.stdout), (1, ""))
         self.assertEqual(
             result.stderr,
-            "error: record 1: unknown event type 77 (this reader knows types 1 to 19; the log "
+            "error: record 1: unknown event type 77 (this reader knows types 1 to 21; the log "
             "may have been written by a newer clusterd)\n")
 
     def test_undecodable_event_outside_the_range_is_not_read(self) -> None:

@@ -59,6 +59,8 @@ public struct DaemonConfiguration: Sendable {
     public var withoutPersonalData = false
     /// Members of this group may read personal fields (besides root and the daemon's user).
     public var privacyGroup = "clusterd-privacy"
+    /// Years after their last activity that `ApplyRetention` erases a person (docs/privacy.md).
+    public var retentionYears = 3
 
     public init(stateDirectory: String, listener: Listener) {
         self.stateDirectory = stateDirectory

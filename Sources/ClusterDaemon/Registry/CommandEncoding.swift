@@ -69,6 +69,12 @@ public enum CommandEncoding {
             return ("OpenCampaign", ReplyEncoding.eventBody(.campaignOpened(record)))
         case .withdrawConsent(let person, let withdrawal):
             return ("WithdrawConsent", ReplyEncoding.eventBody(.consentWithdrawn(person: person, withdrawal)))
+        case .recordPrivacyRequest(let person, let record):
+            return ("RecordPrivacyRequest", ReplyEncoding.eventBody(.privacyRequestReceived(person: person, record)))
+        case .answerPrivacyRequest(let request, let outcome, let reason):
+            var parameters: [String: JSONValue] = ["request": .int(Int64(request)), "outcome": .string(outcome.rawValue)]
+            if let reason { parameters["reason"] = .string(reason) }
+            return ("AnswerPrivacyRequest", parameters)
         case .enrollTester, .addContact, .rectifyPerson, .erasePerson, .recordParticipation:
             preconditionFailure("the people's commands hold sealed fields, which only the daemon makes: a client sends the fields in clear")
         }

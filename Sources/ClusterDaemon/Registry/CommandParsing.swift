@@ -7,6 +7,7 @@ enum CommandParsing {
     static let writeMethods: Set<String> = [
         "RegisterCluster", "UpdateCluster", "DissolveCluster", "RegisterCompany", "UpdateCompany", "JoinCluster",
         "LeaveCluster", "LinkPartner", "DefineSurvey", "SubmitResponse", "CloseSurvey", "OpenCampaign", "WithdrawConsent",
+        "RecordPrivacyRequest", "AnswerPrivacyRequest",
     ]
 
     static func command<Values: JSONObjectLookup>(_ method: String, _ values: Values, prefix: String = "") throws(DomainError) -> Command {
@@ -146,6 +147,20 @@ enum CommandParsing {
             return .withdrawConsent(
                 person: try PersonID(try p.string("person"), field: p.name("person")),
                 Withdrawal(on: try p.date("on"), channel: try ConsentChannel(try p.string("channel"), field: p.name("channel")))
+            )
+        case "RecordPrivacyRequest":
+            return .recordPrivacyRequest(
+                person: try PersonID(try p.string("person"), field: p.name("person")),
+                PrivacyRequestRecord(
+                    right: try PrivacyRight(try p.string("right"), field: p.name("right")), receivedOn: try p.date("received_on"),
+                    channel: try ConsentChannel(try p.string("channel"), field: p.name("channel"))
+                )
+            )
+        case "AnswerPrivacyRequest":
+            guard let request = try p.sequence("request") else { throw p.invalid("request", "is required") }
+            return .answerPrivacyRequest(
+                request: request,
+                outcome: try PrivacyOutcome(try p.string("outcome"), field: p.name("outcome")), reason: try p.optionalText("reason")
             )
         default:
             throw .invalidArgument(field: prefix + "method", reason: "'\(method)' is not a write method (one of \(writeMethods.sorted().joined(separator: ", ")))")

@@ -16,7 +16,7 @@ struct PeopleQueries: Sendable {
     /// Where the reads that open every tester of a cluster run, off the event loops.
     let pool: BlockingWorkPool
 
-    static let methods: Set<String> = ["GetPerson", "ExportPerson", "ListTesters", "GetTesterStats"]
+    static let methods: Set<String> = ["GetPerson", "ExportPerson", "ListTesters", "GetTesterStats", "ListPrivacyRequests"]
 
     func answer(_ method: String, _ parameters: [String: JSONValue], peer: VarlinkPeer?, view: RegistryState) async throws -> [String: JSONValue] {
         let p = Parameters(parameters)
@@ -28,12 +28,7 @@ struct PeopleQueries: Sendable {
             return ["person": .object(object(person, personalFields: reader, on: Registry.today())), "seq": .int(Int64(view.lastSequence))]
         case "ExportPerson":
             let id = try PersonID(try p.string("person"))
-            guard reader else {
-                throw VarlinkError(
-                    "\(RegistryInterfaceDefinition.name).PermissionDenied",
-                    parameters: ["reason": .string("exporting a person is for root and members of the privacy group \(access.privacyGroupName)")]
-                )
-            }
+            guard reader else { throw denied("exporting a person") }
             guard let person = view.people[id] else { throw DomainError.unknownPerson(id.text) }
             return try await pool.run { try export(person, view: view) }
         case "ListTesters", "GetTesterStats":
@@ -52,9 +47,50 @@ struct PeopleQueries: Sendable {
             let bands = try await pool.run { testers.map { ageBand(of: $0, on: on) } }
             let campaigns = view.campaigns.values.filter { $0.record.cluster == cluster }.sorted { $0.record.id < $1.record.id }
             return ["stats": stats(cluster: cluster, on: on, testers: testers, bands: bands, campaigns: campaigns), "seq": .int(Int64(view.lastSequence))]
+        case "ListPrivacyRequests":
+            guard reader else { throw denied("the privacy requests") }
+            return Self.privacyRequests(view, openOnly: try p.optionalBool("open") ?? false, on: try p.optionalDate("on") ?? Registry.today())
         default:
             throw VarlinkError.methodNotImplemented("\(RegistryInterfaceDefinition.name).\(method)")
         }
+    }
+
+    private func denied(_ what: String) -> VarlinkError {
+        VarlinkError(
+            "\(RegistryInterfaceDefinition.name).PermissionDenied",
+            parameters: ["reason": .string("\(what) is for root and members of the privacy group \(access.privacyGroupName)")]
+        )
+    }
+
+    /// `ListPrivacyRequests`: every request, oldest first, with its deadline and status on `on`.
+    static func privacyRequests(_ view: RegistryState, openOnly: Bool, on: CalendarDate) -> [String: JSONValue] {
+        var listed: [JSONValue] = []
+        var open = 0
+        var overdue = 0
+        for sequence in view.privacyRequests.keys.sorted() {
+            let request = view.privacyRequests[sequence]!
+            let status: String
+            if let answer = request.answer {
+                if openOnly { continue }
+                status = answer.outcome.rawValue
+            } else {
+                open += 1
+                status = request.record.deadline < on ? "overdue" : "open"
+                if status == "overdue" { overdue += 1 }
+            }
+            var object: [String: JSONValue] = [
+                "request": .int(Int64(sequence)), "person": .string(request.person.text), "right": .string(request.record.right.rawValue),
+                "received_on": .string(request.record.receivedOn.description), "channel": .string(request.record.channel.rawValue),
+                "deadline": .string(request.record.deadline.description), "status": .string(status),
+            ]
+            if let answer = request.answer {
+                object["answered_at"] = .string(Timestamp.utcString(microseconds: answer.recordedAtMicroseconds))
+                object["answer_seq"] = .int(Int64(answer.sequence))
+                if let reason = answer.reason { object["reason"] = .string(reason) }
+            }
+            listed.append(.object(object))
+        }
+        return ["requests": .array(listed), "open": .int(Int64(open)), "overdue": .int(Int64(overdue)), "seq": .int(Int64(view.lastSequence))]
     }
 
     /// The person `id` if recorded and not erased: what a change needs.

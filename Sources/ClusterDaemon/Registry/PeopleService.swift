@@ -1,5 +1,6 @@
 import ClusterModel
 import EventLog
+import Logging
 import Varlink
 
 #if canImport(Glibc)
@@ -21,8 +22,11 @@ struct PeopleService: Sendable {
     /// Nil when clusterd serves without personal data, or was given no wrapping key.
     let keyStore: KeyStore?
     let pool: BlockingWorkPool
+    /// Years after which `ApplyRetention` erases a person (`--retention-years`).
+    var retentionYears = 3
+    var logger = Logger(label: "clusterd")
 
-    static let writeMethods: Set<String> = ["EnrollTester", "AddContact", "RectifyPerson", "ErasePerson", "RecordParticipation"]
+    static let writeMethods: Set<String> = ["EnrollTester", "AddContact", "RectifyPerson", "ErasePerson", "RecordParticipation", "ApplyRetention"]
 
     func write(_ method: String, _ parameters: [String: JSONValue], peerUID: UInt32) async throws -> [String: JSONValue] {
         let p = Parameters(parameters)
@@ -44,7 +48,8 @@ struct PeopleService: Sendable {
             let input = try RectificationInput(p, of: found)
             guard let key = keyStore.key(for: Daemon.subject(person)) else { throw PeopleError.unavailable }
             let command = Command.rectifyPerson(person: person, fields: key.seal(input.fields, of: person), department: input.department, ageBand: input.ageBand)
-            let result = try await registry.write([command], request: Self.request(requestID, method, command), expectedSequence: nil, peerUID: peerUID)
+            let commands = [command] + (try Self.answering(p, person: person, rights: [.rectification], view: registry.view))
+            let result = try await registry.write(commands, request: Self.request(requestID, method, commands), expectedSequence: nil, peerUID: peerUID)
             return ["seq": .int(Int64(result.lastSequence))]
         case "RecordParticipation":
             let (_, result) = try await writeSealed([.participation(try ParticipationInput(p))], method: method, requestID: requestID, expectedSequence: nil, peerUID: peerUID)
@@ -52,18 +57,68 @@ struct PeopleService: Sendable {
         case "ErasePerson":
             let person = try PersonID(try p.string("person"))
             guard let keyStore else { throw PeopleError.unavailable }
-            let command = Command.erasePerson(person: person, reason: try p.optionalText("reason"))
-            let result = try await registry.write([command], request: Self.request(requestID, method, command), expectedSequence: nil, peerUID: peerUID)
+            let answer = try Self.answering(p, person: person, rights: [.erasure, .objection], view: registry.view)
+            let commands = [Command.erasePerson(person: person, reason: try p.optionalText("reason"))] + answer
+            let result = try await registry.write(commands, request: Self.request(requestID, method, commands), expectedSequence: nil, peerUID: peerUID)
             // Also on a retry: a stop between the erasure and the key's destruction left the key.
             _ = try await pool.run { try keyStore.destroy([Daemon.subject(person)]) }
             return ["seq": .int(Int64(result.lastSequence))]
+        case "ApplyRetention":
+            return try await applyRetention(p, requestID: requestID, peerUID: peerUID)
         default:
             throw VarlinkError.methodNotImplemented("\(RegistryInterfaceDefinition.name).\(method)")
         }
     }
 
-    private static func request(_ id: String?, _ method: String, _ command: Command) -> RequestKey? {
-        id.map { RequestKey(id: $0, method: method, commands: [command], expectedSequence: nil) }
+    private static func request(_ id: String?, _ method: String, _ commands: [Command]) -> RequestKey? {
+        id.map { RequestKey(id: $0, method: method, commands: commands, expectedSequence: nil) }
+    }
+
+    /// The answer to the privacy request a `RectifyPerson` or `ErasePerson` gives effect to, if
+    /// it names one: written with it, in the same batch. Checked here against the view so that
+    /// an error names `request`; the writer checks again.
+    private static func answering(
+        _ p: Parameters<[String: JSONValue]>, person: PersonID, rights: Set<PrivacyRight>, view: RegistryState
+    ) throws(DomainError) -> [Command] {
+        guard let request = try p.sequence("request") else { return [] }
+        guard let found = view.privacyRequests[request] else { throw p.invalid("request", "no privacy request was recorded at sequence \(request)") }
+        guard found.person == person else { throw p.invalid("request", "request \(request) is \(found.person)'s, not \(person)'s") }
+        guard rights.contains(found.record.right) else {
+            throw p.invalid("request", "request \(request) asks for \(found.record.right.rawValue), which this call does not give (clusterctl privacy answer \(request))")
+        }
+        if let answer = found.answer { throw .alreadyExists(kind: "answer to privacy request", id: "\(request) (at sequence \(answer.sequence))") }
+        return [.answerPrivacyRequest(request: request, outcome: .done, reason: nil)]
+    }
+
+    /// `ApplyRetention`: who is due for erasure, and unless a dry run, their erasures in one
+    /// write and their keys destroyed in one rewrite of the key store. Logs how many, never who.
+    private func applyRetention(_ p: Parameters<[String: JSONValue]>, requestID: String?, peerUID: UInt32) async throws -> [String: JSONValue] {
+        let dryRun = try p.optionalBool("dry_run") ?? false
+        let on = try p.optionalDate("on")
+        if on != nil, !dryRun { throw p.invalid("on", "is for a dry run only: retention erases what is due today") }
+        let view = registry.view
+        let years = retentionYears
+        let due = view.dueForErasure(on: on ?? Registry.today(), afterYears: years)
+        let listed: [JSONValue] = due.map { item in
+            .object([
+                "person": .string(item.person.text), "kind": .string(view.people[item.person]?.role.kind ?? ""),
+                "last_activity": .string(item.lastActivity.description), "activity": .string(item.activity), "due_on": .string(item.dueOn.description),
+            ])
+        }
+        var reply: [String: JSONValue] = ["due": .array(listed), "retention_years": .int(Int64(years)), "erased": .int(0), "seq": .int(Int64(view.lastSequence))]
+        guard !dryRun, !due.isEmpty else { return reply }
+        guard let keyStore else { throw PeopleError.unavailable }
+        let commands = due.map { Command.erasePerson(person: $0.person, reason: "retention: \(years) years after \($0.activity) on \($0.lastActivity)") }
+        let result = try await registry.write(commands, request: Self.request(requestID, "ApplyRetention", commands), expectedSequence: nil, peerUID: peerUID)
+        _ = try await pool.run { try keyStore.destroy(due.map { Daemon.subject($0.person) }) }
+        let testers = due.filter { if case .tester = view.people[$0.person]?.role { return true } else { return false } }.count
+        logger.notice(
+            "retention erased \(due.count) people (\(testers) testers, \(due.count - testers) contacts) whose retention of \(years) years had run out",
+            metadata: ["erased": "\(due.count)", "seq": "\(result.lastSequence)"]
+        )
+        reply["erased"] = .int(Int64(result.eventCount == 0 ? 0 : due.count))
+        reply["seq"] = .int(Int64(result.lastSequence))
+        return reply
     }
 
     /// Placeholders of a sealed value's shape: the rules and a request's fingerprint look at the

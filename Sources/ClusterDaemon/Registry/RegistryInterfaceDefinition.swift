@@ -401,12 +401,15 @@ public enum RegistryInterfaceDefinition {
           birth_year: ?int,
           role: ?string,
           department: ?string,
+          request: ?int,
           request_id: ?string
         ) -> (seq: int)
 
         # Records the erasure, then destroys the person's key: from then on nothing
         # personal about them can be read, here or in any copy of the log.
-        method ErasePerson(person: string, reason: ?string, request_id: ?string) -> (seq: int)
+        # With `request`, the person's privacy request recorded at that seq is answered
+        # done in the same write (RectifyPerson too).
+        method ErasePerson(person: string, reason: ?string, request: ?int, request_id: ?string) -> (seq: int)
 
         # age_band is the band today.
         method GetPerson(person: string) -> (person: Person, seq: int)
@@ -491,6 +494,68 @@ public enum RegistryInterfaceDefinition {
         # A tester withdraws their consent, from `on` (channel: paper, online, phone,
         # in_person): they take part in no campaign from that day on.
         method WithdrawConsent(person: string, on: string, channel: string, request_id: ?string, expected_seq: ?int) -> (seq: int)
+
+        # A person's request about their data (right: access, portability, rectification,
+        # erasure, restriction or objection; channel: paper, online, phone or in_person),
+        # received on `received_on`. The request is known by the `seq` of its event and is
+        # answered within one month of receipt (GDPR article 12(3)).
+        method RecordPrivacyRequest(
+          person: string,
+          right: string,
+          received_on: string,
+          channel: string,
+          request_id: ?string,
+          expected_seq: ?int
+        ) -> (seq: int)
+
+        # Answers the request recorded at `request`: done, or refused with the reason the
+        # person is told (never a personal detail: the log keeps it in clear). An erasure
+        # request is done once the person is erased.
+        method AnswerPrivacyRequest(
+          request: int,
+          outcome: string,
+          reason: ?string,
+          request_id: ?string,
+          expected_seq: ?int
+        ) -> (seq: int)
+
+        # A privacy request; status is open, overdue (open after its deadline), done or
+        # refused.
+        type PrivacyRequest (
+          request: int,
+          person: string,
+          right: string,
+          received_on: string,
+          channel: string,
+          deadline: string,
+          status: string,
+          answered_at: ?string,
+          answer_seq: ?int,
+          reason: ?string
+        )
+
+        # The privacy requests, oldest first; with `open`, only those not answered; `on`
+        # (default today) decides which are overdue. Root and the privacy group only.
+        method ListPrivacyRequests(open: ?bool, on: ?string) -> (
+          requests: []PrivacyRequest,
+          open: int,
+          overdue: int,
+          seq: int
+        )
+
+        # A person due for erasure: the day counted from, what it is, and the first day due.
+        type RetentionDue (person: string, kind: string, last_activity: string, activity: string, due_on: string)
+
+        # Erases everyone the retention rules make due (docs/privacy.md, "Retention"):
+        # testers `retention_years` after their last participation or their withdrawal,
+        # contacts after their company left its last cluster. With dry_run, lists them and
+        # erases nothing; `on` (default today) is for a dry run only.
+        method ApplyRetention(dry_run: ?bool, on: ?string, request_id: ?string) -> (
+          due: []RetentionDue,
+          erased: int,
+          retention_years: int,
+          seq: int
+        )
 
         # The errors of a write. In an Import, `command` is the position in `commands`
         # of the command refused (the first one, in order); nothing was written.

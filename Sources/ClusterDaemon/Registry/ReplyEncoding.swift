@@ -247,6 +247,15 @@ public enum ReplyEncoding {
             return object
         case .consentWithdrawn(let person, let withdrawal):
             return ["person": .string(person.text), "on": .string(withdrawal.on.description), "channel": .string(withdrawal.channel.rawValue)]
+        case .privacyRequestReceived(let person, let record):
+            return [
+                "person": .string(person.text), "right": .string(record.right.rawValue), "received_on": .string(record.receivedOn.description),
+                "channel": .string(record.channel.rawValue),
+            ]
+        case .privacyRequestAnswered(let person, let request, let outcome, let reason):
+            var object: [String: JSONValue] = ["person": .string(person.text), "request": .int(Int64(request)), "outcome": .string(outcome.rawValue)]
+            if let reason { object["reason"] = .string(reason) }
+            return object
         }
     }
 

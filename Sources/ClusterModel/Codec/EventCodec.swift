@@ -9,8 +9,9 @@ public enum EventCodec {
         case snapshotTaken
         case testerEnrolled, contactAdded, personRectified, personErased
         case campaignOpened, testerParticipated, consentWithdrawn
+        case privacyRequestReceived, privacyRequestAnswered
 
-        static let last = TypeTag.consentWithdrawn
+        static let last = TypeTag.privacyRequestAnswered
     }
 
     // Envelope fields, shared by every type.
@@ -207,6 +208,8 @@ public enum EventCodec {
         case .campaignOpened: return .campaignOpened
         case .testerParticipated: return .testerParticipated
         case .consentWithdrawn: return .consentWithdrawn
+        case .privacyRequestReceived: return .privacyRequestReceived
+        case .privacyRequestAnswered: return .privacyRequestAnswered
         }
     }
 
@@ -310,6 +313,16 @@ public enum EventCodec {
             writer.writeBytes(8, person.bytes)
             writer.writeSigned(9, Int64(withdrawal.on.daysSinceEpoch))
             writer.writeString(10, withdrawal.channel.rawValue)
+        case .privacyRequestReceived(let person, let record):
+            writer.writeBytes(8, person.bytes)
+            writer.writeString(9, record.right.rawValue)
+            writer.writeSigned(10, Int64(record.receivedOn.daysSinceEpoch))
+            writer.writeString(11, record.channel.rawValue)
+        case .privacyRequestAnswered(let person, let request, let outcome, let reason):
+            writer.writeBytes(8, person.bytes)
+            writer.writeUnsigned(9, request)
+            writer.writeString(10, outcome.rawValue)
+            if let reason { writer.writeString(11, reason) }
         case .responseSubmitted(let survey, let siren, let submittedAt, let answers):
             writer.writeString(8, survey.text)
             writer.writeUnsigned(9, UInt64(siren.value))
@@ -471,6 +484,15 @@ public enum EventCodec {
             )
         case .consentWithdrawn:
             return .consentWithdrawn(person: try person(fields), Withdrawal(on: try fields.date(9), channel: try ConsentChannel(fields.string(10))))
+        case .privacyRequestReceived:
+            return .privacyRequestReceived(
+                person: try person(fields),
+                PrivacyRequestRecord(right: try PrivacyRight(fields.string(9)), receivedOn: try fields.date(10), channel: try ConsentChannel(fields.string(11)))
+            )
+        case .privacyRequestAnswered:
+            return .privacyRequestAnswered(
+                person: try person(fields), request: try fields.unsigned(9), outcome: try PrivacyOutcome(fields.string(10)), reason: try fields.optionalString(11)
+            )
         case .responseSubmitted:
             var answers: [Slug: Answer] = [:]
             for message in try fields.messages(11) {

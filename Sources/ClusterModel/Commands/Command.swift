@@ -27,6 +27,9 @@ public enum Command: Sendable, Hashable {
     case recordParticipation(person: PersonID, campaign: Slug, Participation)
     case withdrawConsent(person: PersonID, Withdrawal)
     case erasePerson(person: PersonID, reason: String?)
+    case recordPrivacyRequest(person: PersonID, PrivacyRequestRecord)
+    /// Answers the request recorded at sequence `request`.
+    case answerPrivacyRequest(request: UInt64, outcome: PrivacyOutcome, reason: String?)
 }
 
 /// The fields of a cluster to change; nil leaves a field as it is.

@@ -201,6 +201,13 @@ public func checkReplayed(_ event: Event, state: RegistryState) throws(DomainErr
         command = .recordParticipation(person: person, campaign: campaign, participation)
     case .consentWithdrawn(let person, let withdrawal):
         command = .withdrawConsent(person: person, withdrawal)
+    case .privacyRequestReceived(let person, let record):
+        command = .recordPrivacyRequest(person: person, record)
+    case .privacyRequestAnswered(let person, let request, let outcome, let reason):
+        guard state.privacyRequests[request]?.person == person else {
+            throw .invalidArgument(field: "request", reason: "the request recorded at \(request) is not \(person)'s")
+        }
+        command = .answerPrivacyRequest(request: request, outcome: outcome, reason: reason)
     }
     try decideKinds(command, state: state, now: event.recordedAtMicroseconds, into: &kinds)
 }
@@ -440,6 +447,31 @@ private func decideKinds(_ command: Command, state: RegistryState, now: Int64, i
             throw .invalidArgument(field: "on", reason: "consent was given on \(facts.consent.givenOn), after \(withdrawal.on)")
         }
         kinds.append(.consentWithdrawn(person: person, withdrawal))
+
+    case .recordPrivacyRequest(let person, let record):
+        guard let found = state.people[person] else { throw .unknownPerson(person.text) }
+        guard !found.isErased else { throw .personErased(person.text) }
+        let today = Timestamp(microsecondsSinceEpoch: now).localDate
+        guard record.receivedOn <= today else {
+            throw .invalidArgument(field: "received_on", reason: "a request is recorded once received, on or before today (\(today)), not on \(record.receivedOn)")
+        }
+        kinds.append(.privacyRequestReceived(person: person, record))
+
+    case .answerPrivacyRequest(let request, let outcome, let reason):
+        guard let found = state.privacyRequests[request] else {
+            throw .invalidArgument(field: "request", reason: "no privacy request was recorded at sequence \(request)")
+        }
+        if let answer = found.answer { throw .alreadyExists(kind: "answer to privacy request", id: "\(request) (at sequence \(answer.sequence))") }
+        let reason = try reason.map { text throws(DomainError) in try validatedText(text, field: "reason", maximum: 200) }
+        switch outcome {
+        case .refused:
+            guard reason != nil else { throw .invalidArgument(field: "reason", reason: "a refusal says why (the person is told)") }
+        case .done:
+            if found.record.right == .erasure, state.people[found.person]?.isErased != true {
+                throw .invalidArgument(field: "outcome", reason: "an erasure request is done once \(found.person) is erased (clusterctl people erase \(found.person) --request \(request))")
+            }
+        }
+        kinds.append(.privacyRequestAnswered(person: found.person, request: request, outcome: outcome, reason: reason))
     }
 }
 

@@ -223,6 +223,17 @@ private struct CanonicalBytes {
             list(person.bytes) { $0.byte($1) }
             date(withdrawal.on)
             string(withdrawal.channel.rawValue)
+        case .recordPrivacyRequest(let person, let record):
+            byte(20)
+            list(person.bytes) { $0.byte($1) }
+            string(record.right.rawValue)
+            date(record.receivedOn)
+            string(record.channel.rawValue)
+        case .answerPrivacyRequest(let request, let outcome, let reason):
+            byte(21)
+            unsigned(request)
+            string(outcome.rawValue)
+            optional(reason) { $0.string($1) }
         }
     }
 

@@ -57,6 +57,11 @@ public enum EventKind: Sendable, Hashable {
     case testerParticipated(person: PersonID, campaign: Slug, Participation)
     /// A tester withdrew their consent: they take part in no campaign from that day on.
     case consentWithdrawn(person: PersonID, Withdrawal)
+    /// A person's request about their data was received; the request is known by this event's
+    /// sequence number.
+    case privacyRequestReceived(person: PersonID, PrivacyRequestRecord)
+    /// The request recorded at sequence `request` was answered.
+    case privacyRequestAnswered(person: PersonID, request: UInt64, outcome: PrivacyOutcome, reason: String?)
 
     /// The name used in dumps, histories and Watch streams.
     public var typeName: String {
@@ -80,6 +85,8 @@ public enum EventKind: Sendable, Hashable {
         case .campaignOpened: return "CampaignOpened"
         case .testerParticipated: return "TesterParticipated"
         case .consentWithdrawn: return "ConsentWithdrawn"
+        case .privacyRequestReceived: return "PrivacyRequestReceived"
+        case .privacyRequestAnswered: return "PrivacyRequestAnswered"
         }
     }
 
@@ -88,7 +95,7 @@ public enum EventKind: Sendable, Hashable {
         "ClusterRegistered", "ClusterUpdated", "ClusterDissolved", "CompanyRegistered", "CompanyUpdated",
         "MembershipStarted", "MembershipEnded", "PartnerLinked", "SurveyDefined", "SurveyClosed", "ResponseSubmitted",
         "SnapshotTaken", "TesterEnrolled", "ContactAdded", "PersonRectified", "PersonErased", "CampaignOpened", "TesterParticipated",
-        "ConsentWithdrawn",
+        "ConsentWithdrawn", "PrivacyRequestReceived", "PrivacyRequestAnswered",
     ]
 
     /// The cluster this event concerns, if any.
@@ -123,7 +130,8 @@ public enum EventKind: Sendable, Hashable {
     public var personID: PersonID? {
         switch self {
         case .testerEnrolled(let person, _, _), .contactAdded(let person, _, _), .personRectified(let person, _, _, _), .personErased(let person, _),
-            .testerParticipated(let person, _, _), .consentWithdrawn(let person, _):
+            .testerParticipated(let person, _, _), .consentWithdrawn(let person, _), .privacyRequestReceived(let person, _),
+            .privacyRequestAnswered(let person, _, _, _):
             return person
         default: return nil
         }

@@ -103,6 +103,19 @@ extension RegistryState {
                 }
             }
         }
+        // Privacy requests: the event that recorded each, its sequence number, and the answer's.
+        for sequence in privacyRequests.keys.sorted() {
+            let request = privacyRequests[sequence]!
+            writer.writeMessage(11) { message in
+                message.writeMessage(1) { $0.bytes += EventCodec.encode(Event(kind: .privacyRequestReceived(person: request.person, request.record), recordedAtMicroseconds: 0, peerUID: 0)) }
+                message.writeUnsigned(2, sequence)
+                if let answer = request.answer {
+                    let kind = EventKind.privacyRequestAnswered(person: request.person, request: sequence, outcome: answer.outcome, reason: answer.reason)
+                    message.writeMessage(3) { $0.bytes += EventCodec.encode(Event(kind: kind, recordedAtMicroseconds: answer.recordedAtMicroseconds, peerUID: 0)) }
+                    message.writeUnsigned(4, answer.sequence)
+                }
+            }
+        }
         return writer.bytes
     }
 
@@ -148,6 +161,7 @@ extension RegistryState {
             case (6, BinaryWriter.lengthDelimited): try state.decodeSurvey(try reader.readLengthDelimited())
             case (9, BinaryWriter.lengthDelimited): try state.decodePerson(try reader.readLengthDelimited())
             case (10, BinaryWriter.lengthDelimited): try state.decodeCampaign(try reader.readLengthDelimited())
+            case (11, BinaryWriter.lengthDelimited): try state.decodePrivacyRequest(try reader.readLengthDelimited())
             case (7, BinaryWriter.lengthDelimited):
                 var message = BinaryReader(try reader.readLengthDelimited())
                 var request = ""
@@ -417,5 +431,39 @@ extension RegistryState {
             }
         }
         campaigns[id] = campaign
+    }
+
+    private mutating func decodePrivacyRequest(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) {
+        var reader = BinaryReader(bytes)
+        var received: (PersonID, PrivacyRequestRecord)?
+        var sequence: UInt64?
+        var answered: (PrivacyOutcome, String?, Int64)?
+        var answerSequence: UInt64?
+        while let (field, wire) = try reader.readKey() {
+            switch (field, wire) {
+            case (1, BinaryWriter.lengthDelimited):
+                guard case .privacyRequestReceived(let person, let record) = try EventCodec.decode(try reader.readLengthDelimited()).kind else {
+                    throw EventDecodingError("a snapshot's privacy request is not a request")
+                }
+                received = (person, record)
+            case (2, BinaryWriter.varint): sequence = try reader.readRawVarint()
+            case (3, BinaryWriter.lengthDelimited):
+                let event = try EventCodec.decode(try reader.readLengthDelimited())
+                guard case .privacyRequestAnswered(_, _, let outcome, let reason) = event.kind else {
+                    throw EventDecodingError("a snapshot's answer to a privacy request is not an answer")
+                }
+                answered = (outcome, reason, event.recordedAtMicroseconds)
+            case (4, BinaryWriter.varint): answerSequence = try reader.readRawVarint()
+            default: try reader.skip(wire: wire)
+            }
+        }
+        guard let (person, record) = received, let sequence else { throw EventDecodingError("a snapshot's privacy request has no record or sequence") }
+        guard people[person] != nil else { throw EventDecodingError("a snapshot's privacy request \(sequence) names a person it does not hold") }
+        var request = PrivacyRequest(person: person, record: record)
+        if let (outcome, reason, recordedAt) = answered {
+            guard let answerSequence else { throw EventDecodingError("a snapshot's answer to privacy request \(sequence) has no sequence") }
+            request.answer = PrivacyRequest.Answer(outcome: outcome, reason: reason, recordedAtMicroseconds: recordedAt, sequence: answerSequence)
+        }
+        privacyRequests[sequence] = request
     }
 }

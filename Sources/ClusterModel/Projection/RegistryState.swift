@@ -235,6 +235,8 @@ public struct RegistryState: Sendable, Equatable {
     public internal(set) var people: TreeDictionary<PersonID, PersonState> = [:]
     /// The campaigns of the clusters' testers, with who took part.
     public internal(set) var campaigns: TreeDictionary<Slug, CampaignState> = [:]
+    /// The people's requests about their data, by the sequence number that recorded each.
+    public internal(set) var privacyRequests: TreeDictionary<UInt64, PrivacyRequest> = [:]
     public internal(set) var lastSequence: UInt64 = 0
     public internal(set) var eventCount: Int = 0
     /// Commit time of the last event applied (microseconds), 0 before any.
@@ -357,6 +359,14 @@ public struct RegistryState: Sendable, Equatable {
                 $0.withdrawal = withdrawal
                 $0.history.append(sequence)
             }
+        case .privacyRequestReceived(let person, let record):
+            privacyRequests[sequence] = PrivacyRequest(person: person, record: record)
+            people.modifyExisting(person) { $0.history.append(sequence) }
+        case .privacyRequestAnswered(let person, let request, let outcome, let reason):
+            privacyRequests.modifyExisting(request) {
+                $0.answer = PrivacyRequest.Answer(outcome: outcome, reason: reason, recordedAtMicroseconds: event.recordedAtMicroseconds, sequence: sequence)
+            }
+            people.modifyExisting(person) { $0.history.append(sequence) }
         }
     }
 
