@@ -1,8 +1,9 @@
 import ArgumentParser
 import Varlink
 
-/// The daemon's socket for reads about people, which only the daemon answers: it holds the keys
-/// of their personal fields. `--log` is refused with a message that says why (hidden from the help).
+/// The daemon's socket for a person's export, which only the daemon answers: it holds the keys of
+/// their personal fields. `--log` is refused with a message that says why (hidden from the help).
+/// The other reads about people also answer from a log file, with personal fields withheld.
 struct PeopleReadOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("The daemon's socket (default: $CLUSTERD_SOCKET, else /run/clusterd.sock).", valueName: "path"))
     var socket: String?
@@ -11,7 +12,7 @@ struct PeopleReadOptions: ParsableArguments {
 
     func validate() throws {
         if log != nil {
-            throw ValidationError("--log: people are read from the daemon, which holds their keys (a log file holds their personal fields sealed); give --socket PATH (or nothing), or see their events with clusterctl --log PATH history")
+            throw ValidationError("--log: a person is exported by the daemon, which holds their keys (a log file holds their personal fields sealed); give --socket PATH (or nothing), or see them without personal fields with clusterctl people show ID --log PATH")
         }
     }
 
@@ -33,7 +34,7 @@ struct People: AsyncParsableCommand {
             abstract: "One person (GetPerson); personal fields for root and the privacy group only.", usage: "clusterctl people show <id> [<options>]",
             discussion: Help.examples("clusterctl people show p-aaaaaaaaaaaaaaaaaaaaaaaaab", "clusterctl people show p-aaaaaaaaaaaaaaaaaaaaaaaaab --json")
         )
-        @OptionGroup var connection: PeopleReadOptions
+        @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The person's id (p- and 26 letters).") var id: String
         @Flag(help: "Print the GetPerson reply as JSON.") var json = false
 
@@ -48,6 +49,9 @@ struct People: AsyncParsableCommand {
             }
             if let consent = person["consent"]?.objectValue {
                 rows.append(("consent", "\(consent.cell("purpose")) (text \(consent.cell("text_version")), given on \(consent.cell("given_on")), \(consent.cell("channel")))"))
+            }
+            if let withheld = person["withheld"]?.arrayValue, !withheld.isEmpty {
+                rows.append(("withheld", withheld.map(\.cell).joined(separator: ", ") + " (sealed: root and the privacy group read them from the daemon)"))
             }
             Terminal.printKeyValues(rows)
         }
@@ -190,7 +194,7 @@ struct Testers: AsyncParsableCommand {
             usage: "clusterctl testers list <cluster> [--on <date>] [<options>]",
             discussion: Help.examples("clusterctl testers list silver-valley", "clusterctl testers list silver-valley --json")
         )
-        @OptionGroup var connection: PeopleReadOptions
+        @OptionGroup var connection: ConnectionOptions
         @OptionGroup var output: OutputOptions
         @OptionGroup var query: TestersQuery
 
@@ -200,7 +204,8 @@ struct Testers: AsyncParsableCommand {
             table.cuttable = [4, 5]
             for tester in reply["testers"]?.arrayValue ?? [] {
                 let row = tester.objectValue ?? [:]
-                let name = row["erased"]?.boolValue == true ? "(erased)" : row.cell("name")
+                let withheld = row["withheld"]?.arrayValue?.contains("name") == true
+                let name = row["erased"]?.boolValue == true ? "(erased)" : withheld ? "(withheld)" : row.cell("name")
                 table.add(row.cell("id"), row.cell("age_band"), row.cell("department"), row.cell("enrolled_on"), name, row.cell("email"), row.cell("phone"))
             }
             output.print(reply, table)
@@ -213,7 +218,7 @@ struct Testers: AsyncParsableCommand {
             usage: "clusterctl testers stats <cluster> [--on <date>] [<options>]",
             discussion: Help.examples("clusterctl testers stats silver-valley", "clusterctl testers stats silver-valley --on 2020-11-15 --json")
         )
-        @OptionGroup var connection: PeopleReadOptions
+        @OptionGroup var connection: ConnectionOptions
         @OptionGroup var output: OutputOptions
         @OptionGroup var query: TestersQuery
 
@@ -225,7 +230,9 @@ struct Testers: AsyncParsableCommand {
             table.quantities = [2]
             table.add("all", "\(stats.cell("cluster")) on \(stats.cell("on"))", stats.cell("testers"))
             if stats["erased"]?.intValue ?? 0 > 0 { table.add("of whom", "erased", stats.cell("erased")) }
-            for (by, key) in [("age band", "by_age_band"), ("department", "by_department")] {
+            // Without keys (a log file, --without-personal-data) every band is the one at enrolment.
+            let bands = stats["age_band_basis"]?.stringValue == "enrolment" ? "band at enrolment" : "age band"
+            for (by, key) in [(bands, "by_age_band"), ("department", "by_department")] {
                 for cell in stats[key]?.arrayValue ?? [] {
                     let row = cell.objectValue ?? [:]
                     table.add(by, row.cell("key"), row["suppressed"]?.boolValue == true ? "<5" : row.cell("testers"))

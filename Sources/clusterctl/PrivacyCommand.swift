@@ -15,7 +15,7 @@ struct Privacy: AsyncParsableCommand {
             usage: "clusterctl privacy requests [--open] [--on <date>] [<options>]",
             discussion: Help.examples("clusterctl privacy requests", "clusterctl privacy requests --open --json")
         )
-        @OptionGroup var connection: PeopleReadOptions
+        @OptionGroup var connection: ConnectionOptions
         @OptionGroup var output: OutputOptions
         @Flag(help: "Only the requests not answered yet.") var open = false
         @Option(parsing: .unconditional, help: ArgumentHelp("The day (YYYY-MM-DD) that decides which are overdue (default: today).", valueName: "date")) var on: String?

@@ -73,6 +73,14 @@ struct OfflineEndpoint: RegistryEndpoint {
                 "started_at": .string(Timestamp.utcString(microseconds: log.header.createdAtMicroseconds)), "replay_ms": .int(0),
             ]
         }
+        if PeopleQueries.methods.contains(method) {
+            do {
+                try RegistryInterfaceDefinition.interface.validateInput(of: method, parameters)
+                return try await PeopleQueries.answerOffline(method, parameters, state: state, log: log)
+            } catch {
+                throw RegistryErrorMapping.varlinkError(error)
+            }
+        }
         guard RegistryReader.readMethods.contains(method) else {
             throw VarlinkError(
                 "\(RegistryInterfaceDefinition.name).PermissionDenied",

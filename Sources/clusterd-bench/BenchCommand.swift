@@ -11,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measures clusterd; prints one JSON line per figure.",
         subcommands: [
             Throughput.self, Latency.self, Replay.self, MakeLog.self, Apply.self, Memory.self, Queries.self, PingPong.self,
-            Writes.self, Reads.self, Import.self, Decode.self, Interference.self, Twins.self,
+            Writes.self, Reads.self, Import.self, Decode.self, Interference.self, Twins.self, People.self,
         ]
     )
 
@@ -183,5 +183,20 @@ extension BenchCommand {
             try requirePositive(count, "count")
         }
         func run() { HistoricalInterference.run(socket: socket.socket, events: events, count: count) }
+    }
+}
+
+extension BenchCommand {
+    struct People: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Testers enrolled (keys made, fields sealed) and counted (birth years opened) by a daemon with a key store.")
+        @OptionGroup var socket: SocketOption
+        @Option var testers = 9_000
+        @Option var statsRounds = 5
+        func validate() throws {
+            try requirePositive(testers, "testers")
+        }
+        func run() async throws {
+            PeopleBenchmarks.run(socket: socket.socket, testers: testers, statsRounds: statsRounds)
+        }
     }
 }

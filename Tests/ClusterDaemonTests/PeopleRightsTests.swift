@@ -127,8 +127,32 @@ extension PeopleDaemonTests {
         // The table for people, and a refusal that says what to do instead.
         let table = try await runToCompletion(try BuiltProducts.executable("clusterctl"), socket + ["testers", "list", "silver-valley", "--on", "2020-11-15"])
         #expect(table.status == 0 && table.standardOutput.contains("Denise Un") && table.standardOutput.contains("age band"), "\(table.standardError)")
-        let offline = try await runToCompletion(try BuiltProducts.executable("clusterctl"), ["--log", daemon.stateDirectory + "/events.log", "people", "show", try #require(ids[0].stringValue)])
-        #expect(offline.status == 64 && offline.standardError.contains("people are read from the daemon"), "\(offline.standardError)")
+
+        // From the log file alone: the same people and counts, personal fields withheld, every
+        // band the one at enrolment (in 2020 the same as on the day); an export needs the daemon.
+        let log = ["--log", daemon.stateDirectory + "/events.log"]
+        func offline(_ arguments: [String]) async throws -> JSONValue {
+            let result = try await runToCompletion(try BuiltProducts.executable("clusterctl"), log + arguments + ["--json"])
+            #expect(result.status == 0, "\(arguments): \(result.standardError)")
+            return try JSONParser.parse(result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        let first = try #require(ids[0].stringValue)
+        let shown = try #require(try await offline(["people", "show", first])["person"])
+        #expect(shown["name"] == nil && shown["withheld"] == ["birth_year", "email", "name"] && shown["age_band"] == "70-74", "\(shown)")
+        let replayed = try #require(try await offline(["testers", "stats", "silver-valley", "--on", "2020-11-15"])["stats"])
+        #expect(replayed["age_band_basis"] == "enrolment" && after["age_band_basis"] == "birth_year")
+        for key in ["testers", "erased", "by_department", "by_campaign", "by_age_band"] {
+            #expect(replayed[key] == after[key], "\(key): \(String(describing: replayed[key])) offline, \(String(describing: after[key])) from the daemon")
+        }
+        let listed = try await offline(["testers", "list", "silver-valley", "--on", "2020-11-15"])
+        #expect(listed["total"] == 7 && listed["testers"]?.arrayValue?.allSatisfy { $0["name"] == nil && $0["withheld"] != nil } == true)
+        #expect(try await offline(["privacy", "requests"])["requests"] == [])
+        // In 2030 the daemon's bands follow the birth years; the log's stay those at enrolment.
+        let later = try #require(try await call(client, "GetTesterStats", ["cluster": "silver-valley", "on": "2030-01-01"])["stats"])
+        #expect(later["by_age_band"] == [["key": "80-84", "suppressed": false, "testers": 5], ["key": "90+", "suppressed": true]])
+        #expect(try await offline(["testers", "stats", "silver-valley", "--on", "2030-01-01"])["stats"]?["by_age_band"] == after["by_age_band"])
+        let refused = try await runToCompletion(try BuiltProducts.executable("clusterctl"), log + ["people", "export", first])
+        #expect(refused.status == 64 && refused.standardError.contains("exported by the daemon"), "\(refused.standardError)")
         await client.close()
         #expect(try await daemon.stop() == 0)
         try expectNothingInClear(under: daemon.stateDirectory, "after the rectification")
@@ -215,6 +239,15 @@ extension PeopleDaemonTests {
             (error as? VarlinkError)?.parameters["command"] == 8
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: daemon.stateDirectory + "/keys.bin")) == store)
+
+        // CheckImport names every refusal, a participation of nobody's included; no key, no event.
+        var checked = refused
+        checked.append(["method": "RecordParticipation", "parameters": ["campaign": "loupe", "person": "p-aaaaaaaaaaaaaaaaaaaaaaaaab", "on": "2020-04-01"]])
+        let check = try await call(client, "CheckImport", ["commands": .array(checked)])
+        #expect(check["refused_count"] == 2 && check["events"] == 8, "\(check)")
+        #expect(check["refused"]?.arrayValue?.map { $0["command"] } == [4, 9] && check["refused"]?.at(1)?["error"] == .string(Self.registry + "UnknownPerson"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: daemon.stateDirectory + "/keys.bin")) == store)
+        #expect(try await call(client, "GetStatus")["last_seq"] == check["seq"])
 
         // Accepted, then retried: the same result, one key per person.
         let imported = try await call(client, "Import", ["commands": .array(commands), "request_id": "people-1"])

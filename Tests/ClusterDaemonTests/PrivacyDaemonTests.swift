@@ -113,4 +113,48 @@ extension PeopleDaemonTests {
             #expect(!logged.contains(secret), "the log names \(secret)")
         }
     }
+
+    /// No personal value in what the daemon logs (at debug level too) or in its errors: every
+    /// call here carries the same distinctive values, rightly or wrongly.
+    @Test func noPersonalValueInTheLogOrInAnError() async throws {
+        let keys = try TemporaryDirectory()
+        let daemon = try await RunningDaemon(extraArguments: ["--key-store-key-file", try keyFile(keys), "--log-level", "debug"])
+        let client = try await VarlinkClient.connect(to: daemon.socketPath)
+        _ = try await call(client, "RegisterCluster", ["id": "silver-valley", "name": "Silver Valley", "regions": ["11"], "departments": ["94"]])
+        var enrolment = tester("Zéphyrine Quillacq", born: 1950)
+        let person = try #require(try await call(client, "EnrollTester", enrolment)["person"])
+        var errors: [String] = []
+        func refused(_ method: String, _ parameters: [String: JSONValue]) async {
+            do {
+                _ = try await call(client, method, parameters)
+                errors.append("\(method) was accepted")
+            } catch {
+                errors.append("\(error)")
+            }
+        }
+        enrolment["email"] = "Zéphyrine Quillacq chez elle"
+        await refused("EnrollTester", enrolment)
+        enrolment["email"] = nil
+        enrolment["phone"] = "Quillacq 01 23"
+        await refused("EnrollTester", enrolment)
+        enrolment["phone"] = nil
+        enrolment["name"] = .string(String(repeating: "Quillacq ", count: 40))
+        await refused("EnrollTester", enrolment)
+        enrolment["birth_year"] = 1990
+        await refused("EnrollTester", enrolment)
+        await refused("RectifyPerson", ["person": person, "email": "Quillacq@", "name": "Zéphyrine Quillacq"])
+        await refused("RectifyPerson", ["person": person, "role": "Quillacq"])
+        await refused("AddContact", ["siren": "732829320", "name": "Zéphyrine Quillacq", "email": "zephyrine.quillacq@example.org"])
+        await refused("Import", ["commands": [["method": "AddContact", "parameters": ["siren": "732829320", "name": "Zéphyrine Quillacq"]]]])
+        _ = try await call(client, "ErasePerson", ["person": person, "reason": "asked by letter"])
+        await refused("RectifyPerson", ["person": person, "name": "Zéphyrine Quillacq"])
+        #expect(errors.count == 9 && !errors.contains { $0.hasSuffix("was accepted") }, "\(errors.count): \(errors)")
+        await client.close()
+        #expect(try await daemon.stop() == 0)
+        for text in errors + [daemon.process.standardError, daemon.process.standardOutput] {
+            for secret in ["Quillacq", "Zéphyrine", "quillacq", "1990"] {
+                #expect(!text.contains(secret), "\(secret) in: \(text)")
+            }
+        }
+    }
 }

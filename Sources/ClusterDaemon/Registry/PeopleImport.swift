@@ -26,6 +26,38 @@ extension PeopleService {
 
     func importing(_ parameters: [String: JSONValue], peerUID: UInt32) async throws -> [String: JSONValue] {
         guard keyStore != nil else { throw PeopleError.unavailable }
+        let (pending, requestID, expectedSequence) = try Self.parse(parameters)
+        let (_, result) = try await writeSealed(pending, method: "Import", requestID: requestID, expectedSequence: expectedSequence, peerUID: peerUID)
+        return ["seq": .int(Int64(result.lastSequence)), "first_seq": .int(Int64(result.firstSequence)), "events": .int(Int64(result.eventCount))]
+    }
+
+    /// `CheckImport` of an import that holds people's commands: every command checked against
+    /// the read view as the import would be, with ids drawn for its new people and placeholders
+    /// of its sealed values' size; no key made, nothing written. A participation of someone the
+    /// view cannot give a band for (unknown, erased, a contact) goes to the rules as it is, which
+    /// refuse it with the error the import would get.
+    func checking(_ parameters: [String: JSONValue], peerUID: UInt32) async throws -> (refusals: [DomainError], refusedCount: Int, eventCount: Int, sequence: UInt64) {
+        guard keyStore != nil else { throw PeopleError.unavailable }
+        let (pending, _, _) = try Self.parse(parameters)
+        let view = registry.view
+        let commands = pending.map { item -> Command in
+            switch item {
+            case .ready(let command):
+                return command
+            case .newPerson(let fields, let make):
+                return make(PersonID.random(), Self.placeholders(fields))
+            case .participation(let input):
+                if let command = try? participation(input, view: view, placeholder: true) { return command }
+                let unchecked = Participation(on: input.on, ageBand: .from60, rating: input.rating, comment: input.comment.map(Self.placeholder))
+                return .recordParticipation(person: input.person, campaign: input.campaign, unchecked)
+            }
+        }
+        return try await registry.check(commands, peerUID: peerUID)
+    }
+
+    /// An import's parameters read: its commands before sealing, its request id and expected
+    /// sequence number.
+    private static func parse(_ parameters: [String: JSONValue]) throws -> ([Pending], String?, UInt64?) {
         let p = Parameters(parameters)
         let requestID = try p.optionalString("request_id")
         if let requestID, !DecodedWrite.isValidRequestID(requestID) { throw p.invalid("request_id", "must be 1 to 200 bytes") }
@@ -41,9 +73,7 @@ extension PeopleService {
                 throw error.inCommand(index)
             }
         }
-
-        let (_, result) = try await writeSealed(pending, method: "Import", requestID: requestID, expectedSequence: expectedSequence, peerUID: peerUID)
-        return ["seq": .int(Int64(result.lastSequence)), "first_seq": .int(Int64(result.firstSequence)), "events": .int(Int64(result.eventCount))]
+        return (pending, requestID, expectedSequence)
     }
 
     /// Writes `pending` through `Registry.write` as `method`'s call, and answers the ids drawn

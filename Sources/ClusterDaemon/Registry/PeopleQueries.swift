@@ -9,14 +9,14 @@ import Varlink
 /// The daemon itself opens a tester's birth year to give the age band on the date asked: a band
 /// is no personal field. An erased tester's birth year is gone with their key, so their band is
 /// the one recorded at enrolment (docs/privacy.md).
-struct PeopleQueries: Sendable {
+public struct PeopleQueries: Sendable {
     let keyStore: KeyStore?
     let access: PersonalDataAccess
     let log: EventLog
     /// Where the reads that open every tester of a cluster run, off the event loops.
     let pool: BlockingWorkPool
 
-    static let methods: Set<String> = ["GetPerson", "ExportPerson", "ListTesters", "GetTesterStats", "ListPrivacyRequests"]
+    public static let methods: Set<String> = ["GetPerson", "ExportPerson", "ListTesters", "GetTesterStats", "ListPrivacyRequests"]
 
     func answer(_ method: String, _ parameters: [String: JSONValue], peer: VarlinkPeer?, view: RegistryState) async throws -> [String: JSONValue] {
         let p = Parameters(parameters)
@@ -93,6 +93,28 @@ struct PeopleQueries: Sendable {
         return ["requests": .array(listed), "open": .int(Int64(open)), "overdue": .int(Int64(overdue)), "seq": .int(Int64(view.lastSequence))]
     }
 
+    /// The people's reads on a log replayed without its key store (`clusterctl --log`): personal
+    /// fields withheld, every age band the one recorded at enrolment, the privacy requests (which
+    /// hold nothing personal); exporting a person needs the daemon, which holds their keys.
+    public static func answerOffline(_ method: String, _ parameters: [String: JSONValue], state: RegistryState, log: EventLog) async throws -> [String: JSONValue] {
+        let p = Parameters(parameters)
+        switch method {
+        case "ListPrivacyRequests":
+            return privacyRequests(state, openOnly: try p.optionalBool("open") ?? false, on: try p.optionalDate("on") ?? Registry.today())
+        case "ExportPerson":
+            throw VarlinkError(
+                "\(RegistryInterfaceDefinition.name).PermissionDenied",
+                parameters: ["reason": .string("exporting a person needs the daemon, which holds the keys of their personal fields; a log file holds them sealed")]
+            )
+        default:
+            let queries = PeopleQueries(
+                keyStore: nil, access: PersonalDataAccess(privacyGroupName: "clusterd-privacy"), log: log,
+                pool: BlockingWorkPool(name: "clusterctl-people", threads: 1)
+            )
+            return try await queries.answer(method, parameters, peer: nil, view: state)
+        }
+    }
+
     /// The person `id` if recorded and not erased: what a change needs.
     static func living(_ id: PersonID, in view: RegistryState) throws(DomainError) -> PersonState {
         guard let person = view.people[id] else { throw .unknownPerson(id.text) }
@@ -140,12 +162,15 @@ struct PeopleQueries: Sendable {
                 object[name.rawValue] = name == .birthYear ? Int64(value).map { .int($0) } ?? .string(value) : .string(value)
             }
         }
+        // The fields held but not shown: to a reader outside the privacy group, or without keys.
+        let withheld = person.fields.keys.filter { object[$0.rawValue] == nil }.map(\.rawValue).sorted()
+        if !withheld.isEmpty { object["withheld"] = .array(withheld.map { .string($0) }) }
         return object
     }
 
     /// A `Tester` of `ListTesters`, from a `Person`.
     private func tester(_ person: [String: JSONValue]) -> JSONValue {
-        .object(person.filter { ["id", "age_band", "department", "enrolled_on", "erased", "name", "email", "phone", "birth_year"].contains($0.key) })
+        .object(person.filter { ["id", "age_band", "department", "enrolled_on", "erased", "name", "email", "phone", "birth_year", "withheld"].contains($0.key) })
     }
 
     /// Everything held about a person, for their rights of access and portability: the person,
@@ -201,6 +226,8 @@ struct PeopleQueries: Sendable {
         return .object([
             "cluster": .string(cluster.text),
             "on": .string(on.description),
+            // Without keys no birth year is read: every band is the one recorded at enrolment.
+            "age_band_basis": .string(keyStore == nil ? "enrolment" : "birth_year"),
             "testers": .int(Int64(testers.count)),
             "erased": .int(Int64(testers.filter(\.isErased).count)),
             "by_age_band": .array(AgeBand.allCases.compactMap { band in byBand[band].map { cell(band.rawValue, $0) } }),

@@ -127,7 +127,7 @@ struct PeopleService: Sendable {
         fields.map { name, value in SealedField(name: name, sealed: placeholder(value)) }
     }
 
-    private static func placeholder(_ value: String) -> [UInt8] {
+    static func placeholder(_ value: String) -> [UInt8] {
         [1] + [UInt8](repeating: 0, count: SealedField.overhead - 1 + value.utf8.count)
     }
 
@@ -174,11 +174,12 @@ struct TesterInput {
         let enrolledOn = try p.date("enrolled_on")
         let birthYear = try p.integer("birth_year")
         let year = enrolledOn.components.year
+        // The messages never repeat the value: a birth year is personal.
         guard (1900...Int64(year)).contains(birthYear) else {
             throw p.invalid("birth_year", "must be a year from 1900 to \(year), the year of enrolment")
         }
         guard let band = AgeBand(birthYear: Int(birthYear), on: enrolledOn) else {
-            throw p.invalid("birth_year", "a tester is 60 or older in the year of enrolment; born in \(birthYear) is \(Int64(year) - birthYear) in \(year)")
+            throw p.invalid("birth_year", "a tester is 60 or older in the year of enrolment (\(year)): born in \(year - 60) or before")
         }
         guard let consentObject = p.values["consent"]?.objectValue else { throw p.invalid("consent", "is required") }
         let c = Parameters(consentObject, prefix: "consent.")
@@ -211,7 +212,7 @@ struct RectificationInput {
             if let birthYear = try p.optionalInteger("birth_year") {
                 let year = facts.enrolledOn.components.year
                 guard (1900...Int64(year)).contains(birthYear), let band = AgeBand(birthYear: Int(birthYear), on: facts.enrolledOn) else {
-                    throw p.invalid("birth_year", "a tester is 60 or older in the year of enrolment (\(year)); born in \(birthYear) is not")
+                    throw p.invalid("birth_year", "a tester is 60 or older in the year of enrolment (\(year)): born from 1900 to \(year - 60)")
                 }
                 fields.append((.birthYear, String(birthYear)))
                 if band != facts.ageBandAtEnrolment { ageBand = band }

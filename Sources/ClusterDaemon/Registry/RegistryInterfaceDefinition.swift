@@ -344,7 +344,8 @@ public enum RegistryInterfaceDefinition {
         # Their personal fields (name, email, phone, birth_year, role) are sealed with a key
         # of their own before they reach the log; erasing a person destroys that key. Root,
         # the daemon's user and members of the privacy group read personal fields; others
-        # get ids, age bands and what is kept in clear.
+        # get ids, age bands and what is kept in clear, with `withheld`: the names of the
+        # personal fields held but not shown (also without a key store, or from a log file).
         type Consent (purpose: string, text_version: string, given_on: string, channel: string)
 
         type Person (
@@ -364,7 +365,8 @@ public enum RegistryInterfaceDefinition {
           birth_year: ?int,
           role: ?string,
           withdrawn_on: ?string,
-          campaigns: ?int
+          campaigns: ?int,
+          withheld: ?[]string
         )
 
         # Enrols a tester of a cluster, aged 60 or more in the year of enrolment, with an
@@ -429,7 +431,8 @@ public enum RegistryInterfaceDefinition {
           name: ?string,
           email: ?string,
           phone: ?string,
-          birth_year: ?int
+          birth_year: ?int,
+          withheld: ?[]string
         )
 
         # The testers of a cluster enrolled on or before `on` (default today), in the
@@ -439,9 +442,12 @@ public enum RegistryInterfaceDefinition {
         # A cell of fewer than 5 testers is suppressed: its count is not given.
         type TesterCell (key: string, testers: ?int, suppressed: bool)
 
+        # age_band_basis: birth_year (the bands on `on`; an erased tester's is the one at
+        # enrolment), or enrolment (no key store: every band is the one at enrolment).
         type TesterStats (
           cluster: string,
           on: string,
+          age_band_basis: string,
           testers: int,
           erased: int,
           by_age_band: []TesterCell,

@@ -21,8 +21,9 @@ struct RegistryMethodHandler: VarlinkDirectMethodHandler {
             if method == "GetStatus" { return status().parameters }
             if method == "Watch" { return try await watch(parameters, context: context) }
             if method == "CheckImport" {
-                let decoded = try DecodedWrite("Import", parameters)
-                let checked = try await registry.check(decoded.commands, peerUID: context.peer?.uid ?? 0)
+                let checked = PeopleService.holdsPeople(parameters)
+                    ? try await people.checking(parameters, peerUID: context.peer?.uid ?? 0)
+                    : try await registry.check(try DecodedWrite("Import", parameters).commands, peerUID: context.peer?.uid ?? 0)
                 return [
                     "refused": .array(checked.refusals.map(ReplyEncoding.refusal)), "refused_count": .int(Int64(checked.refusedCount)),
                     "events": .int(Int64(checked.eventCount)), "seq": .int(Int64(checked.sequence)),
