@@ -45,7 +45,8 @@ struct People: AsyncParsableCommand {
             var rows: [(String, String)] = [("id", person.cell("id")), ("kind", person.cell("kind"))]
             if person["erased"]?.boolValue == true { rows.append(("erased", "at \(person.cell("erased_at")): nothing personal is left")) }
             for key in ["name", "role", "email", "phone", "birth_year", "age_band", "cluster", "department", "enrolled_on", "siren"] where person[key] != nil {
-                rows.append((key.replacingOccurrences(of: "_", with: " "), person.cell(key)))
+                let atEnrolment = key == "age_band" && person["age_band_basis"]?.stringValue == "enrolment"
+                rows.append((key.replacingOccurrences(of: "_", with: " "), person.cell(key) + (atEnrolment ? " (at enrolment)" : "")))
             }
             if let consent = person["consent"]?.objectValue {
                 rows.append(("consent", "\(consent.cell("purpose")) (text \(consent.cell("text_version")), given on \(consent.cell("given_on")), \(consent.cell("channel")))"))

@@ -125,7 +125,7 @@ struct Privacy: AsyncParsableCommand {
             let reply = try await connection.with { try await $0.call("ApplyRetention", write.adding(to: parameters)) }
             if write.json { return Terminal.printJSON(reply) }
             let due = reply["due"]?.arrayValue ?? []
-            var table = Table("person", "kind", "since", "last activity", "due on")
+            var table = Table("person", "kind", "last activity on", "activity", "due on")
             for item in due {
                 let row = item.objectValue ?? [:]
                 table.add(row.cell("person"), row.cell("kind"), row.cell("last_activity"), row.cell("activity"), row.cell("due_on"))

@@ -151,6 +151,8 @@ public struct PeopleQueries: Sendable {
                 "given_on": .string(facts.consent.givenOn.description), "channel": .string(facts.consent.channel.rawValue),
             ])
             object["age_band"] = .string(facts.ageBand(on: on, birthYear: opened[.birthYear]).rawValue)
+            // Without the birth year (no key store, or erased) the band is the one at enrolment.
+            object["age_band_basis"] = .string(opened[.birthYear] == nil ? "enrolment" : "birth_year")
         case .contact(let siren):
             object["siren"] = .string(siren.description)
         }
@@ -170,7 +172,7 @@ public struct PeopleQueries: Sendable {
 
     /// A `Tester` of `ListTesters`, from a `Person`.
     private func tester(_ person: [String: JSONValue]) -> JSONValue {
-        .object(person.filter { ["id", "age_band", "department", "enrolled_on", "erased", "name", "email", "phone", "birth_year", "withheld"].contains($0.key) })
+        .object(person.filter { ["id", "age_band", "age_band_basis", "department", "enrolled_on", "erased", "name", "email", "phone", "birth_year", "withheld"].contains($0.key) })
     }
 
     /// Everything held about a person, for their rights of access and portability: the person,

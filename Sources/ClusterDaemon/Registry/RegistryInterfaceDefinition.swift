@@ -357,6 +357,7 @@ public enum RegistryInterfaceDefinition {
           department: ?string,
           enrolled_on: ?string,
           age_band: ?string,
+          age_band_basis: ?string,
           consent: ?Consent,
           siren: ?string,
           name: ?string,
@@ -413,7 +414,8 @@ public enum RegistryInterfaceDefinition {
         # done in the same write (RectifyPerson too).
         method ErasePerson(person: string, reason: ?string, request: ?int, request_id: ?string) -> (seq: int)
 
-        # age_band is the band today.
+        # age_band is the band today; age_band_basis says whether it comes from the birth
+        # year or, without it (no key store, or erased), is the one at enrolment.
         method GetPerson(person: string) -> (person: Person, seq: int)
 
         # Everything held about a person, for their rights of access and portability:
@@ -425,6 +427,7 @@ public enum RegistryInterfaceDefinition {
         type Tester (
           id: string,
           age_band: string,
+          age_band_basis: string,
           department: string,
           enrolled_on: string,
           erased: bool,

@@ -45,19 +45,14 @@ public struct CompanyRecord: Sendable, Hashable {
 }
 
 /// What kind of partner works with a cluster.
-public enum PartnerKind: String, Sendable, Hashable, CaseIterable {
+public enum PartnerKind: String, Hashable, ClosedSet {
+    public static let field = "kind"
+
     case bank
     case university
     case localAuthority = "local_authority"
     case agency
     case other
-
-    public init(_ text: String, field: String = "kind") throws(DomainError) {
-        guard let kind = PartnerKind(rawValue: text) else {
-            throw .invalidArgument(field: field, reason: "'\(text)' is not one of bank, university, local_authority, agency, other")
-        }
-        self = kind
-    }
 }
 
 /// A bank, university, authority or agency linked to a cluster.

@@ -1,6 +1,8 @@
 /// A five-year age band of the testers' statistics (docs/privacy.md): what stays in clear on the
 /// events, where a birth year is personal and encrypted.
-public enum AgeBand: String, Sendable, Hashable, CaseIterable, Comparable {
+public enum AgeBand: String, Hashable, ClosedSet, Comparable {
+    public static let field = "age_band"
+
     case from60 = "60-64"
     case from65 = "65-69"
     case from70 = "70-74"
@@ -15,13 +17,6 @@ public enum AgeBand: String, Sendable, Hashable, CaseIterable, Comparable {
         let age = date.components.year - birthYear
         guard age >= 60 else { return nil }
         self = Self.allCases[min((age - 60) / 5, Self.allCases.count - 1)]
-    }
-
-    public init(_ text: String, field: String = "age_band") throws(DomainError) {
-        guard let band = AgeBand(rawValue: text) else {
-            throw .invalidArgument(field: field, reason: "'\(text)' is not one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        self = band
     }
 
     public static func < (left: AgeBand, right: AgeBand) -> Bool {

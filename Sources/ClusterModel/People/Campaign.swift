@@ -1,16 +1,11 @@
 /// What a campaign of a cluster's testers is.
-public enum CampaignKind: String, Sendable, Hashable, CaseIterable {
+public enum CampaignKind: String, Hashable, ClosedSet {
+    public static let field = "kind"
+
     /// A member company's innovation, tested by the cluster's testers.
     case innovation
     /// A company helping the testers (digital lessons, video calls during a lockdown).
     case support
-
-    public init(_ text: String, field: String = "kind") throws(DomainError) {
-        guard let kind = CampaignKind(rawValue: text) else {
-            throw .invalidArgument(field: field, reason: "'\(text)' is not one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        self = kind
-    }
 }
 
 /// A campaign as opened: nothing personal in it.

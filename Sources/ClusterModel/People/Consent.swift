@@ -21,16 +21,11 @@ public struct Consent: Sendable, Hashable {
 }
 
 /// How a consent was given.
-public enum ConsentChannel: String, Sendable, Hashable, CaseIterable {
+public enum ConsentChannel: String, Hashable, ClosedSet {
+    public static let field = "consent.channel"
+
     case paper
     case online
     case phone
     case inPerson = "in_person"
-
-    public init(_ text: String, field: String = "consent.channel") throws(DomainError) {
-        guard let channel = ConsentChannel(rawValue: text) else {
-            throw .invalidArgument(field: field, reason: "'\(text)' is not one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        self = channel
-    }
 }

@@ -1,32 +1,22 @@
 /// A right a person exercises about their data (GDPR articles 15 to 21).
-public enum PrivacyRight: String, Sendable, Hashable, CaseIterable {
+public enum PrivacyRight: String, Hashable, ClosedSet {
+    public static let field = "right"
+
     case access
     case portability
     case rectification
     case erasure
     case restriction
     case objection
-
-    public init(_ text: String, field: String = "right") throws(DomainError) {
-        guard let right = PrivacyRight(rawValue: text) else {
-            throw .invalidArgument(field: field, reason: "'\(text)' is not one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        self = right
-    }
 }
 
 /// How a request was answered: the right was given effect, or the request refused (with the
 /// reason, which the person is told).
-public enum PrivacyOutcome: String, Sendable, Hashable, CaseIterable {
+public enum PrivacyOutcome: String, Hashable, ClosedSet {
+    public static let field = "outcome"
+
     case done
     case refused
-
-    public init(_ text: String, field: String = "outcome") throws(DomainError) {
-        guard let outcome = PrivacyOutcome(rawValue: text) else {
-            throw .invalidArgument(field: field, reason: "'\(text)' is not one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        self = outcome
-    }
 }
 
 /// A person's request as received: which right, on what day, by which channel. No free text: a
