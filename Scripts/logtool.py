@@ -695,6 +695,11 @@ EVENT_TYPES: dict[int, str] = {
     19: "ConsentWithdrawn",
     20: "PrivacyRequestReceived",
     21: "PrivacyRequestAnswered",
+    22: "ProjectProposed",
+    23: "ProjectStatusChanged",
+    24: "FundingCommitted",
+    25: "CommitmentRevised",
+    26: "FundingDisbursed",
 }
 EVENT_TYPE_NUMBERS: dict[str, int] = {name: number for number, name in EVENT_TYPES.items()}
 
@@ -709,6 +714,15 @@ AGE_BANDS = ("60-64", "65-69", "70-74", "75-79", "80-84", "85-89", "90+")
 CONSENT_CHANNELS = ("paper", "online", "phone", "in_person")
 PRIVACY_RIGHTS = ("access", "portability", "rectification", "erasure", "restriction", "objection")
 PRIVACY_OUTCOMES = ("done", "refused")
+
+# The closed sets of projects and money (events 22 to 26).
+PROJECT_STATUSES = ("proposed", "approved", "running", "completed", "withdrawn", "rejected")
+PROJECT_ROLES = ("coordinator", "partner", "subcontractor", "beneficiary", "funder", "advisor")
+FUNDING_INSTRUMENTS = ("grant", "loan", "equity", "guarantee", "private_contribution")
+FUNDING_NATURES = ("cash", "in_kind")
+PAYMENT_TERMS = ("single", "staged", "other")
+BENEFICIARY_KINDS = ("company", "cluster", "association")
+MAXIMUM_CENTS = 1_000_000_000_000
 _BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
 
 # Answer kinds of ResponseSubmitted (answer field 5).
@@ -915,6 +929,9 @@ def _decode_cluster(f: Fields) -> dict:
     founded = f.date(13, "founded", required=False)
     if founded is not None:
         event["founded"] = founded
+    siret = f.text(14, "SIRET", required=False)
+    if siret is not None:
+        event["siret"] = _siret(siret, f)
     return event
 
 
@@ -965,12 +982,169 @@ def _decode_partner_linked(f: Fields) -> dict:
         raise EventDecodeError(
             f"{f.what}: field 11 (kind) is {kind!r}, not one of {', '.join(PARTNER_KINDS)}"
         )
-    return {
+    body = {
         "cluster": f.text(8, "cluster"),
         "partner_id": f.text(9, "partner id"),
         "name": f.text(10, "name"),
         "kind": kind,
     }
+    siret = f.text(12, "SIRET", required=False)
+    if siret is not None:
+        body["siret"] = _siret(siret, f)
+    return body
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for index, digit in enumerate(reversed(digits)):
+        value = int(digit) * (2 if index % 2 == 1 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def _siret(text: str, f: Fields) -> str:
+    """A SIRET: 14 digits, the first nine a SIREN; Luhn over all 14 (La Poste: digit sum % 5)."""
+    if len(text) != 14 or not text.isascii() or not text.isdigit() or not _luhn(text[:9]):
+        raise EventDecodeError(f"{f.what}: '{text}' is no SIRET")
+    if text[:9] == "356000000":
+        if sum(int(d) for d in text) % 5 != 0:
+            raise EventDecodeError(f"{f.what}: '{text}' is no SIRET of La Poste")
+    elif not _luhn(text):
+        raise EventDecodeError(f"{f.what}: '{text}' fails the Luhn check")
+    return text
+
+
+def _cents(value: int, f: Fields) -> int:
+    if value > MAXIMUM_CENTS:
+        raise EventDecodeError(f"{f.what}: an amount of {value} cents is above the most one amount may state")
+    return value
+
+
+def _partner(message: Fields, f: Fields) -> dict:
+    partner = {
+        "partner_id": message.text(1, "partner id"),
+        "name": message.text(2, "name"),
+        "kind": _closed(message.text(3, "kind"), PARTNER_KINDS, f, "partner kind"),
+        "role": _closed(message.text(4, "role"), PROJECT_ROLES, f, "role"),
+    }
+    siret = message.text(5, "SIRET", required=False)
+    if siret is not None:
+        partner["siret"] = _siret(siret, f)
+    return partner
+
+
+def _decode_project_proposed(f: Fields) -> dict:
+    body = {
+        "id": f.text(8, "id"),
+        "title": f.text(9, "title"),
+        "lead_cluster": f.text(10, "lead cluster"),
+        "clusters": f.texts(11, "cluster"),
+        "regions": f.texts(12, "region"),
+        "departments": f.texts(13, "department"),
+        "starts_on": f.date(14, "starts on"),
+        "ends_on": f.date(15, "ends on"),
+        "proposed_on": f.date(19, "proposed on"),
+        "companies": [
+            {"siren": m.siren(1), "role": _closed(m.text(2, "role"), PROJECT_ROLES, f, "role")}
+            for m in f.messages(17, "company")
+        ],
+        "partners": [_partner(m, f) for m in f.messages(18, "partner")],
+    }
+    description = f.text(16, "description", required=False)
+    if description is not None:
+        body["description"] = description
+    return body
+
+
+def _decode_project_status_changed(f: Fields) -> dict:
+    body = {
+        "project": f.text(8, "project"),
+        "status": _closed(f.text(9, "status"), PROJECT_STATUSES, f, "status"),
+        "on": f.date(10, "on"),
+    }
+    reason = f.text(11, "reason", required=False)
+    if reason is not None:
+        body["reason"] = reason
+    return body
+
+
+def _beneficiary(m: Fields, f: Fields) -> dict:
+    kind = _closed(m.text(1, "kind"), BENEFICIARY_KINDS, f, "beneficiary kind")
+    share = m.uint(6, "share")
+    if not 1 <= share <= 100:
+        raise EventDecodeError(f"{f.what}: a beneficiary's share (field 6) is 1 to 100 percent, not {share}")
+    body = {"kind": kind, "share_percent": share}
+    siret = m.text(2, "SIRET", required=kind == "company")
+    if siret is not None and kind != "cluster":
+        body["siret"] = _siret(siret, f)
+    if kind == "cluster":
+        body["cluster"] = m.text(3, "cluster")
+    if kind == "association":
+        rna = m.text(4, "RNA")
+        if not re.fullmatch(r"W[0-9]{9}", rna):
+            raise EventDecodeError(f"{f.what}: '{rna}' is no RNA number")
+        body["rna"] = rna
+        body["name"] = m.text(5, "name")
+    return body
+
+
+def _decode_funding_committed(f: Fields) -> dict:
+    grantor = f.message(11, "grantor")
+    terms = f.message(17, "payment terms")
+    kind = _closed(terms.text(1, "kind"), PAYMENT_TERMS, f, "payment terms")
+    text = terms.text(2, "text", required=False)
+    if (kind == "other") != (text is not None):
+        raise EventDecodeError(f"{f.what}: payment terms 'other', and only they, have a text")
+    body = {
+        "id": f.text(8, "id"),
+        "project": f.text(9, "project"),
+        "instrument": _closed(f.text(10, "instrument"), FUNDING_INSTRUMENTS, f, "instrument"),
+        "grantor": {
+            "name": grantor.text(1, "name"),
+            "siret": _siret(grantor.text(2, "SIRET"), f),
+            "kind": _closed(grantor.text(3, "kind"), PARTNER_KINDS, f, "grantor kind"),
+        },
+        "amount_cents": _cents(f.uint(12, "amount"), f),
+        "agreed_on": f.date(13, "agreed on"),
+        "decision_reference": f.text(14, "decision reference"),
+        "object": f.text(15, "object"),
+        "nature": _closed(f.text(16, "nature"), FUNDING_NATURES, f, "nature"),
+        "payment_terms": kind,
+        "planned_payment_from": f.date(18, "planned payment from"),
+        "notified_eu": (f.uint(20, "notified to the EU", required=False) or 0) != 0,
+        "beneficiaries": [_beneficiary(m, f) for m in f.messages(21, "beneficiary")],
+    }
+    if text is not None:
+        body["payment_terms_text"] = text
+    for number, key, name in ((22, "rae_id", "RAE id"), (23, "aid_scheme", "aid scheme")):
+        value = f.text(number, name, required=False)
+        if value is not None:
+            body[key] = value
+    planned_to = f.date(19, "planned payment to", required=False)
+    if planned_to is not None:
+        body["planned_payment_to"] = planned_to
+    return body
+
+
+def _decode_commitment_revised(f: Fields) -> dict:
+    return {
+        "commitment": f.text(8, "commitment"),
+        "amount_cents": _cents(f.uint(9, "amount"), f),
+        "on": f.date(10, "on"),
+        "reason": f.text(11, "reason"),
+    }
+
+
+def _decode_funding_disbursed(f: Fields) -> dict:
+    body = {
+        "commitment": f.text(8, "commitment"),
+        "amount_cents": _cents(f.uint(9, "amount"), f),
+        "on": f.date(10, "on"),
+    }
+    reference = f.text(11, "reference", required=False)
+    if reference is not None:
+        body["reference"] = reference
+    return body
 
 
 def _decode_question(q: Fields) -> dict:
@@ -1195,6 +1369,11 @@ _EVENT_DECODERS = {
     19: _decode_consent_withdrawn,
     20: _decode_privacy_request_received,
     21: _decode_privacy_request_answered,
+    22: _decode_project_proposed,
+    23: _decode_project_status_changed,
+    24: _decode_funding_committed,
+    25: _decode_commitment_revised,
+    26: _decode_funding_disbursed,
 }
 
 

@@ -41,7 +41,7 @@ ensure_test_dependencies() {
     command -v chromium >/dev/null || missing+=(chromium)
     command -v pdftotext >/dev/null || missing+=(poppler-utils)
     if [ "${#missing[@]}" -gt 0 ]; then apt_install "${missing[@]}"; fi
-    if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import varlink' 2>/dev/null; then
+    if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import varlink, frictionless' 2>/dev/null; then
         say "creating the Python venv for test peers in .build/venv"
         rm -rf "$VENV"
         if ! python3 -m venv "$VENV" 2>/dev/null; then

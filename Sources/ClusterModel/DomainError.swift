@@ -12,6 +12,14 @@ public enum DomainError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The tester withdrew their consent on that day: they take part in no campaign from then on.
     case consentWithdrawn(person: String, on: String)
     case alreadyExists(kind: String, id: String)
+    case unknownProject(String)
+    case unknownCommitment(String)
+    /// The project is not in a status that allows the change (a commitment to a completed
+    /// project, a disbursement to a withdrawn one, a transition its status does not allow).
+    case projectNotOpen(project: String, status: String, reason: String)
+    /// More would be paid out than committed: the funder, the commitment, both amounts on the
+    /// day the rule breaks, and the difference, in cents.
+    case disbursementExceedsCommitment(commitment: String, funder: String, on: CalendarDate, committedCents: Int64, disbursedCents: Int64, excessCents: Int64)
     case alreadyMember(cluster: String, siren: String, since: CalendarDate)
     case notAMember(cluster: String, siren: String, date: CalendarDate)
     case surveyNotOpen(survey: String, reason: String)
@@ -36,6 +44,10 @@ public enum DomainError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownCampaign: return "UnknownCampaign"
         case .consentWithdrawn: return "ConsentWithdrawn"
         case .alreadyExists: return "AlreadyExists"
+        case .unknownProject: return "UnknownProject"
+        case .unknownCommitment: return "UnknownCommitment"
+        case .projectNotOpen: return "ProjectNotOpen"
+        case .disbursementExceedsCommitment: return "DisbursementExceedsCommitment"
         case .alreadyMember: return "AlreadyMember"
         case .notAMember: return "NotAMember"
         case .surveyNotOpen: return "SurveyNotOpen"
@@ -58,6 +70,18 @@ public enum DomainError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownCampaign(let id): return ["campaign": .string(id)]
         case .consentWithdrawn(let person, let on): return ["person": .string(person), "on": .string(on)]
         case .alreadyExists(let kind, let id): return ["kind": .string(kind), "id": .string(id)]
+        case .unknownProject(let id): return ["project": .string(id)]
+        case .unknownCommitment(let id): return ["commitment": .string(id)]
+        case .projectNotOpen(let project, let status, let reason): return ["project": .string(project), "status": .string(status), "reason": .string(reason)]
+        case .disbursementExceedsCommitment(let commitment, let funder, let on, let committed, let disbursed, let excess):
+            return [
+                "commitment": .string(commitment), "funder": .string(funder), "on": .string(on.description), "committed_cents": .int(committed),
+                "disbursed_cents": .int(disbursed), "excess_cents": .int(excess),
+                "reason": .string(
+                    "\(funder) would have disbursed \(Money.display(disbursed)) on commitment \(commitment) by \(on), "
+                        + "above the \(Money.display(committed)) committed, by \(Money.display(excess))"
+                ),
+            ]
         case .alreadyMember(let cluster, let siren, let since):
             return ["cluster": .string(cluster), "siren": .string(siren), "since": .string(since.description)]
         case .notAMember(let cluster, let siren, let date):

@@ -86,14 +86,62 @@ enum AuditRendering {
         return units
     }
 
-    /// One table, a row per unit with its section; a byte-order mark so that Excel reads UTF-8.
+    /// The money columns of every funding unit, in order.
+    static let fundingFigures = [
+        "committed_start_cents", "new_cents", "revised_cents", "released_cents", "committed_end_cents", "disbursed_start_cents", "disbursed_cents",
+        "disbursed_end_cents",
+    ]
+
+    /// The funding units: the network's money, each funder's, each region's.
+    static func fundingUnits(_ report: [String: JSONValue]) -> [(section: String, id: String, name: String, row: [String: JSONValue])] {
+        let funding = report["funding"]?.objectValue ?? [:]
+        var units: [(String, String, String, [String: JSONValue])] = [("funding", "", "network", funding["network"]?.objectValue ?? [:])]
+        for funder in funding["funders"]?.arrayValue ?? [] {
+            let row = funder.objectValue ?? [:]
+            units.append(("funder", row.cell("siret"), row.cell("name"), row))
+        }
+        for region in funding["regions"]?.arrayValue ?? [] {
+            let row = region.objectValue ?? [:]
+            units.append(("funding_region", row.cell("region"), row.cell("name"), row))
+        }
+        return units
+    }
+
+    /// One table, a row per unit with its section (the money's units last, with their own
+    /// columns); a byte-order mark so that Excel reads UTF-8.
     static func csv(_ report: [String: JSONValue]) -> String {
-        var table = Table(headers: ["section", "id", "name"] + figures + ["new_companies", "responses"])
+        var table = Table(headers: ["section", "id", "name"] + figures + ["new_companies", "responses"] + fundingFigures)
+        let noMoney = [String](repeating: "", count: fundingFigures.count)
         for unit in units(report) {
             let newCompanies = unit.section == "cluster" ? "" : unit.row.cell("new_companies")
-            table.add([unit.section, unit.id, unit.name] + figures.map { unit.row.cell($0) } + [newCompanies, unit.row.cell("responses")])
+            table.add([unit.section, unit.id, unit.name] + figures.map { unit.row.cell($0) } + [newCompanies, unit.row.cell("responses")] + noMoney)
+        }
+        let noMembers = [String](repeating: "", count: figures.count + 2)
+        for unit in fundingUnits(report) {
+            table.add([unit.section, unit.id, unit.name] + noMembers + fundingFigures.map { unit.row.cell($0) })
         }
         return "\u{FEFF}" + table.csv()
+    }
+
+    /// "a + b new ± c revised − d released = e" and "f + g = h" for a unit's money, in euros.
+    static func moneyEquations(_ row: [String: JSONValue]) -> (committed: String, disbursed: String) {
+        let e = { (key: String) in Money.display(row[key]?.intValue ?? 0) }
+        let revised = row["revised_cents"]?.intValue ?? 0
+        return (
+            "\(e("committed_start_cents")) + \(e("new_cents")) new \(revised < 0 ? "−" : "+") \(Money.display(abs(revised))) revised − \(e("released_cents")) released = \(e("committed_end_cents"))",
+            "\(e("disbursed_start_cents")) + \(e("disbursed_cents")) paid = \(e("disbursed_end_cents"))"
+        )
+    }
+
+    static func fundingTable(_ title: String, _ units: [(section: String, id: String, name: String, row: [String: JSONValue])]) -> Table {
+        var table = Table(headers: [title, "name", "committed at start €", "new €", "revised €", "released €", "committed at end €", "paid €", "paid at end €"])
+        table.rightAligned = Set(2..<table.headers.count)
+        table.cuttable = [1]
+        for unit in units {
+            let amounts = ["committed_start_cents", "new_cents", "revised_cents", "released_cents", "committed_end_cents", "disbursed_cents", "disbursed_end_cents"]
+            table.add([unit.id, unit.name] + amounts.map { Euros.cell(unit.row[$0], csv: false) })
+        }
+        return table
     }
 
     /// "a + b − c = d" for a unit's members and jobs.
@@ -139,6 +187,15 @@ enum AuditRendering {
                 let row = survey.objectValue ?? [:]
                 lines.append("  \(row.cell("id")): \(row.cell("title")), \(surveyStatus(row)); \(plural(row.cell("respondents"), "respondent")), \(row.cell("respondents_in_period")) in the period")
             }
+        }
+        let money = fundingUnits(report)
+        if money.count > 1 {
+            let (committed, disbursed) = moneyEquations(money[0].row)
+            lines += ["", "Funding of co-investment projects", "  committed  \(committed)", "  disbursed  \(disbursed)"]
+            lines += ["", fundingTable("funder", money.filter { $0.section == "funder" }).render()]
+            lines += ["", fundingTable("region", money.filter { $0.section == "funding_region" }).render()]
+            let unbalanced = money.filter { $0.row["reconciles"] != .bool(true) }.map { "\($0.section) \($0.id)" }
+            lines += ["", unbalanced.isEmpty ? "Every funding row reconciles." : "FUNDING DOES NOT RECONCILE: " + unbalanced.joined(separator: ", ")]
         }
         lines += ["", "Definitions"]
         for (name, text) in AuditReport.definitions { lines.append("  \(name): \(text)") }

@@ -1,4 +1,5 @@
 import ClusterDaemon
+import ClusterModel
 import Foundation
 import Varlink
 
@@ -37,6 +38,7 @@ struct AuditPage {
             \(surveys())
             \(regions())
             \(clusters())
+            \(funding())
             \(definitions())
             \(provenance())
             </body></html>
@@ -185,6 +187,26 @@ struct AuditPage {
             html += "<tr><td>\(escape(id))</td><td>\(escape(name))</td>" + columns.map { "<td class=\"n\">\(grouped(row.cell($0)))</td>" }.joined() + "</tr>\n"
         }
         return html + "</tbody></table>"
+    }
+
+    /// The money of co-investment projects, per funder and per region, with its equations.
+    func funding() -> String {
+        let units = AuditRendering.fundingUnits(report)
+        guard units.count > 1 else { return "" }
+        let (committed, disbursed) = AuditRendering.moneyEquations(units[0].row)
+        func rows(_ section: String) -> String {
+            units.filter { $0.section == section }.map { unit in
+                let amounts = ["committed_start_cents", "new_cents", "revised_cents", "released_cents", "committed_end_cents", "disbursed_cents", "disbursed_end_cents"]
+                return "<tr><td>\(escape(unit.id))</td><td>\(escape(unit.name))</td>" + amounts.map { "<td class=\"n\">\(escape(Euros.cell(unit.row[$0], csv: false)))</td>" }.joined() + "</tr>"
+            }.joined(separator: "\n")
+        }
+        let head = "<thead><tr><th>%@</th><th>name</th><th class=\"n\">committed at start €</th><th class=\"n\">new €</th><th class=\"n\">revised €</th><th class=\"n\">released €</th><th class=\"n\">committed at end €</th><th class=\"n\">paid €</th><th class=\"n\">paid at end €</th></tr></thead>"
+        return """
+            <h2>Funding of co-investment projects</h2>
+            <p>Committed: \(escape(committed)).<br>Disbursed: \(escape(disbursed)).</p>
+            <h3>By funder</h3><table>\(head.replacingOccurrences(of: "%@", with: "funder"))<tbody>\(rows("funder"))</tbody></table>
+            <h3>By region (a project in several regions counts in each)</h3><table>\(head.replacingOccurrences(of: "%@", with: "region"))<tbody>\(rows("funding_region"))</tbody></table>
+            """
     }
 
     func definitions() -> String {

@@ -33,7 +33,7 @@ struct ClusterctlCommand: AsyncParsableCommand {
         version: ClusterdVersion.current,
         subcommands: [
             Status.self, Stats.self, Clusters.self, Companies.self, Members.self, Join.self, Leave.self, PartnerCommand.self,
-            Surveys.self, People.self, Testers.self, Privacy.self, History.self, Watch.self, Import.self, Demo.self, Verify.self, Checkpoint.self, LogCommand.self, Audit.self,
+            Surveys.self, People.self, Testers.self, Privacy.self, Projects.self, Funding.self, History.self, Watch.self, Import.self, Demo.self, Verify.self, Checkpoint.self, LogCommand.self, Audit.self,
         ]
     )
 

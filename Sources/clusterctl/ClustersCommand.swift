@@ -61,18 +61,20 @@ struct Clusters: AsyncParsableCommand {
                 ("departments", cluster.cell("departments")), ("NAF section", cluster.cell("naf_section")), ("founded", cluster.cell("founded")),
             ]
             if cluster["dissolved_on"] != nil { rows.append(("dissolved", cluster.cell("dissolved_on"))) }
+            if cluster["siret"] != nil { rows.append(("SIRET", cluster.cell("siret"))) }
             rows.append(("members", "\(grouped(cluster.cell("members"))) on \(reply.cell("on"))"))
             rows.append(("jobs", grouped(cluster.cell("jobs"))))
             for partner in cluster["partners"]?.arrayValue ?? [] {
                 let row = partner.objectValue ?? [:]
-                rows.append(("partner", "\(row.cell("name")) (\(row.cell("kind")), \(row.cell("partner_id")))"))
+                let siret = row["siret"].map { ", SIRET \($0.cell)" } ?? ""
+                rows.append(("partner", "\(row.cell("name")) (\(row.cell("kind")), \(row.cell("partner_id"))\(siret))"))
             }
             Terminal.printKeyValues(rows)
         }
     }
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Register a cluster (RegisterCluster).", usage: "clusterctl clusters add <id> --name <name> --region <code> ...\n[--department <code> ...] [--section <letter>] [--founded <date>]\n[<options>]", discussion: Help.examples("clusterctl clusters add aero --name \"Aerospace Valley\" \\\n      --region 76 --region 75 --department 31", "clusterctl clusters add aero --name Aero --region 76 --section C \\\n      --founded 2005-07-12"))
+        static let configuration = CommandConfiguration(abstract: "Register a cluster (RegisterCluster).", usage: "clusterctl clusters add <id> --name <name> --region <code> ...\n[--department <code> ...] [--section <letter>] [--founded <date>]\n[--siret <siret>] [<options>]", discussion: Help.examples("clusterctl clusters add aero --name \"Aerospace Valley\" \\\n      --region 76 --region 75 --department 31", "clusterctl clusters add aero --name Aero --region 76 --section C \\\n      --founded 2005-07-12"))
         @OptionGroup var connection: SocketOptions
         @OptionGroup var write: WriteOptions
         @Argument(help: "The new cluster's id (a-z, 0-9, '-').") var id: String
@@ -81,6 +83,7 @@ struct Clusters: AsyncParsableCommand {
         @Option(parsing: .unconditionalSingleValue, help: "A department it covers; repeat for several.") var department: [String] = []
         @Option(parsing: .unconditional, help: "Its NAF section (A to U).") var section: String?
         @Option(parsing: .unconditional, help: "When it was founded (YYYY-MM-DD).") var founded: String?
+        @Option(parsing: .unconditional, help: "The SIRET of its legal entity (what a commitment to it names).") var siret: String?
 
         func validate() throws {
             if region.isEmpty { throw ValidationError("--region: a cluster needs at least one region") }
@@ -93,12 +96,13 @@ struct Clusters: AsyncParsableCommand {
             ]
             if let section { parameters["naf_section"] = .string(section) }
             if let founded { parameters["founded"] = .string(founded) }
+            if let siret { parameters["siret"] = .string(siret) }
             try await performWrite("RegisterCluster", parameters, connection: connection, options: write, done: "registered cluster \(id)")
         }
     }
 
     struct Update: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change a cluster's name, territory or sector (UpdateCluster).", usage: "clusterctl clusters update <id> [--name <name>] [--region <code> ...]\n[--department <code> ...] [--section <letter>] [--founded <date>]\n[<options>]", discussion: Help.examples("clusterctl clusters update aero --name \"Aerospace Valley\"", "clusterctl clusters update aero --region 76 --region 75 \\\n      --department 31 --department 33"))
+        static let configuration = CommandConfiguration(abstract: "Change a cluster's name, territory or sector (UpdateCluster).", usage: "clusterctl clusters update <id> [--name <name>] [--region <code> ...]\n[--department <code> ...] [--section <letter>] [--founded <date>]\n[--siret <siret>] [<options>]", discussion: Help.examples("clusterctl clusters update aero --name \"Aerospace Valley\"", "clusterctl clusters update aero --region 76 --region 75 \\\n      --department 31 --department 33"))
         @OptionGroup var connection: SocketOptions
         @OptionGroup var write: WriteOptions
         @Argument(help: "The cluster id.") var id: String
@@ -107,6 +111,7 @@ struct Clusters: AsyncParsableCommand {
         @Option(parsing: .unconditionalSingleValue, help: "The departments it covers, replacing the old list; repeat for several.") var department: [String] = []
         @Option(parsing: .unconditional, help: "Its NAF section.") var section: String?
         @Option(parsing: .unconditional, help: "When it was founded.") var founded: String?
+        @Option(parsing: .unconditional, help: "The SIRET of its legal entity.") var siret: String?
 
         func run() async throws {
             var parameters: [String: JSONValue] = ["id": .string(id)]
@@ -115,6 +120,7 @@ struct Clusters: AsyncParsableCommand {
             if !department.isEmpty { parameters["departments"] = .array(department.map { .string($0) }) }
             if let section { parameters["naf_section"] = .string(section) }
             if let founded { parameters["founded"] = .string(founded) }
+            if let siret { parameters["siret"] = .string(siret) }
             try await performWrite("UpdateCluster", parameters, connection: connection, options: write, done: "updated cluster \(id)")
         }
     }
@@ -136,15 +142,15 @@ struct PartnerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "partner", abstract: "Partners of clusters.", subcommands: [Link.self])
 
     struct Link: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Link a partner to a cluster (LinkPartner).", usage: "clusterctl partner link <cluster> <partner-id> --name <name>\n--kind <kind> [<options>]", discussion: Help.examples("clusterctl partner link aero bpifrance --name Bpifrance --kind bank", "clusterctl partner link aero anct --name ANCT --kind agency"))
+        static let configuration = CommandConfiguration(abstract: "Link a partner to a cluster (LinkPartner).", usage: "clusterctl partner link <cluster> <partner-id> --name <name>\n--kind <kind> [--siret <siret>] [<options>]", discussion: Help.examples("clusterctl partner link aero bpifrance --name Bpifrance --kind bank", "clusterctl partner link aero anct --name ANCT --kind agency \\\n      --siret 13002603200016"))
         @OptionGroup var inner: LinkPartnerOptions
 
         func run() async throws {
-            try await performWrite(
-                "LinkPartner",
-                ["cluster": .string(inner.cluster), "partner_id": .string(inner.partnerID), "name": .string(inner.name), "kind": .string(inner.kind)],
-                connection: inner.connection, options: inner.write, done: "linked \(inner.name) to \(inner.cluster)"
-            )
+            var parameters: [String: JSONValue] = [
+                "cluster": .string(inner.cluster), "partner_id": .string(inner.partnerID), "name": .string(inner.name), "kind": .string(inner.kind),
+            ]
+            if let siret = inner.siret { parameters["siret"] = .string(siret) }
+            try await performWrite("LinkPartner", parameters, connection: inner.connection, options: inner.write, done: "linked \(inner.name) to \(inner.cluster)")
         }
     }
 }
@@ -156,4 +162,5 @@ struct LinkPartnerOptions: ParsableArguments {
     @Argument(help: "The partner's id within the cluster.") var partnerID: String
     @Option(parsing: .unconditional, help: "The partner's name.") var name: String
     @Option(parsing: .unconditional, help: "bank, university, local_authority, agency or other.") var kind: String
+    @Option(parsing: .unconditional, help: "Its establishment's SIRET: its one identity across clusters and projects.") var siret: String?
 }

@@ -62,6 +62,10 @@ enum DaemonConnection {
             return "\(key)=\(value.stringValue ?? value.description)"
         }
         let name = shortName(error)
+        // An error that says it all in a sentence is shown as that sentence.
+        if name == "DisbursementExceedsCommitment" || name == "ProjectNotOpen", let reason = error.parameters["reason"]?.stringValue {
+            return "\(name): \(reason)"
+        }
         return details.isEmpty ? name : "\(name): \(details.joined(separator: ", "))"
     }
 
@@ -76,6 +80,10 @@ enum DaemonConnection {
         case "UnknownCluster": return "'clusterctl clusters list' shows the clusters"
         case "UnknownCompany": return "register it first ('clusterctl companies add')"
         case "UnknownSurvey": return "'clusterctl surveys list' shows the surveys"
+        case "UnknownProject": return "'clusterctl projects list' shows the projects"
+        case "UnknownCommitment": return "'clusterctl projects show PROJECT' lists a project's commitments"
+        case "ProjectNotOpen": return "'clusterctl projects show PROJECT' shows its status and when it changed"
+        case "DisbursementExceedsCommitment": return "pay at most what is committed, or revise the commitment first ('clusterctl funding revise')"
         case "AlreadyExists": return "choose another id, or change the existing one with an update command"
         case "AlreadyMember": return "end the membership first ('clusterctl leave'), or join on another date"
         case "NotAMember": return "'clusterctl companies show SIREN' shows its memberships"

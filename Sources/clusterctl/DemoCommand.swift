@@ -9,7 +9,7 @@ struct Demo: AsyncParsableCommand {
     struct Load: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Load the demo network into a running daemon through Import, atomically.", usage: "clusterctl demo load [--seed <n>] [<options>]",
-            discussion: "70 clusters, 20,000 companies and 1,000,000 jobs on 15 November 2020, partners, and the survey crisis-2020-11 with 300 respondents; before that, a dated history from 2008: clusters founded, one dissolved, companies joining and leaving, headcounts changing. With a key store, Silver Valley's people too: 9,000 testers aged 60 to 90, 4,000 entrepreneurs and their innovation campaigns, 50 support actions of the 2020 lockdown (fictitious). Deterministic: the same seed gives the same network." + "\n\n" + Help.examples("clusterctl demo load", "clusterctl demo load --seed 7 --socket /tmp/clusterd.sock")
+            discussion: "70 clusters, 20,000 companies and 1,000,000 jobs on 15 November 2020, partners, and the survey crisis-2020-11 with 300 respondents; before that, a dated history from 2008: clusters founded, one dissolved, companies joining and leaving, headcounts changing. Then 24 co-investment projects with ANCT and Banque des Territoires as partners, and their money, from 2019 to 2023. With a key store, Silver Valley's people too: 9,000 testers aged 60 to 90, 4,000 entrepreneurs and their innovation campaigns, 50 support actions of the 2020 lockdown (fictitious). Deterministic: the same seed gives the same network." + "\n\n" + Help.examples("clusterctl demo load", "clusterctl demo load --seed 7 --socket /tmp/clusterd.sock")
         )
         @OptionGroup var connection: SocketOptions
         @Option(parsing: .unconditional, help: "The generator's seed.") var seed: UInt64 = DemoNetwork.defaultSeed
@@ -30,6 +30,20 @@ struct Demo: AsyncParsableCommand {
                 if !json { print("the demo network (seed \(seed)) was already loaded (seq \(reply.cell("seq")))") }
             } else if !json {
                 print("loaded the demo network: \(reply.cell("events")) events, seq \(reply.cell("first_seq")) to \(reply.cell("seq"))")
+            }
+            let projects = DemoProjects.commands(network: network, seed: seed).map { command -> JSONValue in
+                let (method, parameters) = CommandEncoding.call(command)
+                return ["method": .string(method), "parameters": .object(parameters)]
+            }
+            let funded = try await connection.with {
+                try await $0.call("Import", ["commands": .array(projects), "request_id": .string("demo-load-\(seed)-projects")])
+            }
+            replies["projects"] = .object(funded)
+            if json {
+            } else if funded["events"] == 0 {
+                print("the demo's projects were already loaded (seq \(funded.cell("seq")))")
+            } else {
+                print("loaded \(DemoProjects.projectCount) co-investment projects with ANCT and Banque des Territoires: \(funded.cell("events")) events, seq \(funded.cell("first_seq")) to \(funded.cell("seq"))")
             }
             if let people = try await loadPeople(DemoPeople.plan(seed: seed, network: network)) {
                 replies["people"] = .object(people)

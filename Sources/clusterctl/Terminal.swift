@@ -29,6 +29,23 @@ enum Terminal {
         return Int(size.ws_col)
     }
 
+    /// `text` wrapped at spaces to lines of at most `width` characters (80 when output is not a
+    /// terminal: a sentence for people, not a cell for a program).
+    static func wrapped(_ text: String, width: Int? = columns) -> String {
+        let limit = width ?? 80
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty && line.count + 1 + word.count > limit {
+                lines.append(line)
+                line = ""
+            }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines.joined(separator: "\n")
+    }
+
     /// `line` cut to `width` characters, ending with `…` when cut.
     static func fit(_ line: String, to width: Int? = columns) -> String {
         guard let width, line.count > width else { return line }

@@ -22,6 +22,8 @@ struct ClusterctlGoldenTests {
         ["log", "dump"], ["audit", "report"], ["people"], ["people", "show"], ["people", "export"], ["people", "rectify"],
         ["people", "withdraw"], ["people", "erase"], ["testers"], ["testers", "list"], ["testers", "stats"],
         ["privacy"], ["privacy", "requests"], ["privacy", "request"], ["privacy", "answer"], ["privacy", "retention"],
+        ["projects"], ["projects", "list"], ["projects", "show"], ["projects", "propose"], ["projects", "approve"], ["projects", "withdraw"],
+        ["funding"], ["funding", "commit"], ["funding", "revise"], ["funding", "disburse"], ["funding", "totals"], ["funding", "export"],
     ]
 
     static func compare(_ output: String, with name: String, width: Int? = 80) throws {
@@ -49,7 +51,7 @@ struct ClusterctlGoldenTests {
     func helpAtEightyColumns(_ path: [String]) async throws {
         let result = try await runToCompletion(try BuiltProducts.executable("clusterctl"), path + ["--help"], environment: Self.environment)
         #expect(result.status == 0, "\(result.standardError)")
-        if !["clusters", "companies", "surveys", "people", "testers", "privacy"].contains(path.joined(separator: " ")) {
+        if !["clusters", "companies", "surveys", "people", "testers", "privacy", "projects", "funding"].contains(path.joined(separator: " ")) {
             #expect(result.standardOutput.contains("Examples:"), "\(path): the help has no examples")
         }
         try Self.compare(result.standardOutput, with: "help-" + (path.isEmpty ? "clusterctl" : path.joined(separator: "-")) + ".txt")
@@ -69,6 +71,8 @@ struct ClusterctlGoldenTests {
             ("members", ["members", "glass-valley", "--on", "2021-01-01", "--limit", "12"]),
             ("surveys-list", ["surveys", "list"]),
             ("survey-results", ["surveys", "results", "crisis-2020-11", "--by", "size"]),
+            ("projects-list", ["projects", "list", "--region", "28", "--on", "2023-12-31"]),
+            ("funding-totals", ["funding", "totals", "--on", "2023-12-31"]),
         ]
         for (name, arguments) in tables {
             for format in ["", "csv"] {

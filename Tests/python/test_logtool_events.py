@@ -290,6 +290,43 @@ E_WITHDRAWN = event(19, f_bytes(8, PERSON_A), f_sint(9, 18_372), f_text(10, "pho
 E_REQUEST = event(20, f_bytes(8, PERSON_A), f_text(9, "erasure"), f_sint(10, 18_586), f_text(11, "paper"))
 E_ANSWERED = event(21, f_bytes(8, PERSON_A), f_uint(9, 24), f_text(10, "refused"), f_text(11, "identity not confirmed"))
 
+# Projects and money (events 22-26), and the SIRETs partners and clusters may carry.
+E_PARTNER_SIRET = event(8, f_text(8, "glass-valley"), f_text(9, "anct"), f_text(10, "ANCT"), f_text(11, "agency"),
+                        f_text(12, "13002603200016"))
+E_CLUSTER_SIRET = event(2, f_text(8, "glass-valley"), f_text(9, "Glass"), f_text(10, "28"), f_text(14, "55210055400013"))
+E_PROJECT = event(
+    22, f_text(8, "verre-4-0"), f_text(9, "Verre « 4.0 »"), f_text(10, "glass-valley"), f_text(11, "other"),
+    f_text(12, "28"), f_text(12, "32"), f_text(13, "76"), f_sint(14, 19_723), f_sint(15, 20_819),
+    f_text(16, "Fours\nélectriques"),
+    f_bytes(17, f_uint(1, 300_000_379) + f_text(2, "coordinator")),
+    f_bytes(18, f_text(1, "anct") + f_text(2, "ANCT") + f_text(3, "agency") + f_text(4, "funder") + f_text(5, "13002603200016")),
+    f_bytes(18, f_text(1, "univ") + f_text(2, "Université") + f_text(3, "university") + f_text(4, "advisor")),
+    f_sint(19, 19_601),
+)
+E_PROJECT_BARE = event(22, f_text(8, "p2"), f_text(9, "P2"), f_text(10, "other"), f_text(12, "11"), f_sint(14, 0),
+                       f_sint(15, 1), f_sint(19, -1))
+E_PROJECT_STATUS = event(23, f_text(8, "verre-4-0"), f_text(9, "withdrawn"), f_sint(10, 19_800), f_text(11, "partner left"))
+E_COMMITTED = event(
+    24, f_text(8, "anct-1"), f_text(9, "verre-4-0"), f_text(10, "grant"),
+    f_bytes(11, f_text(1, "ANCT") + f_text(2, "13002603200016") + f_text(3, "agency")),
+    f_uint(12, 123_456_789), f_sint(13, 19_700), f_text(14, "D-2024-01"), f_text(15, "Four \"hybride\""),
+    f_text(16, "in_kind"), f_bytes(17, f_text(1, "other") + f_text(2, "30 % à la signature")),
+    f_sint(18, 19_710), f_sint(19, 20_000), f_uint(20, 1),
+    f_bytes(21, f_text(1, "company") + f_text(2, "73282932000017") + f_uint(6, 45)),
+    f_bytes(21, f_text(1, "cluster") + f_text(3, "glass-valley") + f_uint(6, 30)),
+    f_bytes(21, f_text(1, "association") + f_text(4, "W313000001") + f_text(5, "Aéro Club") + f_text(2, "55210055400021") + f_uint(6, 25)),
+    f_text(22, "12345"), f_text(23, "AAP 2024"),
+)
+E_COMMITTED_BARE = event(
+    24, f_text(8, "k2"), f_text(9, "p2"), f_text(10, "loan"),
+    f_bytes(11, f_text(1, "Banque") + f_text(2, "55210055400013") + f_text(3, "bank")),
+    f_uint(12, 1), f_sint(13, 0), f_text(14, "R"), f_text(15, "O"), f_text(16, "cash"), f_bytes(17, f_text(1, "single")),
+    f_sint(18, 0), f_bytes(21, f_text(1, "company") + f_text(2, "73282932000017") + f_uint(6, 100)),
+)
+E_REVISED = event(25, f_text(8, "anct-1"), f_uint(9, 0), f_sint(10, 19_750), f_text(11, "cancelled"))
+E_DISBURSED = event(26, f_text(8, "anct-1"), f_uint(9, 1_000_000_000_000), f_sint(10, 19_760), f_text(11, "VIR-1"))
+E_DISBURSED_BARE = event(26, f_text(8, "k2"), f_uint(9, 1), f_sint(10, 1))
+
 EXPECTED = [
     ("ClusterRegistered", 1000, "req-1", {
         "id": "glass-valley", "name": NAME_WITH_QUOTES, "regions": ["28", "32"],
@@ -365,6 +402,43 @@ EXPECTED = [
         "person": "p-abaibqibiga4eascqlbqgq4dyq", "right": "erasure", "received_on": "2020-11-20", "channel": "paper"}),
     ("PrivacyRequestAnswered", 1000, None, {
         "person": "p-abaibqibiga4eascqlbqgq4dyq", "request": 24, "outcome": "refused", "reason": "identity not confirmed"}),
+    ("PartnerLinked", 1000, None, {
+        "cluster": "glass-valley", "partner_id": "anct", "name": "ANCT", "kind": "agency", "siret": "13002603200016"}),
+    ("ClusterUpdated", 1000, None, {
+        "id": "glass-valley", "name": "Glass", "regions": ["28"], "departments": [], "siret": "55210055400013"}),
+    ("ProjectProposed", 1000, None, {
+        "id": "verre-4-0", "title": "Verre « 4.0 »", "lead_cluster": "glass-valley", "clusters": ["other"],
+        "regions": ["28", "32"], "departments": ["76"], "starts_on": "2024-01-01", "ends_on": "2027-01-01",
+        "description": "Fours\nélectriques", "proposed_on": "2023-09-01",
+        "companies": [{"siren": "300000379", "role": "coordinator"}],
+        "partners": [
+            {"partner_id": "anct", "name": "ANCT", "kind": "agency", "role": "funder", "siret": "13002603200016"},
+            {"partner_id": "univ", "name": "Université", "kind": "university", "role": "advisor"}]}),
+    ("ProjectProposed", 1000, None, {
+        "id": "p2", "title": "P2", "lead_cluster": "other", "clusters": [], "regions": ["11"], "departments": [],
+        "starts_on": "1970-01-01", "ends_on": "1970-01-02", "proposed_on": "1969-12-31", "companies": [], "partners": []}),
+    ("ProjectStatusChanged", 1000, None, {"project": "verre-4-0", "status": "withdrawn", "on": "2024-03-18", "reason": "partner left"}),
+    ("FundingCommitted", 1000, None, {
+        "id": "anct-1", "project": "verre-4-0", "instrument": "grant",
+        "grantor": {"name": "ANCT", "siret": "13002603200016", "kind": "agency"},
+        "amount_cents": 123_456_789, "agreed_on": "2023-12-09", "decision_reference": "D-2024-01",
+        "object": "Four \"hybride\"", "nature": "in_kind", "payment_terms": "other",
+        "payment_terms_text": "30 % à la signature", "planned_payment_from": "2023-12-19",
+        "planned_payment_to": "2024-10-04", "notified_eu": True,
+        "beneficiaries": [
+            {"kind": "company", "siret": "73282932000017", "share_percent": 45},
+            {"kind": "cluster", "cluster": "glass-valley", "share_percent": 30},
+            {"kind": "association", "rna": "W313000001", "name": "Aéro Club", "siret": "55210055400021", "share_percent": 25}],
+        "rae_id": "12345", "aid_scheme": "AAP 2024"}),
+    ("FundingCommitted", 1000, None, {
+        "id": "k2", "project": "p2", "instrument": "loan",
+        "grantor": {"name": "Banque", "siret": "55210055400013", "kind": "bank"},
+        "amount_cents": 1, "agreed_on": "1970-01-01", "decision_reference": "R", "object": "O", "nature": "cash",
+        "payment_terms": "single", "planned_payment_from": "1970-01-01", "notified_eu": False,
+        "beneficiaries": [{"kind": "company", "siret": "73282932000017", "share_percent": 100}]}),
+    ("CommitmentRevised", 1000, None, {"commitment": "anct-1", "amount_cents": 0, "on": "2024-01-28", "reason": "cancelled"}),
+    ("FundingDisbursed", 1000, None, {"commitment": "anct-1", "amount_cents": 1_000_000_000_000, "on": "2024-02-07", "reference": "VIR-1"}),
+    ("FundingDisbursed", 1000, None, {"commitment": "k2", "amount_cents": 1, "on": "1970-01-02"}),
 ]
 
 # Three batches: the batch boundaries must not matter to the events.
@@ -377,6 +451,8 @@ GOOD_BATCHES = [
     [E_SNAPSHOT_TAKEN],
     [E_TESTER, E_CONTACT, E_RECTIFIED, E_ERASED],
     [E_CAMPAIGN, E_PARTICIPATED, E_PARTICIPATED_BARE, E_WITHDRAWN, E_REQUEST, E_ANSWERED],
+    [E_PARTNER_SIRET, E_CLUSTER_SIRET, E_PROJECT, E_PROJECT_BARE, E_PROJECT_STATUS, E_COMMITTED, E_COMMITTED_BARE,
+     E_REVISED, E_DISBURSED, E_DISBURSED_BARE],
 ]
 
 
@@ -608,7 +684,7 @@ class Errors(LogCase):
         self.assertEqual((result.returncode, result.stdout), (1, ""))
         self.assertEqual(
             result.stderr,
-            "error: record 1: unknown event type 77 (this reader knows types 1 to 21; the log "
+            "error: record 1: unknown event type 77 (this reader knows types 1 to 26; the log "
             "may have been written by a newer clusterd)\n")
 
     def test_undecodable_event_outside_the_range_is_not_read(self) -> None:
@@ -676,7 +752,7 @@ class Filters(LogCase):
         self.assertEqual(self.seqs("--siren", "111111111"), [])
 
     def test_cluster(self) -> None:
-        self.assertEqual(self.seqs("--cluster", "glass-valley"), [1, 3, 6, 7, 9, 15, 19])
+        self.assertEqual(self.seqs("--cluster", "glass-valley"), [1, 3, 6, 7, 9, 15, 19, 25, 26])
         self.assertEqual(self.seqs("--cluster", "bare"), [2])
         self.assertEqual(self.seqs("--cluster", "crisis-2020-11"), [])  # a survey, not a cluster
 

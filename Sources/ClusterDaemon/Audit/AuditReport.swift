@@ -22,6 +22,13 @@ public enum AuditReport {
         "responses_counted_again": "responses a cluster column counts that another cluster column counts too (companies in several clusters)",
         "regions": "a company counts in the region of its own department, each company once, over all its memberships",
         "axes": "memberships, joins, leaves and headcounts by their valid dates; the registry as recorded through record `at_seq`",
+        "committed_start_cents": "money committed to projects on the day before the first day, in euro cents",
+        "new_cents": "commitments agreed on a day of the period, at the amount agreed",
+        "revised_cents": "what revisions dated in the period added to commitments (negative: took away)",
+        "released_cents": "what projects withdrawn or rejected in the period released: committed and not disbursed",
+        "committed_end_cents": "money committed on the last day; committed_start + new + revised - released = committed_end",
+        "disbursed_cents": "money paid out on a day of the period; disbursed_start + disbursed = disbursed_end",
+        "funding": "a funder is one SIRET; a project in several regions counts in each of them",
     ]
 
     /// The report on `from`...`to` from `state`, the registry as recorded through its last
@@ -32,7 +39,7 @@ public enum AuditReport {
         if last != log.head.lastSequence {
             try log.forEachRecord(at: [last]) { headHash = $0.chainHash }
         }
-        var object = encode(PeriodReport(state: state, from: from, to: to)) { id in
+        var object = encode(PeriodReport(state: state, from: from, to: to), funding: funding(state, from: from, to: to)) { id in
             // Each survey's results, from all its responses.
             ((try? state.surveyResults(id, breakdown: nil, weighted: false))?.questions ?? []).map(ReplyEncoding.questionResult)
         }
@@ -45,7 +52,7 @@ public enum AuditReport {
         return object
     }
 
-    static func encode(_ report: PeriodReport, questions: (Slug) -> [JSONValue]) -> [String: JSONValue] {
+    static func encode(_ report: PeriodReport, funding: JSONValue, questions: (Slug) -> [JSONValue]) -> [String: JSONValue] {
         func figures(_ figures: PeriodFigures) -> [String: JSONValue] {
             [
                 "members_start": .int(Int64(figures.membersStart)), "joined": .int(Int64(figures.joined)),
@@ -98,7 +105,36 @@ public enum AuditReport {
         return [
             "from": .string(report.from.description), "to": .string(report.to.description), "at_seq": .int(Int64(report.lastSequence)),
             "network": .object(network), "regions": .array(regions), "clusters": .array(clusters), "surveys": .array(surveys),
-            "definitions": .object(definitions),
+            "funding": funding, "definitions": .object(definitions),
+        ]
+    }
+
+    /// The period's money, reconciled, in total, per funder and per region.
+    static func funding(_ state: RegistryState, from: CalendarDate, to: CalendarDate) -> JSONValue {
+        let period = state.fundingPeriod(from: from, to: to)
+        let funders: [JSONValue] = period.byFunder.keys.sorted { $0.description < $1.description }.map { siret in
+            var object = flow(period.byFunder[siret]!)
+            let funder = state.funders[siret]
+            object["siret"] = .string(siret.description)
+            object["name"] = .string(funder?.name ?? siret.description)
+            object["kind"] = .string(funder?.kind.rawValue ?? "other")
+            return .object(object)
+        }
+        let regions: [JSONValue] = period.byRegion.keys.sorted().map { region in
+            var object = flow(period.byRegion[region]!)
+            object["region"] = .string(region.code)
+            object["name"] = .string(region.name)
+            return .object(object)
+        }
+        return ["network": .object(flow(period.total)), "funders": .array(funders), "regions": .array(regions)]
+    }
+
+    static func flow(_ flow: FundingFlow) -> [String: JSONValue] {
+        [
+            "committed_start_cents": .int(flow.committedAtStart), "new_cents": .int(flow.newCents), "revised_cents": .int(flow.revisedCents),
+            "released_cents": .int(flow.releasedCents), "committed_end_cents": .int(flow.committedAtEnd),
+            "disbursed_start_cents": .int(flow.disbursedAtStart), "disbursed_cents": .int(flow.disbursedInPeriod),
+            "disbursed_end_cents": .int(flow.disbursedAtEnd), "reconciles": .bool(flow.reconciles),
         ]
     }
 }

@@ -5,6 +5,7 @@ import Varlink
 public enum CommandEncoding {
     /// The write method and parameters that express `command`.
     public static func call(_ command: Command) -> (method: String, parameters: [String: JSONValue]) {
+        if let call = ProjectParameters.call(command) { return call }
         switch command {
         case .registerCluster(let record):
             var parameters: [String: JSONValue] = [
@@ -13,6 +14,7 @@ public enum CommandEncoding {
             ]
             if let section = record.nafSection { parameters["naf_section"] = .string(section.description) }
             if let founded = record.founded { parameters["founded"] = .string(founded.description) }
+            if let siret = record.siret { parameters["siret"] = .string(siret.description) }
             return ("RegisterCluster", parameters)
         case .updateCluster(let patch):
             var parameters: [String: JSONValue] = ["id": .string(patch.id.text)]
@@ -21,6 +23,7 @@ public enum CommandEncoding {
             if let departments = patch.departments { parameters["departments"] = .array(departments.map { .string($0.code) }) }
             if let section = patch.nafSection { parameters["naf_section"] = .string(section.description) }
             if let founded = patch.founded { parameters["founded"] = .string(founded.description) }
+            if let siret = patch.siret { parameters["siret"] = .string(siret.description) }
             return ("UpdateCluster", parameters)
         case .dissolveCluster(let id, let date):
             return ("DissolveCluster", ["id": .string(id.text), "date": .string(date.description)])
@@ -75,6 +78,8 @@ public enum CommandEncoding {
             var parameters: [String: JSONValue] = ["request": .int(Int64(request)), "outcome": .string(outcome.rawValue)]
             if let reason { parameters["reason"] = .string(reason) }
             return ("AnswerPrivacyRequest", parameters)
+        case .proposeProject, .changeProjectStatus, .commitFunding, .reviseCommitment, .disburseFunding:
+            preconditionFailure("ProjectParameters.call writes the project commands")
         case .enrollTester, .addContact, .rectifyPerson, .erasePerson, .recordParticipation:
             preconditionFailure("the people's commands hold sealed fields, which only the daemon makes: a client sends the fields in clear")
         }

@@ -4,14 +4,15 @@ import Varlink
 /// Turns the parameters of a write method into a `Command`, checking every value.
 enum CommandParsing {
     /// The write methods, as `Import` accepts them.
-    static let writeMethods: Set<String> = [
+    static let writeMethods: Set<String> = Set([
         "RegisterCluster", "UpdateCluster", "DissolveCluster", "RegisterCompany", "UpdateCompany", "JoinCluster",
         "LeaveCluster", "LinkPartner", "DefineSurvey", "SubmitResponse", "CloseSurvey", "OpenCampaign", "WithdrawConsent",
         "RecordPrivacyRequest", "AnswerPrivacyRequest",
-    ]
+    ]).union(ProjectParameters.writeMethods)
 
     static func command<Values: JSONObjectLookup>(_ method: String, _ values: Values, prefix: String = "") throws(DomainError) -> Command {
         let p = Parameters(values, prefix: prefix)
+        if ProjectParameters.writeMethods.contains(method) { return try ProjectParameters.command(method, p) }
         switch method {
         case "RegisterCluster":
             let regions = try p.regions("regions")
@@ -24,7 +25,8 @@ enum CommandParsing {
                     regions: regions,
                     departments: departments,
                     nafSection: try p.optionalSection("naf_section"),
-                    founded: try p.optionalDate("founded")
+                    founded: try p.optionalDate("founded"),
+                    siret: try optionalSIRET(p)
                 )
             )
         case "UpdateCluster":
@@ -35,7 +37,8 @@ enum CommandParsing {
                     regions: p.has("regions") ? try p.regions("regions") : nil,
                     departments: p.has("departments") ? try p.departments("departments") : nil,
                     nafSection: try p.optionalSection("naf_section"),
-                    founded: try p.optionalDate("founded")
+                    founded: try p.optionalDate("founded"),
+                    siret: try optionalSIRET(p)
                 )
             )
         case "DissolveCluster":
@@ -95,14 +98,7 @@ enum CommandParsing {
                 reason: try p.optionalText("reason", maximum: 500)
             )
         case "LinkPartner":
-            return .linkPartner(
-                cluster: try p.slug("cluster"),
-                partner: Partner(
-                    id: try p.slug("partner_id"),
-                    name: try p.text("name"),
-                    kind: try PartnerKind(p.string("kind"), field: p.name("kind"))
-                )
-            )
+            return .linkPartner(cluster: try p.slug("cluster"), partner: try ProjectParameters.partner(p))
         case "DefineSurvey":
             guard let list = values["questions"]?.arrayValue else { throw p.invalid("questions", "must be a list of questions") }
             var questions: [Question] = []
@@ -165,6 +161,10 @@ enum CommandParsing {
         default:
             throw .invalidArgument(field: prefix + "method", reason: "'\(method)' is not a write method (one of \(writeMethods.sorted().joined(separator: ", ")))")
         }
+    }
+
+    private static func optionalSIRET<Values: JSONObjectLookup>(_ p: Parameters<Values>) throws(DomainError) -> SIRET? {
+        try p.optionalString("siret").map { text throws(DomainError) in try SIRET(text, field: p.name("siret")) }
     }
 
     private static func checkTerritory(_ regions: [Region], _ departments: [Department], prefix: String) throws(DomainError) {

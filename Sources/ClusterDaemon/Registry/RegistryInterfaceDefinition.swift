@@ -26,7 +26,8 @@ public enum RegistryInterfaceDefinition {
         # Dates are YYYY-MM-DD; times are RFC 3339 with an offset.
         interface org.clusterd.Registry
 
-        type Partner (partner_id: string, name: string, kind: string)
+        # siret: the partner's establishment, its one identity across clusters and projects.
+        type Partner (partner_id: string, name: string, kind: string, siret: ?string)
 
         type Cluster (
           id: string,
@@ -36,6 +37,7 @@ public enum RegistryInterfaceDefinition {
           naf_section: ?string,
           founded: ?string,
           dissolved_on: ?string,
+          siret: ?string,
           members: int,
           jobs: int,
           partners: []Partner
@@ -152,6 +154,7 @@ public enum RegistryInterfaceDefinition {
           departments: []string,
           naf_section: ?string,
           founded: ?string,
+          siret: ?string,
           request_id: ?string,
           expected_seq: ?int
         ) -> (seq: int)
@@ -163,6 +166,7 @@ public enum RegistryInterfaceDefinition {
           departments: ?[]string,
           naf_section: ?string,
           founded: ?string,
+          siret: ?string,
           request_id: ?string,
           expected_seq: ?int
         ) -> (seq: int)
@@ -208,12 +212,14 @@ public enum RegistryInterfaceDefinition {
           expected_seq: ?int
         ) -> (seq: int)
 
-        # kind: bank, university, local_authority, agency or other.
+        # kind: bank, university, local_authority, agency or other. siret, when given, is
+        # the partner's identity: every record of one SIRET must give the same name and kind.
         method LinkPartner(
           cluster: string,
           partner_id: string,
           name: string,
           kind: string,
+          siret: ?string,
           request_id: ?string,
           expected_seq: ?int
         ) -> (seq: int)
@@ -566,6 +572,213 @@ public enum RegistryInterfaceDefinition {
           seq: int
         )
 
+        # Co-investment projects and their money (docs/projects.md). Every amount is an
+        # integer number of euro cents, in a field named ..._cents.
+
+        # role: coordinator, partner, subcontractor, beneficiary, funder or advisor.
+        type ProjectCompany (siren: string, role: string, name: ?string)
+
+        type ProjectPartner (partner_id: string, name: string, kind: string, siret: ?string, role: string)
+
+        # Who commits the money; kind as a partner's.
+        type Grantor (name: string, siret: string, kind: string)
+
+        # kind company (siret of an establishment of a registered company), cluster (its
+        # legal entity, the cluster's siret) or association (rna W and 9 digits, name, and a
+        # siret when it has one). share_percent: 1 to 100, required when several share a grant.
+        type Beneficiary (kind: string, siret: ?string, cluster: ?string, rna: ?string, name: ?string, share_percent: ?int)
+
+        type ProjectTransition (status: string, on: string, reason: ?string, recorded_at: string, peer_uid: int, seq: int)
+
+        type Revision (on: string, amount_cents: int, reason: string, recorded_at: string, seq: int)
+
+        type Payment (on: string, amount_cents: int, reference: ?string, recorded_at: string, seq: int)
+
+        # A commitment as recorded (amount_cents: as agreed), with what it commits and has
+        # disbursed on the date read (committed_cents, disbursed_cents); each beneficiary
+        # with the name and SIRET the registry holds for it.
+        type Commitment (
+          id: string,
+          project: string,
+          project_title: ?string,
+          instrument: string,
+          grantor: Grantor,
+          amount_cents: int,
+          agreed_on: string,
+          decision_reference: string,
+          object: string,
+          nature: string,
+          payment_terms: string,
+          payment_terms_text: ?string,
+          planned_payment_from: string,
+          planned_payment_to: ?string,
+          notified_eu: bool,
+          beneficiaries: []Beneficiary,
+          rae_id: ?string,
+          aid_scheme: ?string,
+          committed_cents: int,
+          disbursed_cents: int,
+          recorded_at: string,
+          seq: int,
+          revisions: []Revision,
+          disbursements: []Payment
+        )
+
+        # status: the project's on the date read (not_yet_proposed before it was).
+        type Project (
+          id: string,
+          title: string,
+          lead_cluster: string,
+          clusters: []string,
+          regions: []string,
+          departments: []string,
+          starts_on: string,
+          ends_on: string,
+          description: ?string,
+          proposed_on: string,
+          status: string,
+          transitions: []ProjectTransition,
+          companies: []ProjectCompany,
+          partners: []ProjectPartner,
+          committed_cents: int,
+          disbursed_cents: int,
+          commitments: []Commitment
+        )
+
+        type FunderAmount (name: string, siret: string, kind: string, committed_cents: int, disbursed_cents: int, projects: int)
+
+        type ProjectSummary (
+          id: string,
+          title: string,
+          lead_cluster: string,
+          status: string,
+          regions: []string,
+          starts_on: string,
+          ends_on: string,
+          committed_cents: int,
+          disbursed_cents: int,
+          funders: []FunderAmount
+        )
+
+        type FundingTotal (key: string, label: string, committed_cents: int, disbursed_cents: int, projects: int)
+
+        # In the projects where a national agency (ANCT, Banque des Territoires) committed
+        # money: what private funders and local authorities committed beside it, and
+        # per_agency_euro, their sum per euro of the agencies' (two decimals, rounded once).
+        type Leverage (agency_cents: int, private_cents: int, local_cents: int, projects: int, per_agency_euro: ?string)
+
+        # A project proposed on a day (not after today), led by lead_cluster with the other
+        # clusters, on a territory of regions and their departments.
+        method ProposeProject(
+          id: string,
+          title: string,
+          lead_cluster: string,
+          clusters: ?[]string,
+          regions: []string,
+          departments: ?[]string,
+          starts_on: string,
+          ends_on: string,
+          description: ?string,
+          proposed_on: string,
+          companies: ?[]ProjectCompany,
+          partners: ?[]ProjectPartner,
+          request_id: ?string,
+          expected_seq: ?int
+        ) -> (seq: int)
+
+        # A project moves proposed -> approved -> running -> completed, or is withdrawn or
+        # rejected before it is completed; each move is dated (on, not before the last one).
+        method ApproveProject(project: string, on: string, reason: ?string, request_id: ?string, expected_seq: ?int) -> (seq: int)
+
+        method StartProject(project: string, on: string, reason: ?string, request_id: ?string, expected_seq: ?int) -> (seq: int)
+
+        method CompleteProject(project: string, on: string, reason: ?string, request_id: ?string, expected_seq: ?int) -> (seq: int)
+
+        # What was committed and not disbursed is released from that day.
+        method WithdrawProject(project: string, on: string, reason: ?string, request_id: ?string, expected_seq: ?int) -> (seq: int)
+
+        method RejectProject(project: string, on: string, reason: ?string, request_id: ?string, expected_seq: ?int) -> (seq: int)
+
+        # A funder commits money to a project (not a completed, withdrawn or rejected one).
+        # instrument: grant, loan, equity, guarantee or private_contribution; nature: cash or
+        # in_kind; payment_terms: single, staged or other (described in payment_terms_text);
+        # object: at most 256 characters.
+        method CommitFunding(
+          id: string,
+          project: string,
+          instrument: string,
+          grantor: Grantor,
+          amount_cents: int,
+          agreed_on: string,
+          decision_reference: string,
+          object: string,
+          nature: string,
+          payment_terms: string,
+          payment_terms_text: ?string,
+          planned_payment_from: string,
+          planned_payment_to: ?string,
+          notified_eu: bool,
+          beneficiaries: []Beneficiary,
+          rae_id: ?string,
+          aid_scheme: ?string,
+          request_id: ?string,
+          expected_seq: ?int
+        ) -> (seq: int)
+
+        # The commitment's amount from `on` (0 cancels it); never below what is disbursed.
+        method ReviseCommitment(commitment: string, amount_cents: int, on: string, reason: string, request_id: ?string, expected_seq: ?int) -> (seq: int)
+
+        # Money paid out; what is disbursed never exceeds what is committed.
+        method DisburseFunding(
+          commitment: string,
+          amount_cents: int,
+          on: string,
+          reference: ?string,
+          request_id: ?string,
+          expected_seq: ?int
+        ) -> (seq: int)
+
+        method GetProject(id: string, on: ?string, as_recorded_at: ?string, at_seq: ?int, at_time: ?string) -> (project: Project, on: string, seq: int)
+
+        # Every project proposed by `on` (no limit), by id; of a cluster (lead or other), a
+        # region or a status on that day when asked.
+        method ListProjects(
+          cluster: ?string,
+          region: ?string,
+          status: ?string,
+          on: ?string,
+          as_recorded_at: ?string,
+          at_seq: ?int,
+          at_time: ?string
+        ) -> (projects: []ProjectSummary, total: int, on: string, seq: int)
+
+        # The commitments agreed by `on`, from `from` to `to` (agreement dates) when given, by
+        # agreement date: what the open-data exports (clusterctl funding export) are made of.
+        method ListCommitments(
+          from: ?string,
+          to: ?string,
+          on: ?string,
+          as_recorded_at: ?string,
+          at_seq: ?int,
+          at_time: ?string
+        ) -> (commitments: []Commitment, on: string, seq: int)
+
+        # Committed and disbursed on `on`: by funder, by region (a project counts in each of
+        # its regions), by lead cluster, by year (of the agreement, of the payment), and the
+        # leverage of the national agencies' money.
+        method GetFundingTotals(on: ?string, as_recorded_at: ?string, at_seq: ?int, at_time: ?string) -> (
+          on: string,
+          seq: int,
+          committed_cents: int,
+          disbursed_cents: int,
+          projects: int,
+          by_funder: []FunderAmount,
+          by_region: []FundingTotal,
+          by_cluster: []FundingTotal,
+          by_year: []FundingTotal,
+          leverage: Leverage
+        )
+
         # The errors of a write. In an Import, `command` is the position in `commands`
         # of the command refused (the first one, in order); nothing was written.
 
@@ -599,6 +812,25 @@ public enum RegistryInterfaceDefinition {
 
         # The person was erased: nothing about them can be read or changed.
         error PersonErased (person: string, command: ?int)
+
+        error UnknownProject (project: string, command: ?int)
+
+        error UnknownCommitment (commitment: string, command: ?int)
+
+        # The project's status does not allow the change (reason says why).
+        error ProjectNotOpen (project: string, status: string, reason: string, command: ?int)
+
+        # More would be disbursed than committed: on that day, by excess_cents.
+        error DisbursementExceedsCommitment (
+          commitment: string,
+          funder: string,
+          on: string,
+          committed_cents: int,
+          disbursed_cents: int,
+          excess_cents: int,
+          reason: string,
+          command: ?int
+        )
 
         # clusterd has no key store: started with --without-personal-data, or given no key.
         error PersonalDataUnavailable (reason: string)

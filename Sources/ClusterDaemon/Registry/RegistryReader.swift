@@ -8,6 +8,7 @@ import Varlink
 public struct RegistryReader: Sendable {
     public static let readMethods: Set<String> = [
         "GetStats", "GetCluster", "ListClusters", "GetCompany", "ListMembers", "ListSurveys", "GetSurveyResults", "History", "AuditReport",
+        "GetProject", "ListProjects", "GetFundingTotals", "ListCommitments",
     ]
 
     public let log: EventLog
@@ -76,6 +77,18 @@ public struct RegistryReader: Sendable {
             return reply
         case "History":
             return ["events": .array(try history(p, state: state)), "seq": .int(Int64(sequence))]
+        case "GetProject":
+            return try ProjectReplies.project(try p.slug("id"), state: state, on: date)
+        case "ListProjects":
+            return try ProjectReplies.list(
+                state: state, on: date, cluster: try p.optionalString("cluster").map { text throws(DomainError) in try Slug(text, field: "cluster") },
+                region: try p.optionalString("region").map { text throws(DomainError) in try Region(text, field: "region") },
+                status: try p.optionalString("status").map { text throws(DomainError) in try ProjectStatus(text) }
+            )
+        case "GetFundingTotals":
+            return ProjectReplies.totals(state: state, on: date)
+        case "ListCommitments":
+            return try ProjectReplies.commitments(state: state, on: date, from: try p.optionalDate("from"), to: try p.optionalDate("to"))
         case "AuditReport":
             let from = try p.date("from")
             let to = try p.date("to")

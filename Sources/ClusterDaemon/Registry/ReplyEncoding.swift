@@ -36,13 +36,12 @@ public enum ReplyEncoding {
             "departments": .array(record.departments.map { .string($0.code) }),
             "members": .int(Int64(view.memberCount)),
             "jobs": .int(view.jobs),
-            "partners": .array(view.state.partners.map { partner in
-                ["partner_id": .string(partner.id.text), "name": .string(partner.name), "kind": .string(partner.kind.rawValue)]
-            }),
+            "partners": .array(view.state.partners.map { .object(ProjectParameters.partnerObject($0)) }),
         ]
         if let section = record.nafSection { object["naf_section"] = .string(section.description) }
         if let founded = record.founded { object["founded"] = .string(founded.description) }
         if let dissolved = view.state.dissolvedOn { object["dissolved_on"] = .string(dissolved.description) }
+        if let siret = record.siret { object["siret"] = .string(siret.description) }
         return .object(object)
     }
 
@@ -167,8 +166,10 @@ public enum ReplyEncoding {
             ]
             if let section = record.nafSection { object["naf_section"] = .string(section.description) }
             if let founded = record.founded { object["founded"] = .string(founded.description) }
+            if let siret = record.siret { object["siret"] = .string(siret.description) }
             return object
         }
+        if let body = ProjectParameters.body(kind) { return body }
         switch kind {
         case .clusterRegistered(let record), .clusterUpdated(let record):
             return clusterRecord(record)
@@ -185,7 +186,9 @@ public enum ReplyEncoding {
             if let reason { object["reason"] = .string(reason) }
             return object
         case .partnerLinked(let cluster, let partner):
-            return ["cluster": .string(cluster.text), "partner_id": .string(partner.id.text), "name": .string(partner.name), "kind": .string(partner.kind.rawValue)]
+            var object = ProjectParameters.partnerObject(partner)
+            object["cluster"] = .string(cluster.text)
+            return object
         case .surveyDefined(let survey):
             return [
                 "id": .string(survey.id.text), "title": .string(survey.title), "opens_at": .string(survey.opensAt.description),
@@ -256,6 +259,8 @@ public enum ReplyEncoding {
             var object: [String: JSONValue] = ["person": .string(person.text), "request": .int(Int64(request)), "outcome": .string(outcome.rawValue)]
             if let reason { object["reason"] = .string(reason) }
             return object
+        case .projectProposed, .projectStatusChanged, .fundingCommitted, .commitmentRevised, .fundingDisbursed:
+            preconditionFailure("ProjectParameters.body writes the project events")
         }
     }
 

@@ -10,8 +10,9 @@ public enum EventCodec {
         case testerEnrolled, contactAdded, personRectified, personErased
         case campaignOpened, testerParticipated, consentWithdrawn
         case privacyRequestReceived, privacyRequestAnswered
+        case projectProposed, projectStatusChanged, fundingCommitted, commitmentRevised, fundingDisbursed
 
-        static let last = TypeTag.privacyRequestAnswered
+        static let last = TypeTag.fundingDisbursed
     }
 
     // Envelope fields, shared by every type.
@@ -210,6 +211,11 @@ public enum EventCodec {
         case .consentWithdrawn: return .consentWithdrawn
         case .privacyRequestReceived: return .privacyRequestReceived
         case .privacyRequestAnswered: return .privacyRequestAnswered
+        case .projectProposed: return .projectProposed
+        case .projectStatusChanged: return .projectStatusChanged
+        case .fundingCommitted: return .fundingCommitted
+        case .commitmentRevised: return .commitmentRevised
+        case .fundingDisbursed: return .fundingDisbursed
         }
     }
 
@@ -222,6 +228,7 @@ public enum EventCodec {
             for department in record.departments { writer.writeString(11, department.code) }
             if let section = record.nafSection { writer.writeString(12, section.description) }
             if let founded = record.founded { writer.writeSigned(13, Int64(founded.daysSinceEpoch)) }
+            if let siret = record.siret { writer.writeString(14, siret.description) }
         case .clusterDissolved(let cluster, let date):
             writer.writeString(8, cluster.text)
             writer.writeSigned(9, Int64(date.daysSinceEpoch))
@@ -248,6 +255,7 @@ public enum EventCodec {
             writer.writeString(9, partner.id.text)
             writer.writeString(10, partner.name)
             writer.writeString(11, partner.kind.rawValue)
+            if let siret = partner.siret { writer.writeString(12, siret.description) }
         case .surveyDefined(let survey):
             writer.writeString(8, survey.id.text)
             writer.writeString(9, survey.title)
@@ -323,6 +331,84 @@ public enum EventCodec {
             writer.writeUnsigned(9, request)
             writer.writeString(10, outcome.rawValue)
             if let reason { writer.writeString(11, reason) }
+        case .projectProposed(let record):
+            writer.writeString(8, record.id.text)
+            writer.writeString(9, record.title)
+            writer.writeString(10, record.leadCluster.text)
+            for cluster in record.otherClusters { writer.writeString(11, cluster.text) }
+            for region in record.regions { writer.writeString(12, region.code) }
+            for department in record.departments { writer.writeString(13, department.code) }
+            writer.writeSigned(14, Int64(record.startsOn.daysSinceEpoch))
+            writer.writeSigned(15, Int64(record.endsOn.daysSinceEpoch))
+            if let description = record.description { writer.writeString(16, description) }
+            for company in record.companies {
+                writer.writeMessage(17) { nested in
+                    nested.writeUnsigned(1, UInt64(company.siren.value))
+                    nested.writeString(2, company.role.rawValue)
+                }
+            }
+            for participant in record.partners {
+                writer.writeMessage(18) { nested in
+                    nested.writeString(1, participant.partner.id.text)
+                    nested.writeString(2, participant.partner.name)
+                    nested.writeString(3, participant.partner.kind.rawValue)
+                    nested.writeString(4, participant.role.rawValue)
+                    if let siret = participant.partner.siret { nested.writeString(5, siret.description) }
+                }
+            }
+            writer.writeSigned(19, Int64(record.proposedOn.daysSinceEpoch))
+        case .projectStatusChanged(let project, let status, let on, let reason):
+            writer.writeString(8, project.text)
+            writer.writeString(9, status.rawValue)
+            writer.writeSigned(10, Int64(on.daysSinceEpoch))
+            if let reason { writer.writeString(11, reason) }
+        case .fundingCommitted(let record):
+            writer.writeString(8, record.id.text)
+            writer.writeString(9, record.project.text)
+            writer.writeString(10, record.instrument.rawValue)
+            writer.writeMessage(11) { nested in
+                nested.writeString(1, record.grantor.name)
+                nested.writeString(2, record.grantor.siret.description)
+                nested.writeString(3, record.grantor.kind.rawValue)
+            }
+            writer.writeUnsigned(12, UInt64(record.amountCents))
+            writer.writeSigned(13, Int64(record.agreedOn.daysSinceEpoch))
+            writer.writeString(14, record.decisionReference)
+            writer.writeString(15, record.object)
+            writer.writeString(16, record.nature.rawValue)
+            writer.writeMessage(17) { nested in
+                nested.writeString(1, record.paymentTerms.kind)
+                if let text = record.paymentTerms.text { nested.writeString(2, text) }
+            }
+            writer.writeSigned(18, Int64(record.plannedPayment.from.daysSinceEpoch))
+            if let to = record.plannedPayment.to { writer.writeSigned(19, Int64(to.daysSinceEpoch)) }
+            writer.writeBool(20, record.notifiedEU)
+            for beneficiary in record.beneficiaries {
+                writer.writeMessage(21) { nested in
+                    nested.writeString(1, beneficiary.party.kind)
+                    switch beneficiary.party {
+                    case .company(let siret): nested.writeString(2, siret.description)
+                    case .cluster(let cluster): nested.writeString(3, cluster.text)
+                    case .association(let rna, let name, let siret):
+                        nested.writeString(4, rna.description)
+                        nested.writeString(5, name)
+                        if let siret { nested.writeString(2, siret.description) }
+                    }
+                    nested.writeUnsigned(6, UInt64(beneficiary.sharePercent))
+                }
+            }
+            if let rae = record.raeID { writer.writeString(22, rae) }
+            if let scheme = record.aidScheme { writer.writeString(23, scheme) }
+        case .commitmentRevised(let commitment, let amount, let on, let reason):
+            writer.writeString(8, commitment.text)
+            writer.writeUnsigned(9, UInt64(amount))
+            writer.writeSigned(10, Int64(on.daysSinceEpoch))
+            writer.writeString(11, reason)
+        case .fundingDisbursed(let commitment, let amount, let on, let reference):
+            writer.writeString(8, commitment.text)
+            writer.writeUnsigned(9, UInt64(amount))
+            writer.writeSigned(10, Int64(on.daysSinceEpoch))
+            if let reference { writer.writeString(11, reference) }
         case .responseSubmitted(let survey, let siren, let submittedAt, let answers):
             writer.writeString(8, survey.text)
             writer.writeUnsigned(9, UInt64(siren.value))
@@ -390,7 +476,8 @@ public enum EventCodec {
                 regions: try fields.strings(10).map { try Region($0) },
                 departments: try fields.strings(11).map { try Department($0) },
                 nafSection: try fields.optionalString(12).map { try NAFSection($0) },
-                founded: fields.optionalSigned(13).map { CalendarDate(daysSinceEpoch: Int32(truncatingIfNeeded: $0)) }
+                founded: fields.optionalSigned(13).map { CalendarDate(daysSinceEpoch: Int32(truncatingIfNeeded: $0)) },
+                siret: try fields.optionalString(14).map { try SIRET($0) }
             )
             return tag == .clusterRegistered ? .clusterRegistered(record) : .clusterUpdated(record)
         case .clusterDissolved:
@@ -419,7 +506,10 @@ public enum EventCodec {
         case .partnerLinked:
             return .partnerLinked(
                 cluster: try Slug(fields.string(8), field: "cluster"),
-                partner: Partner(id: try Slug(fields.string(9), field: "partner_id"), name: try fields.string(10), kind: try PartnerKind(fields.string(11)))
+                partner: Partner(
+                    id: try Slug(fields.string(9), field: "partner_id"), name: try fields.string(10), kind: try PartnerKind(fields.string(11)),
+                    siret: try fields.optionalString(12).map { try SIRET($0) }
+                )
             )
         case .surveyDefined:
             return .surveyDefined(
@@ -493,6 +583,59 @@ public enum EventCodec {
             return .privacyRequestAnswered(
                 person: try person(fields), request: try fields.unsigned(9), outcome: try PrivacyOutcome(fields.string(10)), reason: try fields.optionalString(11)
             )
+        case .projectProposed:
+            return .projectProposed(
+                ProjectRecord(
+                    id: try Slug(fields.string(8), field: "id"), title: try fields.string(9), leadCluster: try Slug(fields.string(10), field: "lead_cluster"),
+                    otherClusters: try fields.strings(11).map { try Slug($0, field: "clusters") }, regions: try fields.strings(12).map { try Region($0) },
+                    departments: try fields.strings(13).map { try Department($0) }, startsOn: try fields.date(14), endsOn: try fields.date(15),
+                    description: try fields.optionalString(16), proposedOn: try fields.date(19),
+                    companies: try fields.messages(17).map { message in
+                        ProjectCompany(siren: try message.siren(1), role: try ProjectRole(message.string(2)))
+                    },
+                    partners: try fields.messages(18).map { message in
+                        ProjectPartner(
+                            partner: Partner(
+                                id: try Slug(message.string(1), field: "partner_id"), name: try message.string(2), kind: try PartnerKind(message.string(3)),
+                                siret: try message.optionalString(5).map { try SIRET($0) }
+                            ),
+                            role: try ProjectRole(message.string(4))
+                        )
+                    }
+                )
+            )
+        case .projectStatusChanged:
+            return .projectStatusChanged(
+                project: try Slug(fields.string(8), field: "project"), status: try ProjectStatus(fields.string(9)), on: try fields.date(10),
+                reason: try fields.optionalString(11)
+            )
+        case .fundingCommitted:
+            guard let grantor = try fields.messages(11).last else { throw EventDecodingError("a commitment's grantor (field 11) is missing") }
+            guard let terms = try fields.messages(17).last else { throw EventDecodingError("a commitment's payment terms (field 17) are missing") }
+            return .fundingCommitted(
+                CommitmentRecord(
+                    id: try Slug(fields.string(8), field: "id"), project: try Slug(fields.string(9), field: "project"),
+                    instrument: try FundingInstrument(fields.string(10)),
+                    grantor: Funder(name: try grantor.string(1), siret: try SIRET(grantor.string(2)), kind: try PartnerKind(grantor.string(3))),
+                    amountCents: try cents(fields.unsigned(12)), agreedOn: try fields.date(13), decisionReference: try fields.string(14),
+                    object: try fields.string(15), nature: try FundingNature(fields.string(16)),
+                    paymentTerms: try PaymentTerms(kind: terms.string(1), text: terms.optionalString(2)),
+                    plannedPayment: PaymentPeriod(from: try fields.date(18), to: fields.optionalSigned(19).map { CalendarDate(daysSinceEpoch: Int32(truncatingIfNeeded: $0)) }),
+                    notifiedEU: (fields.optionalUnsigned(20) ?? 0) != 0,
+                    beneficiaries: try fields.messages(21).map(decodeBeneficiary),
+                    raeID: try fields.optionalString(22), aidScheme: try fields.optionalString(23)
+                )
+            )
+        case .commitmentRevised:
+            return .commitmentRevised(
+                commitment: try Slug(fields.string(8), field: "commitment"), amountCents: try cents(fields.unsigned(9)), on: try fields.date(10),
+                reason: try fields.string(11)
+            )
+        case .fundingDisbursed:
+            return .fundingDisbursed(
+                commitment: try Slug(fields.string(8), field: "commitment"), amountCents: try cents(fields.unsigned(9)), on: try fields.date(10),
+                reference: try fields.optionalString(11)
+            )
         case .responseSubmitted:
             var answers: [Slug: Answer] = [:]
             for message in try fields.messages(11) {
@@ -506,6 +649,26 @@ public enum EventCodec {
                 answers: answers
             )
         }
+    }
+
+    /// An amount in cents, as a write allows it.
+    private static func cents(_ value: UInt64) throws -> Int64 {
+        guard value <= UInt64(Money.maximumCents) else { throw EventDecodingError("an amount of \(value) cents is above the most one amount may state") }
+        return Int64(value)
+    }
+
+    private static func decodeBeneficiary(_ fields: FieldBag) throws -> Beneficiary {
+        let kind = try fields.string(1)
+        let party: BeneficiaryParty
+        switch kind {
+        case "company": party = .company(try SIRET(fields.string(2)))
+        case "cluster": party = .cluster(try Slug(fields.string(3), field: "cluster"))
+        case "association":
+            party = .association(rna: try RNA(fields.string(4)), name: try fields.string(5), siret: try fields.optionalString(2).map { try SIRET($0) })
+        default: throw EventDecodingError("a beneficiary's kind is company, cluster or association, not '\(kind)'")
+        }
+        guard let share = fields.optionalUnsigned(6), (1...100).contains(share) else { throw EventDecodingError("a beneficiary's share (field 6) is 1 to 100 percent") }
+        return Beneficiary(party: party, sharePercent: Int(share))
     }
 
     private static func employees(_ value: UInt64) throws -> Int64 {

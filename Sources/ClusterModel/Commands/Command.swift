@@ -30,6 +30,12 @@ public enum Command: Sendable, Hashable {
     case recordPrivacyRequest(person: PersonID, PrivacyRequestRecord)
     /// Answers the request recorded at sequence `request`.
     case answerPrivacyRequest(request: UInt64, outcome: PrivacyOutcome, reason: String?)
+    case proposeProject(ProjectRecord)
+    /// Approve, start, complete, withdraw or reject a project, on a day.
+    case changeProjectStatus(project: Slug, to: ProjectStatus, on: CalendarDate, reason: String?)
+    case commitFunding(CommitmentRecord)
+    case reviseCommitment(commitment: Slug, amountCents: Int64, on: CalendarDate, reason: String)
+    case disburseFunding(commitment: Slug, amountCents: Int64, on: CalendarDate, reference: String?)
 }
 
 /// The fields of a cluster to change; nil leaves a field as it is.
@@ -40,14 +46,19 @@ public struct ClusterPatch: Sendable, Hashable {
     public var departments: [Department]?
     public var nafSection: NAFSection?
     public var founded: CalendarDate?
+    public var siret: SIRET?
 
-    public init(id: Slug, name: String? = nil, regions: [Region]? = nil, departments: [Department]? = nil, nafSection: NAFSection? = nil, founded: CalendarDate? = nil) {
+    public init(
+        id: Slug, name: String? = nil, regions: [Region]? = nil, departments: [Department]? = nil, nafSection: NAFSection? = nil, founded: CalendarDate? = nil,
+        siret: SIRET? = nil
+    ) {
         self.id = id
         self.name = name
         self.regions = regions
         self.departments = departments
         self.nafSection = nafSection
         self.founded = founded
+        self.siret = siret
     }
 }
 

@@ -149,7 +149,10 @@ public func checkReplayed(_ event: Event, state: RegistryState) throws(DomainErr
         command = .registerCluster(record)
     case .clusterUpdated(let record):
         command = .updateCluster(
-            ClusterPatch(id: record.id, name: record.name, regions: record.regions, departments: record.departments, nafSection: record.nafSection, founded: record.founded)
+            ClusterPatch(
+                id: record.id, name: record.name, regions: record.regions, departments: record.departments, nafSection: record.nafSection, founded: record.founded,
+                siret: record.siret
+            )
         )
     case .clusterDissolved(let cluster, let date):
         command = .dissolveCluster(id: cluster, date: date)
@@ -208,6 +211,16 @@ public func checkReplayed(_ event: Event, state: RegistryState) throws(DomainErr
             throw .invalidArgument(field: "request", reason: "the request recorded at \(request) is not \(person)'s")
         }
         command = .answerPrivacyRequest(request: request, outcome: outcome, reason: reason)
+    case .projectProposed(let record):
+        command = .proposeProject(record)
+    case .projectStatusChanged(let project, let status, let on, let reason):
+        command = .changeProjectStatus(project: project, to: status, on: on, reason: reason)
+    case .fundingCommitted(let record):
+        command = .commitFunding(record)
+    case .commitmentRevised(let commitment, let amount, let on, let reason):
+        command = .reviseCommitment(commitment: commitment, amountCents: amount, on: on, reason: reason)
+    case .fundingDisbursed(let commitment, let amount, let on, let reference):
+        command = .disburseFunding(commitment: commitment, amountCents: amount, on: on, reference: reference)
     }
     try decideKinds(command, state: state, now: event.recordedAtMicroseconds, into: &kinds)
 }
@@ -228,6 +241,7 @@ private func decideKinds(_ command: Command, state: RegistryState, now: Int64, i
         if let departments = patch.departments { record.departments = departments }
         if let section = patch.nafSection { record.nafSection = section }
         if let founded = patch.founded { record.founded = founded }
+        if let siret = patch.siret { record.siret = siret }
         try RecordValidation.checkTerritory(regions: record.regions, departments: record.departments)
         kinds.append(.clusterUpdated(record))
 
@@ -306,6 +320,7 @@ private func decideKinds(_ command: Command, state: RegistryState, now: Int64, i
         guard !cluster.partners.contains(where: { $0.id == partner.id }) else {
             throw .alreadyExists(kind: "partner", id: "\(clusterID)/\(partner.id)")
         }
+        try ProjectRules.checkPartner(partner, state: state, field: "siret")
         kinds.append(.partnerLinked(cluster: clusterID, partner: partner))
 
     case .defineSurvey(let definition):
@@ -472,6 +487,9 @@ private func decideKinds(_ command: Command, state: RegistryState, now: Int64, i
             }
         }
         kinds.append(.privacyRequestAnswered(person: found.person, request: request, outcome: outcome, reason: reason))
+
+    case .proposeProject, .changeProjectStatus, .commitFunding, .reviseCommitment, .disburseFunding:
+        try ProjectRules.decide(command, state: state, now: now, into: &kinds)
     }
 }
 

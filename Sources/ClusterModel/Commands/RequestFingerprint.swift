@@ -71,6 +71,15 @@ private struct CanonicalBytes {
         body(&self, value)
     }
 
+    /// A field added after requests were first fingerprinted: written only when present,
+    /// behind a marker no command starts with, so that a request without it keeps the
+    /// fingerprint it always had.
+    mutating func addedField<Value>(_ value: Value?, _ body: (inout Self, Value) -> Void) {
+        guard let value else { return }
+        byte(0xFE)
+        body(&self, value)
+    }
+
     mutating func list<Element>(_ values: [Element], _ body: (inout Self, Element) -> Void) {
         unsigned(UInt64(values.count))
         for value in values { body(&self, value) }
@@ -96,6 +105,7 @@ private struct CanonicalBytes {
             optional(patch.departments) { $0.list($1) { $0.string($1.code) } }
             optional(patch.nafSection) { $0.string(String($1.letter)) }
             optional(patch.founded) { $0.date($1) }
+            addedField(patch.siret) { $0.string($1.description) }
         case .dissolveCluster(let id, let date):
             byte(3)
             string(id.text)
@@ -140,6 +150,7 @@ private struct CanonicalBytes {
             string(partner.id.text)
             string(partner.name)
             string(partner.kind.rawValue)
+            addedField(partner.siret) { $0.string($1.description) }
         case .defineSurvey(let survey):
             byte(9)
             string(survey.id.text)
@@ -234,6 +245,76 @@ private struct CanonicalBytes {
             unsigned(request)
             string(outcome.rawValue)
             optional(reason) { $0.string($1) }
+        case .proposeProject(let record):
+            byte(22)
+            string(record.id.text)
+            string(record.title)
+            string(record.leadCluster.text)
+            list(record.otherClusters) { $0.string($1.text) }
+            list(record.regions) { $0.string($1.code) }
+            list(record.departments) { $0.string($1.code) }
+            date(record.startsOn)
+            date(record.endsOn)
+            optional(record.description) { $0.string($1) }
+            date(record.proposedOn)
+            list(record.companies) {
+                $0.unsigned(UInt64($1.siren.value))
+                $0.string($1.role.rawValue)
+            }
+            list(record.partners) {
+                $0.partner($1.partner)
+                $0.string($1.role.rawValue)
+            }
+        case .changeProjectStatus(let project, let status, let on, let reason):
+            byte(23)
+            string(project.text)
+            string(status.rawValue)
+            date(on)
+            optional(reason) { $0.string($1) }
+        case .commitFunding(let record):
+            byte(24)
+            string(record.id.text)
+            string(record.project.text)
+            string(record.instrument.rawValue)
+            string(record.grantor.name)
+            string(record.grantor.siret.description)
+            string(record.grantor.kind.rawValue)
+            signed(record.amountCents)
+            date(record.agreedOn)
+            string(record.decisionReference)
+            string(record.object)
+            string(record.nature.rawValue)
+            string(record.paymentTerms.kind)
+            optional(record.paymentTerms.text) { $0.string($1) }
+            date(record.plannedPayment.from)
+            optional(record.plannedPayment.to) { $0.date($1) }
+            bool(record.notifiedEU)
+            list(record.beneficiaries) { canonical, beneficiary in
+                canonical.string(beneficiary.party.kind)
+                switch beneficiary.party {
+                case .company(let siret): canonical.string(siret.description)
+                case .cluster(let cluster): canonical.string(cluster.text)
+                case .association(let rna, let name, let siret):
+                    canonical.string(rna.description)
+                    canonical.string(name)
+                    canonical.optional(siret) { $0.string($1.description) }
+                }
+                canonical.unsigned(UInt64(beneficiary.sharePercent))
+            }
+            optional(record.raeID) { $0.string($1) }
+            optional(record.aidScheme) { $0.string($1) }
+        case .reviseCommitment(let commitment, let amount, let on, let reason):
+            byte(25)
+            string(commitment.text)
+            signed(amount)
+            date(on)
+            string(reason)
+        case .disburseFunding(let commitment, let amount, let on, let reference):
+            byte(26)
+            string(commitment.text)
+            signed(amount)
+            date(on)
+            optional(reference) { $0.string($1) }
         }
     }
 
@@ -244,6 +325,14 @@ private struct CanonicalBytes {
         list(record.departments) { $0.string($1.code) }
         optional(record.nafSection) { $0.string(String($1.letter)) }
         optional(record.founded) { $0.date($1) }
+        addedField(record.siret) { $0.string($1.description) }
+    }
+
+    private mutating func partner(_ partner: Partner) {
+        string(partner.id.text)
+        string(partner.name)
+        string(partner.kind.rawValue)
+        optional(partner.siret) { $0.string($1.description) }
     }
 
     private mutating func answer(_ answer: AnswerInput) {

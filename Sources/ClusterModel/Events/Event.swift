@@ -62,6 +62,16 @@ public enum EventKind: Sendable, Hashable {
     case privacyRequestReceived(person: PersonID, PrivacyRequestRecord)
     /// The request recorded at sequence `request` was answered.
     case privacyRequestAnswered(person: PersonID, request: UInt64, outcome: PrivacyOutcome, reason: String?)
+    /// A co-investment project was proposed, with its clusters, territory and participants.
+    case projectProposed(ProjectRecord)
+    /// A project moved to `status` on a day (approved, running, completed, withdrawn, rejected).
+    case projectStatusChanged(project: Slug, status: ProjectStatus, on: CalendarDate, reason: String?)
+    /// A funder committed money to a project.
+    case fundingCommitted(CommitmentRecord)
+    /// A commitment's amount changed from a day on: the new amount (never an edit of the old).
+    case commitmentRevised(commitment: Slug, amountCents: Int64, on: CalendarDate, reason: String)
+    /// Money was paid out against a commitment.
+    case fundingDisbursed(commitment: Slug, amountCents: Int64, on: CalendarDate, reference: String?)
 
     /// The name used in dumps, histories and Watch streams.
     public var typeName: String {
@@ -87,6 +97,11 @@ public enum EventKind: Sendable, Hashable {
         case .consentWithdrawn: return "ConsentWithdrawn"
         case .privacyRequestReceived: return "PrivacyRequestReceived"
         case .privacyRequestAnswered: return "PrivacyRequestAnswered"
+        case .projectProposed: return "ProjectProposed"
+        case .projectStatusChanged: return "ProjectStatusChanged"
+        case .fundingCommitted: return "FundingCommitted"
+        case .commitmentRevised: return "CommitmentRevised"
+        case .fundingDisbursed: return "FundingDisbursed"
         }
     }
 
@@ -95,7 +110,8 @@ public enum EventKind: Sendable, Hashable {
         "ClusterRegistered", "ClusterUpdated", "ClusterDissolved", "CompanyRegistered", "CompanyUpdated",
         "MembershipStarted", "MembershipEnded", "PartnerLinked", "SurveyDefined", "SurveyClosed", "ResponseSubmitted",
         "SnapshotTaken", "TesterEnrolled", "ContactAdded", "PersonRectified", "PersonErased", "CampaignOpened", "TesterParticipated",
-        "ConsentWithdrawn", "PrivacyRequestReceived", "PrivacyRequestAnswered",
+        "ConsentWithdrawn", "PrivacyRequestReceived", "PrivacyRequestAnswered", "ProjectProposed", "ProjectStatusChanged", "FundingCommitted",
+        "CommitmentRevised", "FundingDisbursed",
     ]
 
     /// The cluster this event concerns, if any.
@@ -109,6 +125,27 @@ public enum EventKind: Sendable, Hashable {
             return facts.cluster
         case .campaignOpened(let record):
             return record.cluster
+        case .projectProposed(let record):
+            return record.leadCluster
+        default: return nil
+        }
+    }
+
+    /// Whether it is a revision or a disbursement of a commitment.
+    public var isAboutMoney: Bool {
+        switch self {
+        case .commitmentRevised, .fundingDisbursed: return true
+        default: return false
+        }
+    }
+
+    /// The project this event concerns, if it names one (a commitment's revisions and
+    /// disbursements name their commitment only).
+    public var projectID: Slug? {
+        switch self {
+        case .projectProposed(let record): return record.id
+        case .projectStatusChanged(let project, _, _, _): return project
+        case .fundingCommitted(let record): return record.project
         default: return nil
         }
     }

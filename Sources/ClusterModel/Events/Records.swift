@@ -6,14 +6,20 @@ public struct ClusterRecord: Sendable, Hashable {
     public var departments: [Department]
     public var nafSection: NAFSection?
     public var founded: CalendarDate?
+    /// The SIRET of the cluster's legal entity (an association or a company), when known: what
+    /// a commitment to the cluster names as its beneficiary.
+    public var siret: SIRET?
 
-    public init(id: Slug, name: String, regions: [Region], departments: [Department], nafSection: NAFSection?, founded: CalendarDate?) {
+    public init(
+        id: Slug, name: String, regions: [Region], departments: [Department], nafSection: NAFSection?, founded: CalendarDate?, siret: SIRET? = nil
+    ) {
         self.id = id
         self.name = name
         self.regions = regions
         self.departments = departments
         self.nafSection = nafSection
         self.founded = founded
+        self.siret = siret
     }
 }
 
@@ -60,11 +66,15 @@ public struct Partner: Sendable, Hashable {
     public var id: Slug
     public var name: String
     public var kind: PartnerKind
+    /// Its establishment's SIRET, when known: the one identity of a partner across clusters and
+    /// projects (and of a funder, by which money is totalled).
+    public var siret: SIRET?
 
-    public init(id: Slug, name: String, kind: PartnerKind) {
+    public init(id: Slug, name: String, kind: PartnerKind, siret: SIRET? = nil) {
         self.id = id
         self.name = name
         self.kind = kind
+        self.siret = siret
     }
 }
 

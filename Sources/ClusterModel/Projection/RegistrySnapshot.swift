@@ -1,12 +1,18 @@
 /// The projection as bytes, for snapshots: records in the event encoding, plus what the events
 /// alone do not rebuild cheaply (membership periods, histories, request ids).
 extension RegistryState {
+    /// Version 2 holds projects and money (field 12), which a reader of version 1 would skip
+    /// and lose: a projection without them is still written as version 1, byte for byte as
+    /// before, and one with them as version 2, which an older clusterd refuses (and replays its
+    /// log instead, where it names the event types it does not know).
     static let snapshotVersion: UInt8 = 1
+    static let snapshotVersionWithProjects: UInt8 = 2
 
     /// The projection's bytes; `RegistryState(snapshot:)` rebuilds an equal projection from them.
     public func snapshotBytes() -> [UInt8] {
         var writer = BinaryWriter(capacity: 1 << 20)
-        writer.bytes.append(Self.snapshotVersion)
+        let projectEvents = self.projectEvents()
+        writer.bytes.append(projectEvents.isEmpty ? Self.snapshotVersion : Self.snapshotVersionWithProjects)
         writer.writeUnsigned(1, lastSequence)
         writer.writeUnsigned(2, UInt64(eventCount))
         writer.writeSigned(3, lastCommitTimeMicroseconds)
@@ -116,7 +122,43 @@ extension RegistryState {
                 }
             }
         }
+        // Projects and money: their events as the log holds them, each with its sequence number,
+        // in order; loading applies them again (`applyProjectEvent`).
+        for (sequence, event) in projectEvents {
+            writer.writeMessage(12) { message in
+                message.writeUnsigned(1, sequence)
+                message.writeMessage(2) { $0.bytes += EventCodec.encode(event) }
+            }
+        }
         return writer.bytes
+    }
+
+    /// The events that built the projects and commitments, rebuilt from them, by sequence number.
+    public func projectEvents() -> [(UInt64, Event)] {
+        var events: [(UInt64, Event)] = []
+        for project in projects.values {
+            for (index, transition) in project.transitions.enumerated() {
+                let kind: EventKind = index == 0
+                    ? .projectProposed(project.record)
+                    : .projectStatusChanged(project: project.record.id, status: transition.status, on: transition.on, reason: transition.reason)
+                events.append((transition.sequence, Event(kind: kind, recordedAtMicroseconds: transition.recordedAtMicroseconds, peerUID: transition.peerUID)))
+            }
+        }
+        for commitment in commitments.values {
+            let id = commitment.record.id
+            events.append(
+                (commitment.sequence, Event(kind: .fundingCommitted(commitment.record), recordedAtMicroseconds: commitment.recordedAtMicroseconds, peerUID: commitment.peerUID))
+            )
+            for revision in commitment.revisions {
+                let kind = EventKind.commitmentRevised(commitment: id, amountCents: revision.amountCents, on: revision.on, reason: revision.reason)
+                events.append((revision.sequence, Event(kind: kind, recordedAtMicroseconds: revision.recordedAtMicroseconds, peerUID: revision.peerUID)))
+            }
+            for disbursement in commitment.disbursements {
+                let kind = EventKind.fundingDisbursed(commitment: id, amountCents: disbursement.amountCents, on: disbursement.on, reference: disbursement.reference)
+                events.append((disbursement.sequence, Event(kind: kind, recordedAtMicroseconds: disbursement.recordedAtMicroseconds, peerUID: disbursement.peerUID)))
+            }
+        }
+        return events.sorted { $0.0 < $1.0 }
     }
 
     /// Rebuilds the projection that `snapshotBytes()` wrote.
@@ -141,7 +183,9 @@ extension RegistryState {
     private static func decodeSnapshot(_ raw: UnsafeRawBufferPointer, perform: (Int, @Sendable (Int) -> Void) -> Void) throws(EventDecodingError) -> RegistryState {
         var reader = BinaryReader(raw)
         let version = try reader.readByte()
-        guard version == snapshotVersion else { throw EventDecodingError("snapshot version \(version) is not supported") }
+        guard version == snapshotVersion || version == snapshotVersionWithProjects else {
+            throw EventDecodingError("snapshot version \(version) is not supported (this build reads versions \(snapshotVersion) and \(snapshotVersionWithProjects))")
+        }
         var state = RegistryState()
         var companyMessages: [UnsafeRawBufferPointer] = []
         while let (field, wire) = try reader.readKey() {
@@ -162,6 +206,8 @@ extension RegistryState {
             case (9, BinaryWriter.lengthDelimited): try state.decodePerson(try reader.readLengthDelimited())
             case (10, BinaryWriter.lengthDelimited): try state.decodeCampaign(try reader.readLengthDelimited())
             case (11, BinaryWriter.lengthDelimited): try state.decodePrivacyRequest(try reader.readLengthDelimited())
+            case (12, BinaryWriter.lengthDelimited) where version == snapshotVersionWithProjects:
+                try state.decodeProjectEvent(try reader.readLengthDelimited())
             case (7, BinaryWriter.lengthDelimited):
                 var message = BinaryReader(try reader.readLengthDelimited())
                 var request = ""
@@ -184,6 +230,10 @@ extension RegistryState {
             }
         }
         try state.addCompanies(companyMessages, perform: perform)
+        // Partners known by SIRET: every record of one names it alike, so their order is free.
+        for cluster in state.clusters.values {
+            for partner in cluster.partners { state.noteFunder(partner) }
+        }
         let companies = state.companies
         for id in state.clusters.keys {
             state.clusters.modifyExisting(id) {
@@ -431,6 +481,23 @@ extension RegistryState {
             }
         }
         campaigns[id] = campaign
+    }
+
+    private mutating func decodeProjectEvent(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) {
+        var reader = BinaryReader(bytes)
+        var sequence: UInt64?
+        var event: Event?
+        while let (field, wire) = try reader.readKey() {
+            switch (field, wire) {
+            case (1, BinaryWriter.varint): sequence = try reader.readRawVarint()
+            case (2, BinaryWriter.lengthDelimited): event = try EventCodec.decode(try reader.readLengthDelimited())
+            default: try reader.skip(wire: wire)
+            }
+        }
+        guard let sequence, let event, event.kind.projectID != nil || event.kind.isAboutMoney else {
+            throw EventDecodingError("a snapshot's project event has no sequence number, or is no event about projects")
+        }
+        applyProjectEvent(event, sequence: sequence)
     }
 
     private mutating func decodePrivacyRequest(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) {

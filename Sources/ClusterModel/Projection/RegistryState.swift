@@ -237,6 +237,12 @@ public struct RegistryState: Sendable, Equatable {
     public internal(set) var campaigns: TreeDictionary<Slug, CampaignState> = [:]
     /// The people's requests about their data, by the sequence number that recorded each.
     public internal(set) var privacyRequests: TreeDictionary<UInt64, PrivacyRequest> = [:]
+    /// Co-investment projects, with their transitions.
+    public internal(set) var projects: TreeDictionary<Slug, ProjectState> = [:]
+    /// Commitments of money to projects, with their revisions and disbursements.
+    public internal(set) var commitments: TreeDictionary<Slug, CommitmentState> = [:]
+    /// Partners and funders known by SIRET: one identity across clusters and projects.
+    public internal(set) var funders: TreeDictionary<SIRET, Funder> = [:]
     public internal(set) var lastSequence: UInt64 = 0
     public internal(set) var eventCount: Int = 0
     /// Commit time of the last event applied (microseconds), 0 before any.
@@ -307,6 +313,7 @@ public struct RegistryState: Sendable, Equatable {
                 $0.partners.append(partner)
                 $0.history.append(sequence)
             }
+            noteFunder(partner)
         case .surveyDefined(let definition):
             surveys[definition.id] = SurveyState(definition: definition)
         case .surveyClosed(let survey):
@@ -367,7 +374,60 @@ public struct RegistryState: Sendable, Equatable {
                 $0.answer = PrivacyRequest.Answer(outcome: outcome, reason: reason, recordedAtMicroseconds: event.recordedAtMicroseconds, sequence: sequence)
             }
             people.modifyExisting(person) { $0.history.append(sequence) }
+        case .projectProposed, .projectStatusChanged, .fundingCommitted, .commitmentRevised, .fundingDisbursed:
+            applyProjectEvent(event, sequence: sequence)
         }
+    }
+
+    /// Applies an event about projects and money: the part of `apply` a snapshot's project
+    /// section replays too.
+    mutating func applyProjectEvent(_ event: Event, sequence: UInt64) {
+        switch event.kind {
+        case .projectProposed(let record):
+            let proposal = ProjectTransition(
+                status: .proposed, on: record.proposedOn, reason: nil, recordedAtMicroseconds: event.recordedAtMicroseconds, peerUID: event.peerUID,
+                sequence: sequence
+            )
+            projects[record.id] = ProjectState(record: record, transitions: [proposal])
+            for participant in record.partners { noteFunder(participant.partner) }
+        case .projectStatusChanged(let project, let status, let on, let reason):
+            projects.modifyExisting(project) {
+                $0.transitions.append(
+                    ProjectTransition(
+                        status: status, on: on, reason: reason, recordedAtMicroseconds: event.recordedAtMicroseconds, peerUID: event.peerUID, sequence: sequence
+                    )
+                )
+            }
+        case .fundingCommitted(let record):
+            commitments[record.id] = CommitmentState(record: record, sequence: sequence, recordedAtMicroseconds: event.recordedAtMicroseconds, peerUID: event.peerUID)
+            projects.modifyExisting(record.project) { $0.commitments.append(record.id) }
+            if funders[record.grantor.siret] == nil { funders[record.grantor.siret] = record.grantor }
+        case .commitmentRevised(let commitment, let amount, let on, let reason):
+            commitments.modifyExisting(commitment) {
+                $0.revisions.append(
+                    CommitmentRevision(
+                        on: on, amountCents: amount, reason: reason, sequence: sequence, recordedAtMicroseconds: event.recordedAtMicroseconds, peerUID: event.peerUID
+                    )
+                )
+            }
+        case .fundingDisbursed(let commitment, let amount, let on, let reference):
+            commitments.modifyExisting(commitment) {
+                $0.disbursements.append(
+                    Disbursement(
+                        on: on, amountCents: amount, reference: reference, sequence: sequence, recordedAtMicroseconds: event.recordedAtMicroseconds,
+                        peerUID: event.peerUID
+                    )
+                )
+            }
+        default:
+            break
+        }
+    }
+
+    /// The first record of a SIRET names its partner.
+    mutating func noteFunder(_ partner: Partner) {
+        guard let siret = partner.siret, funders[siret] == nil else { return }
+        funders[siret] = Funder(name: partner.name, siret: siret, kind: partner.kind)
     }
 
     static func fieldTable(_ fields: [SealedField]) -> [PersonalFieldName: [UInt8]] {
