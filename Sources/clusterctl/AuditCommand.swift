@@ -133,13 +133,18 @@ enum AuditRendering {
         )
     }
 
+    /// The money columns of the text table and the page, with their headings.
+    static let fundingColumns = [
+        ("committed_start_cents", "committed at start €"), ("new_cents", "new €"), ("revised_cents", "revised €"), ("released_cents", "released €"),
+        ("committed_end_cents", "committed at end €"), ("disbursed_cents", "paid €"), ("disbursed_end_cents", "paid at end €"),
+    ]
+
     static func fundingTable(_ title: String, _ units: [(section: String, id: String, name: String, row: [String: JSONValue])]) -> Table {
-        var table = Table(headers: [title, "name", "committed at start €", "new €", "revised €", "released €", "committed at end €", "paid €", "paid at end €"])
+        var table = Table(headers: [title, "name"] + fundingColumns.map(\.1))
         table.rightAligned = Set(2..<table.headers.count)
         table.cuttable = [1]
         for unit in units {
-            let amounts = ["committed_start_cents", "new_cents", "revised_cents", "released_cents", "committed_end_cents", "disbursed_cents", "disbursed_end_cents"]
-            table.add([unit.id, unit.name] + amounts.map { Euros.cell(unit.row[$0], csv: false) })
+            table.add([unit.id, unit.name] + fundingColumns.map { Euros.cell(unit.row[$0.0], csv: false) })
         }
         return table
     }

@@ -196,16 +196,18 @@ struct AuditPage {
         let (committed, disbursed) = AuditRendering.moneyEquations(units[0].row)
         func rows(_ section: String) -> String {
             units.filter { $0.section == section }.map { unit in
-                let amounts = ["committed_start_cents", "new_cents", "revised_cents", "released_cents", "committed_end_cents", "disbursed_cents", "disbursed_end_cents"]
-                return "<tr><td>\(escape(unit.id))</td><td>\(escape(unit.name))</td>" + amounts.map { "<td class=\"n\">\(escape(Euros.cell(unit.row[$0], csv: false)))</td>" }.joined() + "</tr>"
+                "<tr><td>\(escape(unit.id))</td><td>\(escape(unit.name))</td>"
+                    + AuditRendering.fundingColumns.map { "<td class=\"n\">\(escape(Euros.cell(unit.row[$0.0], csv: false)))</td>" }.joined() + "</tr>"
             }.joined(separator: "\n")
         }
-        let head = "<thead><tr><th>%@</th><th>name</th><th class=\"n\">committed at start €</th><th class=\"n\">new €</th><th class=\"n\">revised €</th><th class=\"n\">released €</th><th class=\"n\">committed at end €</th><th class=\"n\">paid €</th><th class=\"n\">paid at end €</th></tr></thead>"
+        func head(_ first: String) -> String {
+            "<thead><tr><th>\(first)</th><th>name</th>" + AuditRendering.fundingColumns.map { "<th class=\"n\">\(escape($0.1))</th>" }.joined() + "</tr></thead>"
+        }
         return """
             <h2>Funding of co-investment projects</h2>
             <p>Committed: \(escape(committed)).<br>Disbursed: \(escape(disbursed)).</p>
-            <h3>By funder</h3><table>\(head.replacingOccurrences(of: "%@", with: "funder"))<tbody>\(rows("funder"))</tbody></table>
-            <h3>By region (a project in several regions counts in each)</h3><table>\(head.replacingOccurrences(of: "%@", with: "region"))<tbody>\(rows("funding_region"))</tbody></table>
+            <h3>By funder</h3><table>\(head("funder"))<tbody>\(rows("funder"))</tbody></table>
+            <h3>By region (a project in several regions counts in each)</h3><table>\(head("region"))<tbody>\(rows("funding_region"))</tbody></table>
             """
     }
 

@@ -59,8 +59,10 @@ struct Privacy: AsyncParsableCommand {
 
         func validate() throws {
             try TimeAxes.checkDate(received, option: "--received")
-            guard PrivacyRight(rawValue: right) != nil else {
-                throw ValidationError("--right: '\(right)' is not one of \(PrivacyRight.allCases.map(\.rawValue).joined(separator: ", "))")
+            do {
+                _ = try PrivacyRight(right, field: "--right")
+            } catch {
+                throw ValidationError("--right: \(error.parameters["reason"]?.description ?? "\(error)")")
             }
         }
 
@@ -68,8 +70,9 @@ struct Privacy: AsyncParsableCommand {
             let parameters: [String: JSONValue] = ["person": .string(person), "right": .string(right), "received_on": .string(received), "channel": .string(channel)]
             let reply = try await connection.with { try await $0.call("RecordPrivacyRequest", write.adding(to: parameters)) }
             if write.json { return Terminal.printJSON(reply) }
-            // The deadline as the daemon computes it: one month after receipt.
-            let deadline = (try? CalendarDate(received))?.adding(months: 1).description ?? "?"
+            // The deadline as the daemon computes it (`PrivacyRequestRecord.deadline`).
+            let deadline = (try? PrivacyRequestRecord(right: PrivacyRight(right), receivedOn: CalendarDate(received), channel: ConsentChannel(channel)))?
+                .deadline.description ?? "?"
             print("recorded request \(reply.cell("seq")): \(right) for \(person), to answer by \(deadline)")
         }
     }

@@ -24,14 +24,13 @@ struct PeopleTests {
 
     /// DecideTests' world with a tester in aero and a contact of ACME.
     static func world() throws -> RegistryState {
-        var state = try DecideTests.world()
-        for command in [
-            Command.enrollTester(person: tester, facts(), fields: testerFields),
-            .addContact(person: contact, siren: DecideTests.acme, fields: [sealed(.name), sealed(.role)]),
-        ] {
-            for event in try decide(command, state: state, context: context) { state.apply(event, sequence: state.lastSequence + 1) }
-        }
-        return state
+        try applying(
+            [
+                .enrollTester(person: tester, facts(), fields: testerFields),
+                .addContact(person: contact, siren: DecideTests.acme, fields: [sealed(.name), sealed(.role)]),
+            ],
+            to: try DecideTests.world(), context: context
+        )
     }
 
     func refusal(_ command: Command, on state: RegistryState) -> String {

@@ -8,11 +8,7 @@ struct PrivacyRequestTests {
     static let contact = PeopleTests.contact
 
     func applying(_ commands: [Command], to state: RegistryState) throws -> RegistryState {
-        var state = state
-        for command in commands {
-            for event in try decide(command, state: state, context: PeopleTests.context) { state.apply(event, sequence: state.lastSequence + 1) }
-        }
-        return state
+        try ClusterModelTests.applying(commands, to: state, context: PeopleTests.context)
     }
 
     func refusal(_ command: Command, on state: RegistryState) -> String {

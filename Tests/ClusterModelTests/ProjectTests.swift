@@ -44,17 +44,8 @@ struct ProjectTests {
         )
     }
 
-    /// The state after `commands`; every event they cause also passes the rules a replay of the
-    /// log checks (`checkReplayed`).
     static func applying(_ commands: [Command], to state: RegistryState) throws -> RegistryState {
-        var state = state
-        for command in commands {
-            for event in try decide(command, state: state, context: context) {
-                try checkReplayed(event, state: state)
-                state.apply(event, sequence: state.lastSequence + 1)
-            }
-        }
-        return state
+        try ClusterModelTests.applying(commands, to: state, context: context)
     }
 
     func refusal(_ command: Command, on state: RegistryState) -> String {

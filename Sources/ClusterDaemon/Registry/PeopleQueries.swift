@@ -125,15 +125,21 @@ public struct PeopleQueries: Sendable {
     /// The person's personal fields in clear, each opened once; empty when erased or without
     /// a key store.
     private func opened(_ person: PersonState) -> [PersonalFieldName: String] {
-        guard !person.isErased, let key = keyStore?.key(for: Daemon.subject(person.id)) else { return [:] }
-        return key.open(person)
+        Self.key(of: person, in: keyStore)?.open(person) ?? [:]
+    }
+
+    /// The key of a person who is not erased, when the key store holds it: what every read or
+    /// write that opens or seals a person's fields needs.
+    static func key(of person: PersonState, in keyStore: KeyStore?) -> SubjectKey? {
+        guard !person.isErased else { return nil }
+        return keyStore?.key(for: Daemon.subject(person.id))
     }
 
     /// A tester's band on `on`: from the birth year when it can be opened, else the band at
     /// enrolment.
     private func ageBand(of person: PersonState, on: CalendarDate) -> AgeBand? {
         guard case .tester(let facts) = person.role else { return nil }
-        guard !person.isErased, let key = keyStore?.key(for: Daemon.subject(person.id)) else { return facts.ageBandAtEnrolment }
+        guard let key = Self.key(of: person, in: keyStore) else { return facts.ageBandAtEnrolment }
         return facts.ageBand(on: on, birthYear: key.open(.birthYear, of: person))
     }
 

@@ -46,7 +46,7 @@ struct PeopleService: Sendable {
             guard let keyStore else { throw PeopleError.unavailable }
             let found = try PeopleQueries.living(person, in: registry.view)
             let input = try RectificationInput(p, of: found)
-            guard let key = keyStore.key(for: Daemon.subject(person)) else { throw PeopleError.unavailable }
+            guard let key = PeopleQueries.key(of: found, in: keyStore) else { throw PeopleError.unavailable }
             let command = Command.rectifyPerson(person: person, fields: key.seal(input.fields, of: person), department: input.department, ageBand: input.ageBand)
             let commands = [command] + (try Self.answering(p, person: person, rights: [.rectification], view: registry.view))
             let result = try await registry.write(commands, request: Self.request(requestID, method, commands), expectedSequence: nil, peerUID: peerUID)
@@ -139,7 +139,7 @@ struct PeopleService: Sendable {
         guard case .tester(let facts) = found.role else {
             throw DomainError.invalidArgument(field: "person", reason: "\(input.person) is a contact, who takes part in no campaign")
         }
-        guard let key = keyStore?.key(for: Daemon.subject(input.person)) else { throw PeopleError.unavailable }
+        guard let key = PeopleQueries.key(of: found, in: keyStore) else { throw PeopleError.unavailable }
         let band = facts.ageBand(on: input.on, birthYear: key.open(.birthYear, of: found))
         let comment = input.comment.map { text in placeholder ? Self.placeholder(text) : key.seal(text, as: .comment, of: input.person) }
         return .recordParticipation(person: input.person, campaign: input.campaign, Participation(on: input.on, ageBand: band, rating: input.rating, comment: comment))
