@@ -44,7 +44,8 @@ enum FundingExport {
     }
 
     /// 360Giving: every commitment a grant. Its `commitmentTransaction` are the agreement, each
-    /// revision dated by `on` (the change it made) and, for an abandoned project, the release;
+    /// revision dated by `on` (the change it made) and, for an abandoned project, the release on
+    /// the day it was withdrawn or rejected;
     /// they add up to `amountAwarded`. `disbursementTransaction` are the payments; they add up to
     /// `amountDisbursed`.
     static func threeSixtyGiving(_ commitments: [[String: JSONValue]], on: String) -> String {
@@ -65,7 +66,8 @@ enum FundingExport {
                 amount = next
             }
             if committed != amount {
-                transactions.append(transaction(committed - amount, on: on, description: "released: the project was withdrawn or rejected"))
+                let day = commitment["released_on"]?.stringValue ?? on
+                transactions.append(transaction(committed - amount, on: day, description: "released: the project was withdrawn or rejected"))
             }
             let payments = (commitment["disbursements"]?.arrayValue ?? []).compactMap(\.objectValue).filter { ($0["on"]?.stringValue ?? "") <= on }
             let disbursed = payments.reduce(Int64(0)) { $0 + ($1["amount_cents"]?.intValue ?? 0) }

@@ -64,6 +64,14 @@ class FundingExports(unittest.TestCase):
             ["funding", "disburse", "anct-1", "--amount", "200000", "--on", "2024-02-01", "--reference", "VIR-1"],
             ["funding", "disburse", "anct-1", "--amount", "99999.99", "--on", "2024-05-01"],
             ["funding", "revise", "anct-1", "--amount", "600000", "--on", "2024-06-01", "--reason", "phase 2"],
+            # A second project, withdrawn after a first payment of its loan: the rest is released.
+            ["projects", "propose", "verre-2", "--title", "Verre 5.0", "--lead", "glass", "--region", "28", "--starts", "2024-01-01",
+             "--ends", "2026-12-31", "--proposed", "2023-10-01"],
+            ["funding", "commit", "loan-2", "--project", "verre-2", "--instrument", "loan", "--grantor", "Banque",
+             "--grantor-siret", "55210055400021", "--grantor-kind", "bank", "--amount", "100000", "--agreed", "2024-04-01",
+             "--decision", "P-2", "--object", "Prêt", "--payment", "2024-05-01", "--beneficiary", "company:73282932000017"],
+            ["funding", "disburse", "loan-2", "--amount", "40000", "--on", "2024-05-01"],
+            ["projects", "withdraw", "verre-2", "--on", "2024-07-01", "--reason", "partner left"],
         ]:
             cls.clusterctl(*command)
 
@@ -118,7 +126,8 @@ class FundingExports(unittest.TestCase):
     def test_360giving_amounts_add_up(self):
         grants = json.loads(self.clusterctl("funding", "export", "--format", "360giving", "--on", "2024-12-31"),
                             parse_float=Decimal)["grants"]
-        self.assertEqual([grant["id"] for grant in grants], ["360G-clusterd-anct-1", "360G-clusterd-region-1", "360G-clusterd-bank-1"])
+        self.assertEqual([grant["id"] for grant in grants],
+                         ["360G-clusterd-anct-1", "360G-clusterd-region-1", "360G-clusterd-bank-1", "360G-clusterd-loan-2"])
         for grant in grants:
             with self.subTest(grant=grant["id"]):
                 self.assertEqual(grant["amountDisbursed"], sum((t["amount"] for t in grant["disbursementTransaction"]), Decimal("0.00")))
@@ -128,6 +137,11 @@ class FundingExports(unittest.TestCase):
         self.assertEqual(anct["amountAwarded"], Decimal("600000.00"))
         self.assertEqual(anct["amountDisbursed"], Decimal("299999.99"))
         self.assertEqual(str(anct["amountDisbursed"]), "299999.99", "two decimals, as written")
+        # The withdrawn project's loan: what was not paid is released on the day of the withdrawal.
+        loan = grants[3]
+        self.assertEqual(loan["amountAwarded"], Decimal("40000.00"))
+        self.assertEqual([(t["amount"], t["transactionDate"]) for t in loan["commitmentTransaction"]],
+                         [(Decimal("100000.00"), "2024-04-01"), (Decimal("-60000.00"), "2024-07-01")])
         # Before the revision: the amount agreed.
         before = json.loads(self.clusterctl("funding", "export", "--format", "360giving", "--on", "2024-05-31"), parse_float=Decimal)["grants"]
         self.assertEqual(before[0]["amountAwarded"], Decimal("500000.00"))

@@ -52,6 +52,10 @@ enum ProjectReplies {
         })
         object["committed_cents"] = .int(state.committed(commitment, on: day))
         object["disbursed_cents"] = .int(commitment.disbursed(on: day))
+        // The day its project was withdrawn or rejected, by `day`: from then on what was not paid is released.
+        if let abandonedOn = state.projects[commitment.record.project]?.abandonedOn, abandonedOn <= day {
+            object["released_on"] = .string(abandonedOn.description)
+        }
         object["recorded_at"] = .string(Timestamp.utcString(microseconds: commitment.recordedAtMicroseconds))
         object["seq"] = .int(Int64(commitment.sequence))
         object["revisions"] = .array(commitment.revisions.map { revision in

@@ -595,8 +595,9 @@ public enum RegistryInterfaceDefinition {
         type Payment (on: string, amount_cents: int, reference: ?string, recorded_at: string, seq: int)
 
         # A commitment as recorded (amount_cents: as agreed), with what it commits and has
-        # disbursed on the date read (committed_cents, disbursed_cents); each beneficiary
-        # with the name and SIRET the registry holds for it.
+        # disbursed on the date read (committed_cents, disbursed_cents; released_on: the day
+        # its project was withdrawn or rejected, when it was by then); each beneficiary with
+        # the name and SIRET the registry holds for it.
         type Commitment (
           id: string,
           project: string,
@@ -618,6 +619,7 @@ public enum RegistryInterfaceDefinition {
           aid_scheme: ?string,
           committed_cents: int,
           disbursed_cents: int,
+          released_on: ?string,
           recorded_at: string,
           seq: int,
           revisions: []Revision,
