@@ -43,21 +43,39 @@ public struct Daemon: Sendable {
 
         let startedAt = Timestamp.utcString(microseconds: WallClock.nowMicroseconds())
         let replayStart = ContinuousClock.now
-        let log = try openLog()
-        defer { log.close() }
+        // The newest snapshot that reads whole says where its record stands in the log: opening
+        // scans only the records after it, and `PrefixCheckService` the ones before, once serving.
         let snapshots = SnapshotStore(directory: configuration.stateDirectory)
+        let newest = configuration.repairTruncateAfterSequence == nil ? snapshots.newestReadable(settingAside: true, logger: logger) : nil
+        let log = try openLog(resumeAt: newest?.position)
+        defer { log.close() }
+        if let newest, let reason = log.openReport.positionRejected {
+            snapshots.setAside(newest.sequence, because: .wrongPosition(reason), logger: logger)
+        }
         var start = RegistryState()
         // The sequence number of the record that binds the snapshot loaded (0 when none): the
         // snapshot service takes the next one only when events follow it.
         var snapshotRecord: UInt64 = 0
-        if let found = snapshots.newestUsable(for: log, logger: logger, loading: { snapshot throws(SnapshotProblem) in try SnapshotBinding.load(snapshot, from: log) }) {
+        var lastSnapshot = SnapshotService.Last(record: 0, logBytes: 0, payloadBytes: 0)
+        if let found = snapshots.newestUsable(
+            for: log, preloaded: newest, settingAside: true, logger: logger,
+            loading: { snapshot throws(SnapshotProblem) in try SnapshotBinding.load(snapshot, from: log) }
+        ) {
             (start, snapshotRecord) = found.loaded
+            // The log's size at the snapshot: where its record starts, the bytes up to its
+            // `SnapshotTaken` being few (the whole log for a version 1 snapshot, which has no
+            // position: the next snapshot then comes sooner).
+            lastSnapshot = SnapshotService.Last(
+                record: snapshotRecord, logBytes: found.snapshot.position?.offset ?? 0, payloadBytes: found.snapshot.payload.count
+            )
             logger.info("loaded a snapshot", metadata: ["snapshot_seq": "\(found.snapshot.sequence)", "recorded_at_seq": "\(snapshotRecord)"])
         }
         let state: RegistryState
         do {
-            // Opening has just checked every CRC; replay only decodes and applies the tail.
-            state = try RegistryReplay.replay(log, onto: start, verifyingChecksums: false)
+            // Opening has just checked the CRC of every record it scanned: replay only decodes and
+            // applies the tail, unless it starts before where a resumed open began scanning.
+            let unscanned = log.openReport.resumedAfterSequence.map { $0 > start.lastSequence } ?? false
+            state = try RegistryReplay.replay(log, onto: start, verifyingChecksums: unscanned)
         } catch {
             switch error {
             case .refused:
@@ -129,9 +147,10 @@ public struct Daemon: Sendable {
             .init(service: ReloadService(notifier: notifier, reload: { authorization.reload() }, logger: logger)),
         ]
         let snapshotter = SnapshotService(
-            registry: registry, log: log, store: snapshots, every: configuration.snapshotEvery, lastSnapshot: snapshotRecord, logger: logger
+            registry: registry, log: log, store: snapshots, policy: configuration.snapshotPolicy, last: lastSnapshot, logger: logger
         )
         services.append(.init(service: snapshotter))
+        services.append(.init(service: PrefixCheckService(log: log, logger: logger)))
         if let interval = notifier.watchdogInterval {
             logger.info("watchdog enabled", metadata: ["interval": "\(interval)"])
             services.append(.init(service: WatchdogService(interval: interval, registry: registry, log: log, notifier: notifier, logger: logger)))
@@ -147,8 +166,9 @@ public struct Daemon: Sendable {
         logger.info("stopped", metadata: ["message_id": "\(MessageID.stopped)"])
     }
 
-    private func openLog() throws(DaemonError) -> EventLog {
+    private func openLog(resumeAt position: LogPosition?) throws(DaemonError) -> EventLog {
         var options = EventLog.Options()
+        options.resumeAt = position
         options.repairTruncateAfterSequence = configuration.repairTruncateAfterSequence
         options.preallocationBytes = 16 * 1024 * 1024
         do {

@@ -7,4 +7,5 @@ public enum MessageID {
     public static let damagedLogRefused = "c7d8e9f0a1b2433c9d5e6f7a8b9c0d1e"
     public static let storageFailure = "e1f2a3b4c5d6478e9f0a1b2c3d4e5f60"
     public static let watchdogMissed = "f0e1d2c3b4a5469788796a5b4c3d2e1f"
+    public static let damageFoundInBackground = "2d4c6e8a0b1f4e3d9c7a5b3e1f0d2c4a"
 }

@@ -13,6 +13,11 @@ extension EventLog {
         /// size (Scripts/bench measured appends into preallocated space about 1.8 times faster).
         /// 0 writes no zeros ahead.
         public var preallocationBytes: Int = 0
+        /// Where to start reading records (a snapshot's record): when the record there is intact,
+        /// ends a batch and has this chain hash, only the records after it are scanned on open,
+        /// and `checkPrefix()` checks the ones before later. Ignored read-only or when repairing,
+        /// where every record is scanned.
+        public var resumeAt: LogPosition?
         /// Opens the file the writer writes to; tests inject faults here.
         public var fileOpener: LogFileOpener = posixLogFileOpener
 
@@ -27,6 +32,11 @@ extension EventLog {
         public var tornTail: TornTail?
         /// A repair that kept records 1 to this sequence number.
         public var repairedAfterSequence: UInt64?
+        /// Opening scanned only the records after this one (`Options.resumeAt`): the ones before
+        /// wait for `checkPrefix()`.
+        public var resumedAfterSequence: UInt64?
+        /// Why `Options.resumeAt` was not taken (every record was scanned instead).
+        public var positionRejected: String?
     }
 
     /// Bytes at the end of the file that are not part of the log.

@@ -59,6 +59,8 @@ public final class EventLog: Sendable {
     public let openReport: OpenReport
     public let isReadOnly: Bool
     private let genesis: ChainHash
+    /// The records before this position were not scanned on open (see `checkPrefix()`).
+    private let uncheckedPrefix: LogPosition?
     private let state: Locked<State>
     private let wakeWriter = DispatchSemaphore(value: 0)
     private let file: (any LogFileHandle)?
@@ -92,11 +94,19 @@ public final class EventLog: Sendable {
         } catch {
             throw .cannotOpen(path: path, reason: "\(error)")
         }
-        let scan = try LogScan.scan(mapped, stopAfter: options.repairTruncateAfterSequence)
+        let resumeAt = options.readOnly ? nil : options.resumeAt
+        let (scan, positionRejected) = try LogScan.scan(mapped, stopAfter: options.repairTruncateAfterSequence, resumingAt: resumeAt)
         if let target = options.repairTruncateAfterSequence, scan.lastSequence != target {
             throw .repairImpossible(reason: LogCreation.repairMismatch(target: target, scan: scan))
         }
         var report = OpenReport(created: created, tornTail: nil, repairedAfterSequence: options.repairTruncateAfterSequence)
+        if let resumeAt, options.repairTruncateAfterSequence == nil {
+            if let positionRejected {
+                report.positionRejected = positionRejected
+            } else {
+                report.resumedAfterSequence = resumeAt.sequence
+            }
+        }
         if let tail = scan.tornTail {
             var keptAt: String?
             if !options.readOnly {
@@ -148,6 +158,7 @@ public final class EventLog: Sendable {
             head: head,
             index: scan.index,
             report: report,
+            uncheckedPrefix: report.resumedAfterSequence == nil ? nil : resumeAt,
             file: file,
             options: options,
             logger: logger
@@ -163,10 +174,12 @@ public final class EventLog: Sendable {
         head: Head,
         index: SparseIndex,
         report: OpenReport,
+        uncheckedPrefix: LogPosition?,
         file: (any LogFileHandle)?,
         options: Options,
         logger: Logger
     ) {
+        self.uncheckedPrefix = uncheckedPrefix
         self.path = path
         self.header = header
         self.genesis = genesis
@@ -358,8 +371,9 @@ public final class EventLog: Sendable {
 
     /// Calls `body` for each durable record from `first` through `last`, in order.
     ///
-    /// The payload buffer is only valid inside `body`. With `verifyingChecksums`, every record's
-    /// CRC is checked again (off right after open, which has just checked them all).
+    /// The payload buffer is only valid inside `body`. With `verifyingChecksums`, the CRC of every
+    /// record passed to `body` is checked again (off right after open, which has just checked
+    /// them); records passed over on the way from the nearest index entry are not.
     public func forEachRecord(
         from first: UInt64 = 1,
         through last: UInt64? = nil,
@@ -379,6 +393,8 @@ public final class EventLog: Sendable {
             checksCRC: verifyingChecksums
         )
         while true {
+            // Only the records read are checked, not those passed over from the index entry.
+            scanner.checksCRC = verifyingChecksums && scanner.expectedSequence >= first
             switch scanner.next() {
             case .record(let record):
                 if record.sequence > upper { return }
@@ -412,6 +428,7 @@ public final class EventLog: Sendable {
                 scanner = RecordScanner(bytes: mapped.bytes, offset: start.offset, expectedSequence: start.sequence, checksCRC: verifyingChecksums)
             }
             scanning: while true {
+                scanner.checksCRC = verifyingChecksums && scanner.expectedSequence == target
                 switch scanner.next() {
                 case .record(let record):
                     if record.sequence == target {
@@ -440,6 +457,85 @@ public final class EventLog: Sendable {
     /// What a reader reports when `scanner` meets `problem` at `offset`.
     private func damage(at offset: Int, _ problem: RecordProblem, _ scanner: RecordScanner) -> EventLogError {
         .damaged(LogDamage(path: path, offset: offset, sequence: scanner.expectedSequence, problem: problem, lastIntactSequence: scanner.expectedSequence - 1))
+    }
+
+    /// Where durable record `sequence` stands, with the index up to it: what a snapshot at it
+    /// keeps so that the next open starts there (`Options.resumeAt`). Nil when `sequence` is not a
+    /// durable record that ends a batch.
+    public func position(of sequence: UInt64) throws -> LogPosition? {
+        let (head, start, index) = state.withLock { state in (state.head, state.index.start(for: sequence), state.index) }
+        guard sequence >= header.firstSequence, sequence <= head.lastSequence else { return nil }
+        let mapped = try mapDurable(head)
+        var scanner = RecordScanner(
+            bytes: mapped.bytes,
+            offset: start?.offset ?? LogHeader.size,
+            expectedSequence: start?.sequence ?? header.firstSequence,
+            checksCRC: false
+        )
+        while true {
+            switch scanner.next() {
+            case .record(let record):
+                guard record.sequence == sequence else { continue }
+                guard record.endsBatch else { return nil }
+                let entries = index.entries(through: sequence)
+                return LogPosition(
+                    sequence: sequence,
+                    offset: record.offset,
+                    chainHash: ChainHash(bytes: Array(mapped.bytes[record.chainHashOffset..<(record.chainHashOffset + 32)])),
+                    indexSequences: entries.sequences,
+                    indexOffsets: entries.offsets
+                )
+            case .end:
+                return nil
+            case .problem(let offset, let problem):
+                throw damage(at: offset, problem, scanner)
+            }
+        }
+    }
+
+    /// Checks the records that a resumed open did not scan (`Options.resumeAt`): every CRC, the
+    /// sequence numbers and the structure, as opening checks the rest, and that the record at the
+    /// position and the index entries are where they were said to be. On damage, writes are
+    /// refused from then on (reads go on: what was served came from records checked since, or
+    /// from the snapshot bound to the chain). Meant for a background thread; returns at once when
+    /// the open scanned everything.
+    public func checkPrefix() -> PrefixCheck {
+        guard let position = uncheckedPrefix else { return .notNeeded }
+        let problem: String? = {
+            let mapped: MappedFile
+            do {
+                mapped = try MappedFile(path: path, length: position.offset + RecordLayout.prefixSize + RecordLayout.maximumBodyLength, followingLinks: isReadOnly)
+            } catch {
+                return "cannot read the log: \(error)"
+            }
+            let expectedIndex = Dictionary(uniqueKeysWithValues: zip(position.indexSequences, position.indexOffsets))
+            var scanner = RecordScanner(bytes: mapped.bytes, expectedSequence: header.firstSequence)
+            scanner.release = { mapped.release(below: $0) }
+            while true {
+                switch scanner.next() {
+                case .record(let record):
+                    if SparseIndex.shouldIndex(record.sequence), expectedIndex[record.sequence] != record.offset {
+                        return "record \(record.sequence) is at byte offset \(record.offset), not where the snapshot's index put it"
+                    }
+                    guard record.sequence == position.sequence else { continue }
+                    guard record.offset == position.offset else {
+                        return "record \(position.sequence) is at byte offset \(record.offset), not at \(position.offset) where the log was opened"
+                    }
+                    return nil
+                case .end(let offset):
+                    return "the records end at byte offset \(offset), before record \(position.sequence)"
+                case .problem(let offset, let problem):
+                    return "\(damage(at: offset, problem, scanner))"
+                }
+            }
+        }()
+        guard let problem else {
+            return .intact(records: Int(position.sequence - header.firstSequence + 1), bytes: position.offset)
+        }
+        state.withLock { state in
+            if state.health == .writable { state.health = .writesDisabled(reason: "the background check of the log found damage before record \(position.sequence + 1): \(problem)") }
+        }
+        return .damaged(problem)
     }
 
     /// The stored chain hash of record `sequence`, if the log has it.

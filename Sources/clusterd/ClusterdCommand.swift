@@ -55,8 +55,11 @@ struct ClusterdCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Most bytes all connections may hold together beyond 16 KiB each; while it is spent, only small calls are read.", valueName: "bytes"))
     var serverByteBudget: Int = DaemonConfiguration.defaultServerByteBudget
 
-    @Option(help: ArgumentHelp("Write a snapshot of the projection after this many new events (and at shutdown).", valueName: "events"))
-    var snapshotEvery: UInt64 = 100_000
+    @Option(help: ArgumentHelp(
+        "Write a snapshot of the projection after this many new events (and at shutdown). By default one is written when the log has grown by 8 times the last snapshot's size (at least 16 MiB).",
+        valueName: "events"
+    ))
+    var snapshotEvery: UInt64?
 
     @Option(help: ArgumentHelp("Seconds after which a connection without a call in flight is closed.", valueName: "seconds"))
     var idleTimeout: Int = 300
@@ -186,7 +189,7 @@ struct ClusterdCommand: AsyncParsableCommand {
         configuration.repairTruncateAfterSequence = repairTruncateAfterSequence
         configuration.writersGroup = writersGroup
         configuration.historicalReadThreads = historicalReadThreads
-        configuration.snapshotEvery = max(snapshotEvery, 1)
+        configuration.snapshotPolicy = snapshotEvery.map { .everyEvents(max($0, 1)) } ?? .byCost
         configuration.keyStoreKeyFile = keyStoreKeyFile
         configuration.withoutPersonalData = withoutPersonalData
         configuration.privacyGroup = privacyGroup

@@ -182,7 +182,75 @@ struct DaemonSnapshotTests {
         #expect(members["total"] == 0)
         await client.close()
         #expect(try await daemon.stop() == 0)
-        #expect(daemon.process.standardError.contains("ignoring a snapshot"))
+        #expect(daemon.process.standardError.contains("set a snapshot aside"))
         #expect(daemon.process.standardError.contains("replayed_events=6"))
+        #expect(FileManager.default.fileExists(atPath: daemon.stateDirectory + "/snapshot-00000000000000000005.rejected"))
+    }
+
+    /// Three events and the snapshot of them written at the stop: the log holds 4 records.
+    func stateWithSnapshot(_ directory: TemporaryDirectory) async throws -> String {
+        let daemon = try await RunningDaemon(extraArguments: ["--snapshot-every", "10"], directory: directory)
+        let client = try await VarlinkClient.connect(to: daemon.socketPath)
+        _ = try await client.call("org.clusterd.Registry.RegisterCluster", ["id": "aero", "name": "Aero", "regions": ["76"], "departments": ["31"]])
+        _ = try await client.call("org.clusterd.Registry.RegisterCompany", ["siren": "732829320", "name": "ACME", "naf": "25.62B", "department": "31", "employees": 42])
+        _ = try await client.call("org.clusterd.Registry.JoinCluster", ["cluster": "aero", "siren": "732829320", "date": "2020-01-01"])
+        await client.close()
+        #expect(try await daemon.stop() == 0)
+        #expect(FileManager.default.fileExists(atPath: daemon.stateDirectory + "/snapshot-00000000000000000003.bin"), "\(daemon.process.standardError)")
+        return daemon.stateDirectory
+    }
+
+    /// A start from a snapshot reads only the log's tail; the records before are checked once
+    /// serving. Damage there stops writes, says where in GetStatus and the journal, and lets reads go on.
+    @Test func damageBeforeTheSnapshotIsFoundAfterStartAndStopsWrites() async throws {
+        let directory = try TemporaryDirectory()
+        let state = try await stateWithSnapshot(directory)
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: state + "/events.log")))
+        bytes[64 + 40] ^= 0x01  // inside record 1 (the log's header is 64 bytes)
+        try Data(bytes).write(to: URL(fileURLWithPath: state + "/events.log"))
+
+        let daemon = try await RunningDaemon(extraArguments: ["--snapshot-every", "10"], directory: directory)
+        let client = try await VarlinkClient.connect(to: daemon.socketPath)
+        var failure: String?
+        for _ in 0..<200 where failure == nil {
+            failure = try await client.call("org.clusterd.Registry.GetStatus", [:])["log_failure"]?.stringValue
+            if failure == nil { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(failure?.contains("background check of the log found damage before record 4") == true, "\(failure ?? "nil")")
+        #expect(failure?.contains("record 1") == true, "\(failure ?? "nil")")
+        do {
+            _ = try await client.call("org.clusterd.Registry.LeaveCluster", ["cluster": "aero", "siren": "732829320", "date": "2020-06-01"])
+            Issue.record("a write was taken on a damaged log")
+        } catch let error as VarlinkError {
+            #expect(error.name == "org.clusterd.Registry.StorageFailure", "\(error)")
+        }
+        let members = try await client.call("org.clusterd.Registry.ListMembers", ["cluster": "aero", "as_of": "2020-07-01"])
+        #expect(members["total"] == 1)
+        await client.close()
+        #expect(try await daemon.stop() == 0)
+        #expect(daemon.process.standardError.contains("the log is damaged before the snapshot's record"), "\(daemon.process.standardError)")
+    }
+
+    /// A snapshot whose position in the log is not where its record is gets set aside, and the
+    /// whole log is scanned and replayed.
+    @Test func aSnapshotWithAWrongPositionIsSetAside() async throws {
+        let directory = try TemporaryDirectory()
+        let state = try await stateWithSnapshot(directory)
+        let path = state + "/snapshot-00000000000000000003.bin"
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[80] &+= 8  // the record's offset, in the header
+        let crc = CRC32C.checksum(bytes[0..<(bytes.count - 4)])
+        bytes.replaceSubrange((bytes.count - 4)..., with: [UInt8(crc & 0xFF), UInt8((crc >> 8) & 0xFF), UInt8((crc >> 16) & 0xFF), UInt8(crc >> 24)])
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+        let daemon = try await RunningDaemon(extraArguments: ["--snapshot-every", "10"], directory: directory)
+        let client = try await VarlinkClient.connect(to: daemon.socketPath)
+        let members = try await client.call("org.clusterd.Registry.ListMembers", ["cluster": "aero", "as_of": "2020-07-01"])
+        #expect(members["total"] == 1)
+        await client.close()
+        #expect(try await daemon.stop() == 0)
+        #expect(daemon.process.standardError.contains("its position in the log is wrong"), "\(daemon.process.standardError)")
+        #expect(daemon.process.standardError.contains("replayed_events=4"), "\(daemon.process.standardError)")
+        #expect(FileManager.default.fileExists(atPath: state + "/snapshot-00000000000000000003.rejected"))
     }
 }

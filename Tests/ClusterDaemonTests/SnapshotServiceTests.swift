@@ -30,7 +30,7 @@ struct SnapshotServiceTests {
         while registry.decidedSequence < 4 { try await Task.sleep(for: .milliseconds(1)) }
 
         let store = SnapshotStore(directory: directory.path)
-        let service = SnapshotService(registry: registry, log: log, store: store, every: 1, lastSnapshot: 0, logger: quiet)
+        let service = SnapshotService(registry: registry, log: log, store: store, policy: .everyEvents(1), last: .init(record: 0, logBytes: 0, payloadBytes: 0), logger: quiet)
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: quiet))
         let running = Task { try await group.run() }
         // Shutting down wakes the service from its wait; it then writes the snapshot it owes, and

@@ -40,9 +40,9 @@ public struct DaemonConfiguration: Sendable {
     public var idleTimeout: Duration = .seconds(300)
     /// A connection whose peer takes no reply for this long is closed.
     public var writeTimeout: Duration = .seconds(30)
-    /// A snapshot of the projection is written after this many new events (and at shutdown), so
-    /// that a restart replays only the log's tail.
-    public var snapshotEvery: UInt64 = 100_000
+    /// When a snapshot of the projection is written, so that a restart replays only the log's
+    /// tail: by what it costs (the default), or every so many events (`--snapshot-every`).
+    public var snapshotPolicy: SnapshotPolicy = .byCost
     /// Threads that answer historical reads (`at_seq`, `at_time`, `History`), off the event loops.
     public var historicalReadThreads: Int = 1
     /// Members of this group may write (besides root and the daemon's own user).

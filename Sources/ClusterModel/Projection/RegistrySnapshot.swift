@@ -37,6 +37,14 @@ extension RegistryState {
                     }
                 }
                 for sequence in cluster.history { message.writeUnsigned(5, sequence) }
+                // The open-member aggregates, so that loading need not look up every member's
+                // company again (a third of a large snapshot's load); older snapshots, without
+                // them, have them recomputed.
+                message.writeMessage(6) { aggregates in
+                    aggregates.writeUnsigned(1, UInt64(cluster.openMembers))
+                    aggregates.writeSigned(2, cluster.openJobs)
+                    if let latest = cluster.latestPeriodDate { aggregates.writeSigned(3, Int64(latest.daysSinceEpoch)) }
+                }
             }
         }
         for company in companies.values {
@@ -188,6 +196,7 @@ extension RegistryState {
         }
         var state = RegistryState()
         var companyMessages: [UnsafeRawBufferPointer] = []
+        var withoutAggregates: [Slug] = []
         while let (field, wire) = try reader.readKey() {
             switch (field, wire) {
             case (1, BinaryWriter.varint): state.lastSequence = try reader.readRawVarint()
@@ -199,8 +208,9 @@ extension RegistryState {
                 // A hint for hash tables; the hash trie needs none.
                 _ = try reader.readRawVarint()
             case (4, BinaryWriter.lengthDelimited):
-                let cluster = try decodeCluster(try reader.readLengthDelimited())
+                let (cluster, hasAggregates) = try decodeCluster(try reader.readLengthDelimited())
                 state.clusters[cluster.record.id] = cluster
+                if !hasAggregates { withoutAggregates.append(cluster.record.id) }
             case (5, BinaryWriter.lengthDelimited): companyMessages.append(try reader.readLengthDelimited())
             case (6, BinaryWriter.lengthDelimited): try state.decodeSurvey(try reader.readLengthDelimited())
             case (9, BinaryWriter.lengthDelimited): try state.decodePerson(try reader.readLengthDelimited())
@@ -235,7 +245,7 @@ extension RegistryState {
             for partner in cluster.partners { state.noteFunder(partner) }
         }
         let companies = state.companies
-        for id in state.clusters.keys {
+        for id in withoutAggregates {
             state.clusters.modifyExisting(id) {
                 $0.recomputeAggregates(employees: { companies[$0]?.record.employees ?? 0 }, headcountChangedOn: { companies[$0]?.headcounts?.changes.last?.day })
             }
@@ -243,9 +253,11 @@ extension RegistryState {
         return state
     }
 
-    private static func decodeCluster(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> ClusterState {
+    /// A cluster, and whether its aggregates came with it.
+    private static func decodeCluster(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> (ClusterState, Bool) {
         var reader = BinaryReader(bytes)
         var cluster: ClusterState?
+        var aggregates: (members: Int, jobs: Int64, latest: CalendarDate?)?
         var history = ChunkedList<UInt64>()
         while let (field, wire) = try reader.readKey() {
             switch field {
@@ -283,12 +295,31 @@ extension RegistryState {
                 }
                 cluster?.members[siren] = periods
             case 5: history.append(try reader.readRawVarint())
+            case 6:
+                var message = BinaryReader(try reader.readLengthDelimited())
+                var found: (members: Int, jobs: Int64, latest: CalendarDate?) = (0, 0, nil)
+                while let (inner, innerWire) = try message.readKey() {
+                    switch (inner, innerWire) {
+                    case (1, BinaryWriter.varint):
+                        guard let members = Int(exactly: try message.readRawVarint()) else { throw EventDecodingError("a snapshot's member count is out of range") }
+                        found.members = members
+                    case (2, BinaryWriter.varint): found.jobs = BinaryReader.signed(try message.readRawVarint())
+                    case (3, BinaryWriter.varint): found.latest = CalendarDate(daysSinceEpoch: Int32(truncatingIfNeeded: BinaryReader.signed(try message.readRawVarint())))
+                    default: try message.skip(wire: innerWire)
+                    }
+                }
+                aggregates = found
             default: try reader.skip(wire: wire)
             }
         }
         guard var cluster else { throw EventDecodingError("a snapshot's cluster has no record") }
         cluster.history = history
-        return cluster
+        if let aggregates {
+            cluster.openMembers = aggregates.members
+            cluster.openJobs = aggregates.jobs
+            cluster.latestPeriodDate = aggregates.latest
+        }
+        return (cluster, aggregates != nil)
     }
 
     /// Decodes the companies' messages, in eight chunks through `perform` when there are many,

@@ -23,7 +23,9 @@ struct RecordScanner {
     let bytes: UnsafeRawBufferPointer
     private(set) var offset: Int
     private(set) var expectedSequence: UInt64
-    let checksCRC: Bool
+    /// Whether the next records' CRCs are checked (readers skip the check for records they
+    /// only pass over on their way to the ones they read).
+    var checksCRC: Bool
     /// From here on the bytes are known to be zero without reading them (a file's trailing
     /// holes); `bytes.count` when nothing is known.
     let zerosFrom: Int

@@ -27,6 +27,13 @@ struct SparseIndex: Sendable {
         return (sequences[low - 1], offsets[low - 1])
     }
 
+    /// The entries up to `sequence`.
+    func entries(through sequence: UInt64) -> (sequences: [UInt64], offsets: [Int]) {
+        var count = 0
+        while count < sequences.count && sequences[count] <= sequence { count += 1 }
+        return (Array(sequences[..<count]), Array(offsets[..<count]))
+    }
+
     /// Drops entries at or after `offset` (the file was cut there).
     mutating func truncate(at offset: Int) {
         while let last = offsets.last, last >= offset {

@@ -21,8 +21,10 @@ struct LogScan {
     }
 
     /// Scans the mapped file. With `stopAfter`, the scan ends at that record (for repairs), and
-    /// everything after it counts as the tail.
-    static func scan(_ file: MappedFile, stopAfter: UInt64? = nil) throws(EventLogError) -> LogScan {
+    /// everything after it counts as the tail. With `position`, the scan starts after the record
+    /// there once that record is found intact, ending a batch, with the position's chain hash;
+    /// otherwise (the reason in `rejected`) it scans every record.
+    static func scan(_ file: MappedFile, stopAfter: UInt64? = nil, resumingAt position: LogPosition? = nil) throws(EventLogError) -> (scan: LogScan, rejected: String?) {
         let bytes = file.bytes
         let header: LogHeader
         do {
@@ -42,8 +44,63 @@ struct LogScan {
             index: SparseIndex(),
             tornTail: nil
         )
+        var rejected: String?
+        if let position, stopAfter == nil {
+            switch resume(&scan, bytes: bytes, at: position) {
+            case .success(let offset):
+                var scanner = RecordScanner(bytes: bytes, offset: offset, expectedSequence: position.sequence + 1, zerosFrom: file.holesFrom)
+                scanner.release = { file.release(below: $0) }
+                return (try scan.scanRecords(&scanner, in: file, stopAfter: nil), nil)
+            case .failure(let reason):
+                rejected = reason.description
+            }
+        }
         var scanner = RecordScanner(bytes: bytes, expectedSequence: header.firstSequence, zerosFrom: file.holesFrom)
         scanner.release = { file.release(below: $0) }
+        return (try scan.scanRecords(&scanner, in: file, stopAfter: stopAfter), rejected)
+    }
+
+    struct PositionRejected: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Takes `position` as the scan's state when the record there is what it says; returns the
+    /// offset after it.
+    private static func resume(_ scan: inout LogScan, bytes: UnsafeRawBufferPointer, at position: LogPosition) -> Result<Int, PositionRejected> {
+        let first = scan.header.firstSequence
+        guard position.sequence >= first, position.offset >= LogHeader.size, position.offset % 8 == 0, position.offset < bytes.count else {
+            return .failure(PositionRejected(description: "record \(position.sequence) at byte offset \(position.offset) is outside the log"))
+        }
+        guard position.indexSequences.count == position.indexOffsets.count,
+              zip(position.indexSequences, position.indexOffsets).allSatisfy({ SparseIndex.shouldIndex($0) && $0 <= position.sequence && $1 >= LogHeader.size && $1 <= position.offset }),
+              zip(position.indexSequences, position.indexSequences.dropFirst()).allSatisfy({ $0 < $1 })
+        else {
+            return .failure(PositionRejected(description: "its index is not ascending within the records before it"))
+        }
+        var scanner = RecordScanner(bytes: bytes, offset: position.offset, expectedSequence: position.sequence)
+        guard case .record(let record) = scanner.next() else {
+            return .failure(PositionRejected(description: "no intact record \(position.sequence) starts at byte offset \(position.offset)"))
+        }
+        guard record.endsBatch else {
+            return .failure(PositionRejected(description: "record \(position.sequence) does not end a batch"))
+        }
+        guard ChainHash(bytes: Array(bytes[record.chainHashOffset..<(record.chainHashOffset + 32)])) == position.chainHash else {
+            return .failure(PositionRejected(description: "record \(position.sequence) has another chain hash"))
+        }
+        scan.validEnd = record.offset + record.size
+        scan.recordCount = Int(position.sequence - first + 1)
+        scan.lastSequence = position.sequence
+        scan.headHash = position.chainHash
+        scan.lastCommitTimeMicroseconds = record.commitTimeMicroseconds
+        for (sequence, offset) in zip(position.indexSequences, position.indexOffsets) { scan.index.add(sequence: sequence, offset: offset) }
+        if SparseIndex.shouldIndex(position.sequence) { scan.index.add(sequence: position.sequence, offset: position.offset) }
+        return .success(scan.validEnd)
+    }
+
+    /// Reads records on from where `scanner` stands, each batch added when its last record is.
+    private func scanRecords(_ scanner: inout RecordScanner, in file: MappedFile, stopAfter: UInt64?) throws(EventLogError) -> LogScan {
+        let bytes = file.bytes
+        var scan = self
         var pendingRecords = 0
         var pendingIndex: [(UInt64, Int)] = []
         while true {

@@ -82,25 +82,87 @@ public struct SnapshotStore: Sendable {
         return final
     }
 
+    /// The name a snapshot that failed its checks is renamed to: `snapshot-<seq>.rejected`, kept
+    /// for whoever wants to see why, never loaded (a later rejection of the same sequence number
+    /// replaces it).
+    public func rejectedPath(for sequence: UInt64) -> String {
+        directory + "/" + rejectedName(for: sequence)
+    }
+
+    func rejectedName(for sequence: UInt64) -> String {
+        String(name(for: sequence).dropLast(".bin".count)) + ".rejected"
+    }
+
+    /// Renames the snapshot at `sequence` aside (see `rejectedPath(for:)`) with a warning that
+    /// says why; a snapshot that cannot be renamed is left in place, with a warning too.
+    public func setAside(_ sequence: UInt64, because problem: SnapshotProblem, logger: Logger) {
+        let path = path(for: sequence)
+        do {
+            let store = try StateDirectory(path: directory)
+            try store.rename(name(for: sequence), to: rejectedName(for: sequence))
+            try store.synchronize()
+            logger.warning(
+                "set a snapshot aside that does not match the log; replaying the log instead",
+                metadata: ["snapshot": "\(path)", "renamed_to": "\(rejectedPath(for: sequence))", "reason": "\(problem)"]
+            )
+        } catch {
+            logger.warning(
+                "ignoring a snapshot that does not match the log, which could not be renamed aside; replaying the log instead",
+                metadata: ["snapshot": "\(path)", "reason": "\(problem)", "rename_error": "\(error)"]
+            )
+        }
+    }
+
+    /// The newest snapshot file that decodes (whole, a format this build reads): the one whose
+    /// position the log may be opened at. With `settingAside`, those that do not decode are
+    /// renamed aside on the way.
+    public func newestReadable(settingAside: Bool, logger: Logger) -> Snapshot? {
+        for sequence in sequences() {
+            do throws(SnapshotProblem) {
+                return try load(path(for: sequence))
+            } catch {
+                if settingAside {
+                    setAside(sequence, because: error, logger: logger)
+                } else {
+                    logger.warning("ignoring a snapshot that cannot be read", metadata: ["snapshot": "\(path(for: sequence))", "reason": "\(error)"])
+                }
+            }
+        }
+        return nil
+    }
+
     /// The newest snapshot that matches `log` and that `loading` accepts, as `loading` returns it
-    /// (the daemon checks that the log records its content, then decodes it); unusable ones are
-    /// skipped with a warning each.
+    /// (the daemon checks that the log records its content, then decodes it). `preloaded`, when
+    /// given, stands for its own file instead of reading it again. With `settingAside`, every
+    /// snapshot found unusable on the way is renamed aside with a warning naming the reason
+    /// (see `setAside`); without, it is skipped with that warning.
     public func newestUsable<Loaded>(
         for log: EventLog,
+        preloaded: Snapshot? = nil,
+        settingAside: Bool = false,
         logger: Logger,
         loading: (Snapshot) throws(SnapshotProblem) -> Loaded
     ) -> (snapshot: Snapshot, loaded: Loaded)? {
         for sequence in sequences() {
             let path = path(for: sequence)
             do throws(SnapshotProblem) {
-                let snapshot = try load(path)
+                let snapshot: Snapshot
+                if let preloaded, preloaded.sequence == sequence {
+                    snapshot = preloaded
+                } else {
+                    snapshot = try load(path)
+                }
                 try check(snapshot, against: log)
                 return (snapshot, try loading(snapshot))
             } catch {
-                logger.warning(
-                    "ignoring a snapshot that does not match the log; replaying instead",
-                    metadata: ["snapshot": "\(path)", "reason": "\(error)"]
-                )
+                if settingAside {
+                    setAside(sequence, because: error, logger: logger)
+                } else {
+                    logger.warning(
+                        "ignoring a snapshot that does not match the log; replaying instead",
+                        metadata: ["snapshot": "\(path)", "reason": "\(error)"]
+                    )
+                }
             }
         }
         return nil
