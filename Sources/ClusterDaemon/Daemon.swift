@@ -93,6 +93,7 @@ public struct Daemon: Sendable {
                 "log": "\(log.path)", "last_seq": "\(log.head.lastSequence)", "bytes": "\(log.head.byteCount)",
                 "replay_ms": "\(replayMilliseconds)", "companies": "\(state.companies.count)", "clusters": "\(state.clusters.count)",
                 "from_snapshot_seq": "\(start.lastSequence)", "replayed_events": "\(state.lastSequence - start.lastSequence)",
+                "packed_companies": "\(state.companies.packedCount)",
             ]
         )
         let keyStore = try openKeyStore(for: log, state: state)

@@ -10,7 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "clusterd-bench",
         abstract: "Measures clusterd; prints one JSON line per figure.",
         subcommands: [
-            Throughput.self, Latency.self, Replay.self, MakeLog.self, Apply.self, Memory.self, Queries.self, PingPong.self,
+            Throughput.self, Latency.self, Replay.self, MakeLog.self, Apply.self, Memory.self, MemoryLoaded.self, Queries.self, PingPong.self,
             Writes.self, Reads.self, Import.self, Decode.self, Interference.self, Twins.self, People.self,
         ]
     )
@@ -99,6 +99,14 @@ extension BenchCommand {
         @Option var events = 1_000_000
         func validate() throws { try requirePositive(events, "events") }
         func run() { ModelBenchmarks.memory(companies: events) }
+    }
+
+    struct MemoryLoaded: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "memory-loaded", abstract: "Projection memory per company, loaded from a snapshot's payload (run by memory).")
+        @Option var file: String
+        @Option var companies: Int
+        func validate() throws { try requirePositive(companies, "companies") }
+        func run() { ModelBenchmarks.memoryLoaded(path: file, companies: companies) }
     }
 
     struct Queries: AsyncParsableCommand {

@@ -1,4 +1,5 @@
 import ClusterModel
+import Dispatch
 import Foundation
 
 enum ModelBenchmarks {
@@ -15,6 +16,21 @@ enum ModelBenchmarks {
             precondition(state.lastSequence == UInt64(events.count) && state.clusters.count == DemoNetwork.clusterCount + 1)
         }
         Figure(name: "apply_demo_mix", value: Double(events.count) / best, unit: "events/s", note: "\(events.count) events, best of \(rounds)").printed()
+    }
+
+    /// Resident memory of the projection that a snapshot at `path` holds, once loaded: the
+    /// snapshot's bytes (its companies stay in them, packed) and what loading builds.
+    static func memoryLoaded(path: String, companies: Int) {
+        let before = residentBytes()
+        let bytes = [UInt8](try! Data(contentsOf: URL(fileURLWithPath: path)))
+        let state = try! RegistryState(snapshot: bytes) { count, body in DispatchQueue.concurrentPerform(iterations: count, execute: body) }
+        let after = residentBytes()
+        precondition(state.companies.count == companies && state.companies.unpackedCount == 0)
+        Figure(
+            name: "projection_memory_packed", value: Double(after - before) / Double(companies), unit: "bytes/company",
+            note: "the same projection loaded from its snapshot (\(bytes.count / 1_048_576) MiB), companies packed, in a process of its own; RSS grew by \((after - before) / 1_048_576) MiB"
+        ).printed()
+        withExtendedLifetime(state) {}
     }
 
     /// Resident memory of a projection holding `companies` companies, each a member of a cluster.
@@ -34,7 +50,18 @@ enum ModelBenchmarks {
         }
         let after = residentBytes()
         precondition(state.companies.count == companies)
-        Figure(name: "projection_memory", value: Double(after - before) / Double(companies), unit: "bytes/company", note: "\(companies) companies with one membership each; RSS grew by \((after - before) / 1_048_576) MiB").printed()
+        Figure(name: "projection_memory", value: Double(after - before) / Double(companies), unit: "bytes/company", note: "\(companies) companies with one membership each, as applied (decoded); RSS grew by \((after - before) / 1_048_576) MiB").printed()
+        // Packed, as a start from a snapshot of it holds them: measured in a process of its own,
+        // where the decoded form never was (freed memory is not given back to the system).
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("clusterd-bench-projection-\(getpid()).bin")
+        try! Data(state.snapshotBytes()).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        child.arguments = ["memory-loaded", "--file", file.path, "--companies", "\(companies)"]
+        try! child.run()
+        child.waitUntilExit()
+        precondition(child.terminationStatus == 0, "memory-loaded failed")
         withExtendedLifetime(state) {}
     }
 }

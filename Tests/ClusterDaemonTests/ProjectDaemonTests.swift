@@ -151,7 +151,7 @@ struct ProjectDaemonTests {
         let directory = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory.file("state"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: fixture, toPath: directory.file("state/events.log"))
-        let arguments = ["--without-personal-data"]
+        let arguments = ["--without-personal-data", "--snapshot-every", "1"]
         let daemon = try await RunningDaemon(extraArguments: arguments, directory: directory)
         let client = try await VarlinkClient.connect(to: daemon.socketPath)
         #expect(try await call(client, "GetStats", ["on": "2021-06-01"])["jobs"] == 142)
@@ -167,5 +167,29 @@ struct ProjectDaemonTests {
         #expect(try await call(again, "GetStats", ["on": "2021-06-01"])["jobs"] == 142)
         await again.close()
         #expect(try await restarted.stop() == 0)
+        #expect(restarted.process.standardError.contains("loaded a snapshot"), "\(restarted.process.standardError)")
+    }
+
+    /// A snapshot written by the previous build (file format version 2, payload version 2: the
+    /// companies one by one, projects as their events) still loads, and answers as its log
+    /// replayed does (`clusterctl --log`, recorded in the fixtures by that build).
+    @Test func aSnapshotWrittenByThePreviousBuildStillLoads() async throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.file("state"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.fixtures.appendingPathComponent("events-snapshot-v2.log").path, toPath: directory.file("state/events.log"))
+        try FileManager.default.copyItem(
+            atPath: Self.fixtures.appendingPathComponent("snapshot-v2-00000000000000000025.bin").path, toPath: directory.file("state/snapshot-00000000000000000025.bin")
+        )
+        let daemon = try await RunningDaemon(extraArguments: ["--without-personal-data"], directory: directory)
+        let stats = try await clusterctl(["--socket", daemon.socketPath, "stats", "--on", "2021-06-01", "--json"])
+        let project = try await clusterctl(["--socket", daemon.socketPath, "projects", "show", "four-vert", "--on", "2021-06-01", "--json"])
+        #expect(try await daemon.stop() == 0)
+        #expect(daemon.process.standardError.contains("loaded a snapshot"), "\(daemon.process.standardError)")
+        #expect(daemon.process.standardError.contains("snapshot_seq=25"), "\(daemon.process.standardError)")
+        #expect(!daemon.process.standardError.contains("set a snapshot aside"), "\(daemon.process.standardError)")
+        let expectedStats = try String(contentsOf: Self.fixtures.appendingPathComponent("events-snapshot-v2.stats.json"), encoding: .utf8)
+        let expectedProject = try String(contentsOf: Self.fixtures.appendingPathComponent("events-snapshot-v2.project.json"), encoding: .utf8)
+        #expect(stats.status == 0 && stats.standardOutput == expectedStats, "\(stats.standardOutput)\(stats.standardError)")
+        #expect(project.status == 0 && project.standardOutput == expectedProject, "\(project.standardOutput)\(project.standardError)")
     }
 }

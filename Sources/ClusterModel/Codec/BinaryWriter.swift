@@ -25,7 +25,12 @@ struct BinaryWriter {
     }
 
     mutating func writeSigned(_ field: UInt64, _ value: Int64) {
-        writeUnsigned(field, UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+        writeUnsigned(field, Self.zigzag(value))
+    }
+
+    /// A signed value as the unsigned varint that `BinaryReader.signed` reads back.
+    static func zigzag(_ value: Int64) -> UInt64 {
+        UInt64(bitPattern: (value << 1) ^ (value >> 63))
     }
 
     mutating func writeBool(_ field: UInt64, _ value: Bool) {

@@ -264,7 +264,7 @@ private func decideKinds(_ command: Command, state: RegistryState, now: Int64, i
         kinds.append(contentsOf: dissolution)
 
     case .registerCompany(let record):
-        guard state.companies.index(forKey: record.siren) == nil else { throw .alreadyExists(kind: "company", id: record.siren.description) }
+        guard !state.companies.contains(record.siren) else { throw .alreadyExists(kind: "company", id: record.siren.description) }
         kinds.append(.companyRegistered(record))
 
     case .updateCompany(let patch):
@@ -292,7 +292,7 @@ private func decideKinds(_ command: Command, state: RegistryState, now: Int64, i
 
     case .joinCluster(let clusterID, let siren, let date):
         guard let cluster = state.clusters[clusterID] else { throw .unknownCluster(clusterID.text) }
-        guard state.companies.index(forKey: siren) != nil else { throw .unknownCompany(siren.description) }
+        guard state.companies.contains(siren) else { throw .unknownCompany(siren.description) }
         if let dissolved = cluster.dissolvedOn, dissolved <= date {
             throw .invalidArgument(field: "cluster", reason: "cluster '\(clusterID)' was dissolved on \(dissolved) and takes no members")
         }
@@ -306,7 +306,7 @@ private func decideKinds(_ command: Command, state: RegistryState, now: Int64, i
 
     case .leaveCluster(let clusterID, let siren, let date, let reason):
         guard let cluster = state.clusters[clusterID] else { throw .unknownCluster(clusterID.text) }
-        guard state.companies.index(forKey: siren) != nil else { throw .unknownCompany(siren.description) }
+        guard state.companies.contains(siren) else { throw .unknownCompany(siren.description) }
         guard let open = cluster.members[siren]?.last(where: { $0.end == nil }), open.start <= date else {
             throw .notAMember(cluster: clusterID.text, siren: siren.description, date: date)
         }
@@ -340,7 +340,7 @@ private func decideKinds(_ command: Command, state: RegistryState, now: Int64, i
         guard window.opensAt <= submittedAt, submittedAt <= window.closesAt else {
             throw .surveyNotOpen(survey: surveyID.text, reason: "\(submittedAt) is outside its window \(window.opensAt) to \(window.closesAt)")
         }
-        guard state.companies.index(forKey: siren) != nil else { throw .unknownCompany(siren.description) }
+        guard state.companies.contains(siren) else { throw .unknownCompany(siren.description) }
         guard state.isMemberOfAnyCluster(siren, on: submittedAt.localDate) else {
             throw .notAMember(cluster: "any", siren: siren.description, date: submittedAt.localDate)
         }
@@ -383,7 +383,7 @@ private func decideKinds(_ command: Command, state: RegistryState, now: Int64, i
 
     case .addContact(let person, let siren, let fields):
         guard state.people[person] == nil else { throw .alreadyExists(kind: "person", id: person.text) }
-        guard state.companies.index(forKey: siren) != nil else { throw .unknownCompany(siren.description) }
+        guard state.companies.contains(siren) else { throw .unknownCompany(siren.description) }
         try fields.check(allowed: PersonalFieldName.contact, kind: "contact")
         guard fields.names.contains(.name) else { throw .invalidArgument(field: "fields", reason: "a contact needs a name") }
         kinds.append(.contactAdded(person: person, siren: siren, fields: fields))
@@ -416,7 +416,7 @@ private func decideKinds(_ command: Command, state: RegistryState, now: Int64, i
     case .openCampaign(let record):
         guard state.campaigns[record.id] == nil else { throw .alreadyExists(kind: "campaign", id: record.id.text) }
         guard let cluster = state.clusters[record.cluster] else { throw .unknownCluster(record.cluster.text) }
-        guard state.companies.index(forKey: record.siren) != nil else { throw .unknownCompany(record.siren.description) }
+        guard state.companies.contains(record.siren) else { throw .unknownCompany(record.siren.description) }
         _ = try validatedText(record.title, field: "title", maximum: 200)
         guard record.startsOn <= record.endsOn else {
             throw .invalidArgument(field: "ends_on", reason: "a campaign ends on or after its start (\(record.startsOn)), not on \(record.endsOn)")

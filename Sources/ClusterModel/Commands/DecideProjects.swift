@@ -98,7 +98,7 @@ enum ProjectRules {
         }
         var seenCompanies: Set<SIREN> = []
         for (index, company) in record.companies.enumerated() {
-            guard state.companies.index(forKey: company.siren) != nil else { throw .unknownCompany(company.siren.description) }
+            guard state.companies.contains(company.siren) else { throw .unknownCompany(company.siren.description) }
             guard seenCompanies.insert(company.siren).inserted else {
                 throw .invalidArgument(field: "companies[\(index)].siren", reason: "company \(company.siren) is listed twice")
             }
@@ -155,7 +155,7 @@ enum ProjectRules {
             let field = "beneficiaries[\(index)]"
             switch beneficiary.party {
             case .company(let siret):
-                guard state.companies.index(forKey: siret.siren) != nil else {
+                guard state.companies.contains(siret.siren) else {
                     throw .invalidArgument(field: field + ".siret", reason: "\(siret) is no establishment of a registered company (SIREN \(siret.siren) is unknown)")
                 }
             case .cluster(let cluster):

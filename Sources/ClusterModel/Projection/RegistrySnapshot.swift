@@ -7,12 +7,16 @@ extension RegistryState {
     /// log instead, where it names the event types it does not know).
     static let snapshotVersion: UInt8 = 1
     static let snapshotVersionWithProjects: UInt8 = 2
+    /// Version 3 holds the companies packed (field 13, the layout `CompanyTable` keeps in
+    /// memory), loaded whole instead of one by one; a reader of versions 1 and 2 would skip them
+    /// and lose every company. Written by this build, with or without projects.
+    static let snapshotVersionPacked: UInt8 = 3
 
     /// The projection's bytes; `RegistryState(snapshot:)` rebuilds an equal projection from them.
     public func snapshotBytes() -> [UInt8] {
         var writer = BinaryWriter(capacity: 1 << 20)
         let projectEvents = self.projectEvents()
-        writer.bytes.append(projectEvents.isEmpty ? Self.snapshotVersion : Self.snapshotVersionWithProjects)
+        writer.bytes.append(Self.snapshotVersionPacked)
         writer.writeUnsigned(1, lastSequence)
         writer.writeUnsigned(2, UInt64(eventCount))
         writer.writeSigned(3, lastCommitTimeMicroseconds)
@@ -27,15 +31,8 @@ extension RegistryState {
                 for partner in cluster.partners {
                     message.writeMessage(3) { $0.bytes += EventCodec.encode(Event(kind: .partnerLinked(cluster: id, partner: partner), recordedAtMicroseconds: 0, peerUID: 0)) }
                 }
-                for (siren, periods) in cluster.members {
-                    message.writeMessage(4) { member in
-                        member.writeUnsigned(1, UInt64(siren.value))
-                        for period in periods {
-                            member.writeSigned(2, Int64(period.start.daysSinceEpoch))
-                            member.writeSigned(3, period.end.map { Int64($0.daysSinceEpoch) } ?? Int64.min)
-                        }
-                    }
-                }
+                // The members packed (field 7; version 3), as a `MemberTable` holds them loaded.
+                message.writeBytes(7, cluster.members.packedBytes())
                 for sequence in cluster.history { message.writeUnsigned(5, sequence) }
                 // The open-member aggregates, so that loading need not look up every member's
                 // company again (a third of a large snapshot's load); older snapshots, without
@@ -47,22 +44,7 @@ extension RegistryState {
                 }
             }
         }
-        for company in companies.values {
-            writer.writeMessage(5) { message in
-                message.writeMessage(1) { $0.bytes += EventCodec.encode(Event(kind: .companyRegistered(company.record), recordedAtMicroseconds: 0, peerUID: 0)) }
-                for cluster in company.clusters { message.writeString(2, cluster.text) }
-                for sequence in company.history { message.writeUnsigned(3, sequence) }
-                if let headcounts = company.headcounts {
-                    message.writeUnsigned(4, UInt64(headcounts.initial))
-                    for change in headcounts.changes {
-                        message.writeMessage(5) {
-                            $0.writeSigned(1, Int64(change.day.daysSinceEpoch))
-                            $0.writeUnsigned(2, UInt64(change.employees))
-                        }
-                    }
-                }
-            }
-        }
+        writer.writeBytes(13, companies.packedBytes())
         for id in surveys.keys.sorted() {
             let survey = surveys[id]!
             writer.writeMessage(6) { message in
@@ -141,6 +123,23 @@ extension RegistryState {
         return writer.bytes
     }
 
+    /// A company as a snapshot (and `PackedCompanies`) holds it: the event that would register it
+    /// as it is now, the clusters it joined, its history, its headcount timeline.
+    static func encodeCompany(_ company: CompanyState, into message: inout BinaryWriter) {
+        message.writeMessage(1) { $0.bytes += EventCodec.encode(Event(kind: .companyRegistered(company.record), recordedAtMicroseconds: 0, peerUID: 0)) }
+        for cluster in company.clusters { message.writeString(2, cluster.text) }
+        for sequence in company.history { message.writeUnsigned(3, sequence) }
+        if let headcounts = company.headcounts {
+            message.writeUnsigned(4, UInt64(headcounts.initial))
+            for change in headcounts.changes {
+                message.writeMessage(5) {
+                    $0.writeSigned(1, Int64(change.day.daysSinceEpoch))
+                    $0.writeUnsigned(2, UInt64(change.employees))
+                }
+            }
+        }
+    }
+
     /// The events that built the projects and commitments, rebuilt from them, by sequence number.
     public func projectEvents() -> [(UInt64, Event)] {
         var events: [(UInt64, Event)] = []
@@ -180,23 +179,25 @@ extension RegistryState {
     ) throws(EventDecodingError) {
         self.init()
         let result: Result<RegistryState, EventDecodingError> = bytes.withUnsafeBytes { raw in
-            Result { () throws(EventDecodingError) -> RegistryState in try Self.decodeSnapshot(raw, perform: perform) }
+            Result { () throws(EventDecodingError) -> RegistryState in try Self.decodeSnapshot(raw, storage: bytes, perform: perform) }
         }
         self = try result.get()
     }
 
-    /// Snapshots with at least this many companies decode them in chunks through `perform`.
+    /// Snapshots of version 1 or 2 with at least this many companies decode them in chunks
+    /// through `perform`.
     static let chunkedCompanyCount = 4096
 
-    private static func decodeSnapshot(_ raw: UnsafeRawBufferPointer, perform: (Int, @Sendable (Int) -> Void) -> Void) throws(EventDecodingError) -> RegistryState {
+    /// `raw` are the bytes of `storage`, which the packed companies keep (not a copy).
+    private static func decodeSnapshot(_ raw: UnsafeRawBufferPointer, storage: [UInt8], perform: (Int, @Sendable (Int) -> Void) -> Void) throws(EventDecodingError) -> RegistryState {
         var reader = BinaryReader(raw)
         let version = try reader.readByte()
-        guard version == snapshotVersion || version == snapshotVersionWithProjects else {
-            throw EventDecodingError("snapshot version \(version) is not supported (this build reads versions \(snapshotVersion) and \(snapshotVersionWithProjects))")
+        guard (snapshotVersion...snapshotVersionPacked).contains(version) else {
+            throw EventDecodingError("snapshot version \(version) is not supported (this build reads versions \(snapshotVersion) to \(snapshotVersionPacked))")
         }
         var state = RegistryState()
         var companyMessages: [UnsafeRawBufferPointer] = []
-        var withoutAggregates: [Slug] = []
+        var clusterMessages: [UnsafeRawBufferPointer] = []
         while let (field, wire) = try reader.readKey() {
             switch (field, wire) {
             case (1, BinaryWriter.varint): state.lastSequence = try reader.readRawVarint()
@@ -207,16 +208,17 @@ extension RegistryState {
             case (8, BinaryWriter.varint):
                 // A hint for hash tables; the hash trie needs none.
                 _ = try reader.readRawVarint()
-            case (4, BinaryWriter.lengthDelimited):
-                let (cluster, hasAggregates) = try decodeCluster(try reader.readLengthDelimited())
-                state.clusters[cluster.record.id] = cluster
-                if !hasAggregates { withoutAggregates.append(cluster.record.id) }
+            case (4, BinaryWriter.lengthDelimited): clusterMessages.append(try reader.readLengthDelimited())
             case (5, BinaryWriter.lengthDelimited): companyMessages.append(try reader.readLengthDelimited())
             case (6, BinaryWriter.lengthDelimited): try state.decodeSurvey(try reader.readLengthDelimited())
             case (9, BinaryWriter.lengthDelimited): try state.decodePerson(try reader.readLengthDelimited())
             case (10, BinaryWriter.lengthDelimited): try state.decodeCampaign(try reader.readLengthDelimited())
             case (11, BinaryWriter.lengthDelimited): try state.decodePrivacyRequest(try reader.readLengthDelimited())
-            case (12, BinaryWriter.lengthDelimited) where version == snapshotVersionWithProjects:
+            case (13, BinaryWriter.lengthDelimited) where version >= snapshotVersionPacked:
+                let packed = try reader.readLengthDelimited()
+                let start = packed.baseAddress.map { raw.baseAddress!.distance(to: $0) } ?? 0
+                state.companies = CompanyTable(packed: try PackedRows(storage: storage, range: start..<(start + packed.count)))
+            case (12, BinaryWriter.lengthDelimited) where version >= snapshotVersionWithProjects:
                 try state.decodeProjectEvent(try reader.readLengthDelimited())
             case (7, BinaryWriter.lengthDelimited):
                 var message = BinaryReader(try reader.readLengthDelimited())
@@ -239,6 +241,17 @@ extension RegistryState {
             default: try reader.skip(wire: wire)
             }
         }
+        // The clusters side by side, one task each: a snapshot of version 1 or 2 puts each one's
+        // members into a hash trie one by one; version 3 holds them packed.
+        var withoutAggregates: [Slug] = []
+        let base = raw.baseAddress
+        let decode = { (bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> (ClusterState, Bool) in
+            try decodeCluster(bytes, storage: storage, base: base)
+        }
+        for (cluster, hasAggregates) in try decodeAll(clusterMessages, chunks: clusterMessages.count, perform: perform, decode) {
+            state.clusters[cluster.record.id] = cluster
+            if !hasAggregates { withoutAggregates.append(cluster.record.id) }
+        }
         try state.addCompanies(companyMessages, perform: perform)
         // Partners known by SIRET: every record of one names it alike, so their order is free.
         for cluster in state.clusters.values {
@@ -253,8 +266,9 @@ extension RegistryState {
         return state
     }
 
-    /// A cluster, and whether its aggregates came with it.
-    private static func decodeCluster(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> (ClusterState, Bool) {
+    /// A cluster, and whether its aggregates came with it. Its packed members stay in `storage`,
+    /// whose bytes start at `base`.
+    private static func decodeCluster(_ bytes: UnsafeRawBufferPointer, storage: [UInt8], base: UnsafeRawPointer?) throws(EventDecodingError) -> (ClusterState, Bool) {
         var reader = BinaryReader(bytes)
         var cluster: ClusterState?
         var aggregates: (members: Int, jobs: Int64, latest: CalendarDate?)?
@@ -295,6 +309,11 @@ extension RegistryState {
                 }
                 cluster?.members[siren] = periods
             case 5: history.append(try reader.readRawVarint())
+            case 7:
+                let packed = try reader.readLengthDelimited()
+                guard let base, let address = packed.baseAddress else { throw EventDecodingError("a snapshot's packed members are empty") }
+                let start = base.distance(to: address)
+                cluster?.members = MemberTable(packed: try PackedRows(storage: storage, range: start..<(start + packed.count)))
             case 6:
                 var message = BinaryReader(try reader.readLengthDelimited())
                 var found: (members: Int, jobs: Int64, latest: CalendarDate?) = (0, 0, nil)
@@ -322,57 +341,68 @@ extension RegistryState {
         return (cluster, aggregates != nil)
     }
 
-    /// Decodes the companies' messages, in eight chunks through `perform` when there are many,
-    /// and adds them in the order they came.
+    /// Decodes the companies' messages of a snapshot of version 1 or 2 (version 3 packs them),
+    /// in eight chunks through `perform` when there are many, and adds them in the order they came.
     private mutating func addCompanies(_ messages: [UnsafeRawBufferPointer], perform: (Int, @Sendable (Int) -> Void) -> Void) throws(EventDecodingError) {
-        guard messages.count >= Self.chunkedCompanyCount else {
-            for message in messages {
-                let company = try Self.decodeCompany(message)
-                companies[company.record.siren] = company
-            }
-            return
-        }
-        let size = (messages.count + 7) / 8
-        let chunks = stride(from: 0, to: messages.count, by: size).map { CompanyChunk(messages[$0..<min($0 + size, messages.count)]) }
-        perform(chunks.count) { chunks[$0].decode() }
-        // From the last company back, each moved out of its chunk instead of copied (copying
-        // retained and released every field of 500,000 companies); a SIREN met again further
-        // back does not replace the later one.
-        for chunk in chunks.reversed() {
-            var decoded = try chunk.take()
-            while let company = decoded.popLast() {
-                if let later = companies.updateValue(company, forKey: company.record.siren) { companies[later.record.siren] = later }
-            }
+        let chunks = messages.count >= Self.chunkedCompanyCount ? 8 : 1
+        // A SIREN met again later replaces the earlier one, as the writer of the events did.
+        for company in try Self.decodeAll(messages, chunks: chunks, perform: perform, Self.decodeCompany) {
+            companies[company.record.siren] = company
         }
     }
 
-    /// A run of company messages, decoded by whichever thread `perform` gives it to.
-    private final class CompanyChunk: @unchecked Sendable {
-        private let messages: ArraySlice<UnsafeRawBufferPointer>
-        /// Written once, by the thread that decodes the chunk; read after `perform` returned.
-        private var decoded: Result<[CompanyState], EventDecodingError> = .success([])
+    /// `messages` decoded by `decode`, in order, in `chunks` runs given to `perform` (which runs
+    /// them on as many threads as it likes).
+    private static func decodeAll<Value>(
+        _ messages: [UnsafeRawBufferPointer],
+        chunks count: Int,
+        perform: (Int, @Sendable (Int) -> Void) -> Void,
+        _ decode: @escaping (UnsafeRawBufferPointer) throws(EventDecodingError) -> Value
+    ) throws(EventDecodingError) -> [Value] {
+        guard count > 1, messages.count > 1 else {
+            var values: [Value] = []
+            values.reserveCapacity(messages.count)
+            for message in messages { values.append(try decode(message)) }
+            return values
+        }
+        let size = (messages.count + count - 1) / count
+        let chunks = stride(from: 0, to: messages.count, by: size).map { DecodingChunk(messages[$0..<min($0 + size, messages.count)], decode) }
+        perform(chunks.count) { chunks[$0].decode() }
+        var values: [Value] = []
+        values.reserveCapacity(messages.count)
+        for chunk in chunks { values += try chunk.take() }
+        return values
+    }
 
-        init(_ messages: ArraySlice<UnsafeRawBufferPointer>) {
+    /// A run of messages, decoded by whichever thread `perform` gives it to.
+    private final class DecodingChunk<Value>: @unchecked Sendable {
+        private let messages: ArraySlice<UnsafeRawBufferPointer>
+        private let decodeOne: (UnsafeRawBufferPointer) throws(EventDecodingError) -> Value
+        /// Written once, by the thread that decodes the chunk; read after `perform` returned.
+        private var decoded: Result<[Value], EventDecodingError> = .success([])
+
+        init(_ messages: ArraySlice<UnsafeRawBufferPointer>, _ decode: @escaping (UnsafeRawBufferPointer) throws(EventDecodingError) -> Value) {
             self.messages = messages
+            self.decodeOne = decode
         }
 
         func decode() {
-            decoded = Result { () throws(EventDecodingError) -> [CompanyState] in
-                var companies: [CompanyState] = []
-                companies.reserveCapacity(messages.count)
-                for message in messages { companies.append(try RegistryState.decodeCompany(message)) }
-                return companies
+            decoded = Result { () throws(EventDecodingError) -> [Value] in
+                var values: [Value] = []
+                values.reserveCapacity(messages.count)
+                for message in messages { values.append(try decodeOne(message)) }
+                return values
             }
         }
 
-        /// The decoded companies, no longer held here.
-        func take() throws(EventDecodingError) -> [CompanyState] {
+        /// The decoded values, no longer held here.
+        func take() throws(EventDecodingError) -> [Value] {
             defer { decoded = .success([]) }
             return try decoded.get()
         }
     }
 
-    private static func decodeCompany(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> CompanyState {
+    static func decodeCompany(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> CompanyState {
         var reader = BinaryReader(bytes)
         var company: CompanyState?
         var history = SequenceList()

@@ -22,7 +22,7 @@ public struct ClusterState: Sendable, Hashable {
         var record: ClusterRecord
         var dissolvedOn: CalendarDate?
         var partners: [Partner] = []
-        var members: TreeDictionary<SIREN, InlineList<MembershipPeriod>> = [:]
+        var members = MemberTable()
         var history = ChunkedList<UInt64>()
         var openMembers = 0
         var openJobs: Int64 = 0
@@ -48,7 +48,7 @@ public struct ClusterState: Sendable, Hashable {
         _modify { yield &fields.value.partners }
     }
     /// Membership periods by company.
-    public var members: TreeDictionary<SIREN, InlineList<MembershipPeriod>> {
+    public var members: MemberTable {
         get { fields.value.members }
         _modify { yield &fields.value.members }
     }
@@ -83,7 +83,7 @@ public struct ClusterState: Sendable, Hashable {
 
 extension ClusterState {
     mutating func started(_ siren: SIREN, on date: CalendarDate, employees: Int64, headcountChangedOn: CalendarDate?, sequence: UInt64) {
-        members.updateValue(forKey: siren, default: []) { $0.append(MembershipPeriod(start: date, end: nil)) }
+        members.update(siren, default: []) { $0.append(MembershipPeriod(start: date, end: nil)) }
         openMembers += 1
         openJobs += employees
         noteDate(date)
@@ -221,13 +221,14 @@ public struct SurveyResponse: Sendable, Hashable {
 /// The registry's state, built by applying events in order: what every query reads and what
 /// `decide` checks commands against. Pure: no I/O.
 ///
-/// A persistent value: its collections are hash tries (`TreeDictionary`) and chunked lists that
-/// share structure between copies, so a copy costs O(1) and a change to a copy copies only the
+/// A persistent value: its collections are hash tries (`TreeDictionary`), chunked lists and, for
+/// companies and members, `LayeredTable`s (an immutable packed layer and a hash trie) that share
+/// structure between copies, so a copy costs O(1) and a change to a copy copies only the
 /// O(log n) nodes on its path. The registry publishes a copy as the read view after every
 /// durable batch; with hash tables each copy would cost the whole table.
 public struct RegistryState: Sendable, Equatable {
     public internal(set) var clusters: TreeDictionary<Slug, ClusterState> = [:]
-    public internal(set) var companies: TreeDictionary<SIREN, CompanyState> = [:]
+    public internal(set) var companies = CompanyTable()
     public internal(set) var surveys: TreeDictionary<Slug, SurveyState> = [:]
     /// Each request id: the last sequence number of its events and what it asked for.
     public internal(set) var requests: TreeDictionary<String, RequestRecord> = [:]
