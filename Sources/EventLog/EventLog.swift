@@ -386,12 +386,7 @@ public final class EventLog: Sendable {
         let mapped = try mapDurable(head)
         let upper = min(last ?? head.lastSequence, head.lastSequence)
         guard first <= upper else { return }
-        var scanner = RecordScanner(
-            bytes: mapped.bytes,
-            offset: start?.offset ?? LogHeader.size,
-            expectedSequence: start?.sequence ?? header.firstSequence,
-            checksCRC: verifyingChecksums
-        )
+        var scanner = scanner(of: mapped, from: start, checksCRC: verifyingChecksums)
         while true {
             // Only the records read are checked, not those passed over from the index entry.
             scanner.checksCRC = verifyingChecksums && scanner.expectedSequence >= first
@@ -454,6 +449,16 @@ public final class EventLog: Sendable {
         }
     }
 
+    /// A scanner of `mapped` from the index entry `start` (the first record when nil).
+    private func scanner(of mapped: MappedFile, from start: (sequence: UInt64, offset: Int)?, checksCRC: Bool) -> RecordScanner {
+        RecordScanner(
+            bytes: mapped.bytes,
+            offset: start?.offset ?? LogHeader.size,
+            expectedSequence: start?.sequence ?? header.firstSequence,
+            checksCRC: checksCRC
+        )
+    }
+
     /// What a reader reports when `scanner` meets `problem` at `offset`.
     private func damage(at offset: Int, _ problem: RecordProblem, _ scanner: RecordScanner) -> EventLogError {
         .damaged(LogDamage(path: path, offset: offset, sequence: scanner.expectedSequence, problem: problem, lastIntactSequence: scanner.expectedSequence - 1))
@@ -466,12 +471,7 @@ public final class EventLog: Sendable {
         let (head, start, index) = state.withLock { state in (state.head, state.index.start(for: sequence), state.index) }
         guard sequence >= header.firstSequence, sequence <= head.lastSequence else { return nil }
         let mapped = try mapDurable(head)
-        var scanner = RecordScanner(
-            bytes: mapped.bytes,
-            offset: start?.offset ?? LogHeader.size,
-            expectedSequence: start?.sequence ?? header.firstSequence,
-            checksCRC: false
-        )
+        var scanner = scanner(of: mapped, from: start, checksCRC: false)
         while true {
             switch scanner.next() {
             case .record(let record):

@@ -142,7 +142,10 @@ enum ProjectParameters {
         switch command {
         case .proposeProject(let record): return ("ProposeProject", body(.projectProposed(record))!)
         case .changeProjectStatus(let project, let status, let on, let reason):
-            let method = statusMethods.first { $0.value == status }?.key ?? "ApproveProject"
+            // No command moves a project back to proposed: `decide` has none to make.
+            guard let method = statusMethods.first(where: { $0.value == status })?.key else {
+                preconditionFailure("no method moves a project to \(status)")
+            }
             var parameters: [String: JSONValue] = ["project": .string(project.text), "on": .string(on.description)]
             if let reason { parameters["reason"] = .string(reason) }
             return (method, parameters)

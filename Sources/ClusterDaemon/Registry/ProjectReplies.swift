@@ -80,9 +80,9 @@ enum ProjectReplies {
     static func commitments(state: RegistryState, on day: CalendarDate, from: CalendarDate?, to: CalendarDate?) throws(DomainError) -> [String: JSONValue] {
         if let from, let to, to < from { throw .invalidArgument(field: "to", reason: "\(to) is before from (\(from))") }
         let listed = state.commitments.values
-            .filter { $0.record.agreedOn <= day }
             .filter { commitment in
-                (from.map { commitment.record.agreedOn >= $0 } ?? true) && (to.map { commitment.record.agreedOn <= $0 } ?? true)
+                let agreed = commitment.record.agreedOn
+                return agreed <= day && (from.map { agreed >= $0 } ?? true) && (to.map { agreed <= $0 } ?? true)
             }
             .sorted { ($0.record.agreedOn, $0.record.id) < ($1.record.agreedOn, $1.record.id) }
             .map { commitment(state, $0, on: day) }

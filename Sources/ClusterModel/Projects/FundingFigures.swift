@@ -76,14 +76,20 @@ extension RegistryState {
     public func funding(of project: ProjectState, on day: CalendarDate) -> (total: FundingAmounts, byFunder: [SIRET: FundingAmounts]) {
         var total = FundingAmounts()
         var byFunder: [SIRET: FundingAmounts] = [:]
-        for id in project.commitments {
-            guard let commitment = commitments[id], commitment.record.agreedOn <= day else { continue }
-            let committed = committed(commitment, on: day)
-            let disbursed = commitment.disbursed(on: day)
+        forEachCommitment(of: project, on: day) { commitment, committed, disbursed in
             total.add(committed: committed, disbursed: disbursed, project: project.record.id)
             byFunder[commitment.record.grantor.siret, default: FundingAmounts()].add(committed: committed, disbursed: disbursed, project: project.record.id)
         }
         return (total, byFunder)
+    }
+
+    /// Each commitment of `project` agreed by `day`, with what it commits and has paid on `day`:
+    /// the one walk that every funding figure makes.
+    private func forEachCommitment(of project: ProjectState, on day: CalendarDate, _ body: (CommitmentState, _ committed: Int64, _ disbursed: Int64) -> Void) {
+        for id in project.commitments {
+            guard let commitment = commitments[id], commitment.record.agreedOn <= day else { continue }
+            body(commitment, committed(commitment, on: day), commitment.disbursed(on: day))
+        }
     }
 
     /// Every project's money on `day` (the valid-date axis), as this projection knows it.
@@ -93,11 +99,8 @@ extension RegistryState {
             var agency: Int64 = 0
             var local: Int64 = 0
             var privateMoney: Int64 = 0
-            for id in project.commitments {
-                guard let commitment = commitments[id], commitment.record.agreedOn <= day else { continue }
+            forEachCommitment(of: project, on: day) { commitment, committed, disbursed in
                 let record = commitment.record
-                let committed = committed(commitment, on: day)
-                let disbursed = commitment.disbursed(on: day)
                 let projectID = project.record.id
                 totals.total.add(committed: committed, disbursed: disbursed, project: projectID)
                 totals.byFunder[record.grantor.siret, default: FundingAmounts()].add(committed: committed, disbursed: disbursed, project: projectID)
