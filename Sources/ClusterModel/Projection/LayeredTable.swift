@@ -83,11 +83,10 @@ public struct LayeredTable<Row: PackedRow>: Sendable {
         changed[siren] = row
     }
 
-    /// Packs every row, the changed ones encoded (in chunks through `perform`, as
-    /// `RegistryState(snapshot:perform:)` decodes), the others' bytes copied as they are.
-    mutating func compact(perform: (Int, @Sendable (Int) -> Void) -> Void = { count, body in for index in 0..<count { body(index) } }) {
+    /// Packs every row, the changed ones encoded, the others' bytes copied as they are.
+    mutating func compact() {
         guard !changed.isEmpty else { return }
-        packed = PackedRows(merging: packed, with: changed, perform: perform)
+        packed = PackedRows(merging: packed, with: changed)
         changed = [:]
         added = 0
     }
@@ -196,15 +195,9 @@ final class PackedRows<Row: PackedRow>: Sendable {
     }
 
     /// Packs `packed`'s rows with `changed`'s, which replace theirs.
-    convenience init(
-        merging packed: PackedRows,
-        with changed: TreeDictionary<SIREN, Row>,
-        perform: (Int, @Sendable (Int) -> Void) -> Void = { count, body in for index in 0..<count { body(index) } }
-    ) {
+    convenience init(merging packed: PackedRows, with changed: TreeDictionary<SIREN, Row>) {
         var fresh = changed.map { (siren: $0.key, row: $0.value) }
         fresh.sort { $0.siren < $1.siren }
-        // The changed rows encoded first, in eight runs side by side when there are many.
-        let runs = EncodedRun.encode(fresh.map(\.row), chunks: fresh.count >= 4096 ? 8 : 1, perform: perform)
         var sirens: [UInt32] = []
         var ends: [UInt32] = []
         let total = packed.count + fresh.count
@@ -219,16 +212,9 @@ final class PackedRows<Row: PackedRow>: Sendable {
             packed.withBytes(at: old) { bytes.append(contentsOf: $0) }
             ends.append(UInt32(bytes.count))
         }
-        var run = 0
-        var inRun = 0
         func appendNew() {
             sirens.append(fresh[new].siren.value)
-            while inRun == runs[run].count {
-                run += 1
-                inRun = 0
-            }
-            runs[run].withBytes(at: inRun) { bytes.append(contentsOf: $0) }
-            inRun += 1
+            fresh[new].row.encodePacked(into: &bytes)
             ends.append(UInt32(bytes.count))
         }
         while old < packed.count || new < fresh.count {
@@ -307,45 +293,8 @@ final class PackedRows<Row: PackedRow>: Sendable {
 
 extension RegistryState {
     /// Packs every company (see `CompanyTable`), as loading a snapshot of the projection would.
-    mutating func compactCompanies(perform: (Int, @Sendable (Int) -> Void) -> Void = { count, body in for index in 0..<count { body(index) } }) {
-        companies.compact(perform: perform)
-    }
-}
-
-/// Rows encoded one after the other, and where each one's bytes end.
-private final class EncodedRun<Row: PackedRow>: @unchecked Sendable {
-    private let companies: ArraySlice<Row>
-    /// Written once, by the thread that encodes the run; read after `perform` returned.
-    private var bytes: [UInt8] = []
-    private var ends: [Int] = []
-
-    var count: Int { companies.count }
-
-    private init(_ companies: ArraySlice<Row>) {
-        self.companies = companies
-    }
-
-    static func encode(_ companies: [Row], chunks: Int, perform: (Int, @Sendable (Int) -> Void) -> Void) -> [EncodedRun] {
-        let size = max(1, (companies.count + chunks - 1) / chunks)
-        let runs = stride(from: 0, to: companies.count, by: size).map { EncodedRun(companies[$0..<min($0 + size, companies.count)]) }
-        perform(runs.count) { runs[$0].encode() }
-        return runs
-    }
-
-    private func encode() {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(96 * companies.count)
-        ends.reserveCapacity(companies.count)
-        for company in companies {
-            company.encodePacked(into: &bytes)
-            ends.append(bytes.count)
-        }
-        self.bytes = bytes
-    }
-
-    func withBytes<Result>(at index: Int, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-        let from = index == 0 ? 0 : ends[index - 1]
-        return bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[from..<ends[index]])) }
+    mutating func compactCompanies() {
+        companies.compact()
     }
 }
 
