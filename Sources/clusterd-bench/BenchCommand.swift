@@ -10,7 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "clusterd-bench",
         abstract: "Measures clusterd; prints one JSON line per figure.",
         subcommands: [
-            Throughput.self, Latency.self, Replay.self, MakeLog.self, Apply.self, Memory.self, MemoryLoaded.self, Queries.self, PingPong.self,
+            Throughput.self, Latency.self, Replay.self, MakeLog.self, TenYears.self, Apply.self, Memory.self, MemoryLoaded.self, Queries.self, PingPong.self,
             Writes.self, Reads.self, Import.self, Decode.self, Interference.self, Twins.self, People.self,
         ]
     )
@@ -69,8 +69,13 @@ extension BenchCommand {
         @OptionGroup var directory: DirectoryOption
         @Option var events = 1_000_000
         @Option(help: "Keep the log (yes) for the steps after.") var keep: String?
+        @Option(help: ArgumentHelp("Measure this log (the ten-years one) instead of writing one.", valueName: "path")) var log: String?
         func validate() throws { try requirePositive(events, "events") }
         func run() async throws {
+            if let log {
+                try LogBenchmarks.replay(path: log, events: nil, prefix: "ten_years_")
+                return
+            }
             let path = try await LogBenchmarks.buildLog(directory: directory.dir, events: events)
             try LogBenchmarks.replay(path: path, events: events)
             if keep == nil { unlink(path) }
@@ -85,6 +90,22 @@ extension BenchCommand {
         func run() async throws {
             print(try await LogBenchmarks.buildLog(directory: directory.dir, events: events))
         }
+    }
+
+    struct TenYears: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "ten-years", abstract: "Import ten years of a network (joins, leaves, headcounts, surveys) into a daemon, up to --events events."
+        )
+        @OptionGroup var socket: SocketOption
+        @Option var companies = 200_000
+        @Option var events = 10_000_000
+        @Option(help: "Commands per Import call.") var perCall = 20_000
+        func validate() throws {
+            try requirePositive(companies, "companies")
+            try requirePositive(events, "events")
+            try requirePositive(perCall, "per-call")
+        }
+        func run() { TenYearsBenchmark.importInto(socket: socket.socket, companies: companies, events: events, perCall: perCall) }
     }
 
     struct Apply: AsyncParsableCommand {
@@ -151,12 +172,16 @@ extension BenchCommand {
         @OptionGroup var socket: SocketOption
         @Option var connections = 1
         @Option var seconds = 5.0
+        @Option(help: "The daemon holds ten-years --companies N, not the demo network.") var tenYearsCompanies: Int?
         func validate() throws {
             try requirePositive(connections, "connections")
             try requirePositive(seconds, "seconds")
+            if let tenYearsCompanies { try requirePositive(tenYearsCompanies, "ten-years-companies") }
         }
         func run() {
-            DaemonBenchmarks.reads(socket: socket.socket, directory: directory.dir, connections: connections, seconds: seconds)
+            DaemonBenchmarks.reads(
+                socket: socket.socket, directory: directory.dir, connections: connections, seconds: seconds, tenYearsCompanies: tenYearsCompanies
+            )
         }
     }
 

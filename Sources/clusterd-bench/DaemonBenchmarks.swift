@@ -51,8 +51,11 @@ enum DaemonBenchmarks {
 
     /// GetCompany on `connections` connections at once for `seconds`, beside a raw ping-pong server
     /// answering the same sizes on as many connections.
-    static func reads(socket path: String, directory: String, connections: Int, seconds: Double) {
-        let sirens = demoSIRENs
+    /// `tenYearsCompanies`: the daemon holds `ten-years --companies N` instead of the demo network;
+    /// the companies of its first year are read, and the figures' names say so.
+    static func reads(socket path: String, directory: String, connections: Int, seconds: Double, tenYearsCompanies: Int? = nil) {
+        let sirens = tenYearsCompanies.map { count in (0..<count * 6 / 10).map { TenYearsNetwork.siren($0).description } } ?? demoSIRENs
+        let prefix = tenYearsCompanies == nil ? "" : "ten_years_"
         let requests = (0..<4096).map { message("GetCompany", #""siren":"\#(sirens[$0 * 7919 % sirens.count])""#) }
         let replySize = BlockingClient(path: path).exchange(requests[0])
         let pingPong = PingPongServer(path: directory + "/ping-\(connections).sock", replySize: replySize)
@@ -83,9 +86,9 @@ enum DaemonBenchmarks {
         let daemon = run(path)
         let raw = run(pingPong.path)
         let label = connections == 1 ? "1_connection" : "\(connections)_connections"
-        Figure(name: "get_company_\(label)_throughput", value: daemon.rate, unit: "requests/s", baselineName: "raw ping-pong, same connections", baseline: raw.rate, note: "\(seconds) s each").printed()
-        Figure(name: "get_company_\(label)_p50", value: median(daemon.latencies) * 1e6, unit: "µs", baselineName: "raw ping-pong p50", baseline: median(raw.latencies) * 1e6).printed()
-        Figure(name: "get_company_\(label)_p99", value: percentile(daemon.latencies, 99) * 1e6, unit: "µs", baselineName: "raw ping-pong p99", baseline: percentile(raw.latencies, 99) * 1e6).printed()
+        Figure(name: "\(prefix)get_company_\(label)_throughput", value: daemon.rate, unit: "requests/s", baselineName: "raw ping-pong, same connections", baseline: raw.rate, note: "\(seconds) s each").printed()
+        Figure(name: "\(prefix)get_company_\(label)_p50", value: median(daemon.latencies) * 1e6, unit: "µs", baselineName: "raw ping-pong p50", baseline: median(raw.latencies) * 1e6).printed()
+        Figure(name: "\(prefix)get_company_\(label)_p99", value: percentile(daemon.latencies, 99) * 1e6, unit: "µs", baselineName: "raw ping-pong p99", baseline: percentile(raw.latencies, 99) * 1e6).printed()
         withExtendedLifetime(pingPong) {}
     }
 

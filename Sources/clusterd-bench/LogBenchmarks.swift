@@ -107,7 +107,9 @@ enum LogBenchmarks {
 
     /// Open (read, every CRC, sparse index), then decode every event, then the full replay into
     /// the projection; and the full verification with the SHA-256 chain.
-    static func replay(path: String, events: Int) throws {
+    /// `events`: the log's length when known (a log this benchmark wrote), else read from it;
+    /// `prefix` starts the figures' names.
+    static func replay(path: String, events expected: Int?, prefix: String = "") throws {
         var options = EventLog.Options()
         options.readOnly = true
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
@@ -123,6 +125,7 @@ enum LogBenchmarks {
         let openStart = Clock.now()
         let log = try EventLog.open(path: path, options: options, logger: quiet)
         let openSeconds = Clock.seconds(since: openStart)
+        let events = expected ?? Int(log.head.lastSequence)
         var decoded = 0
         let decodeStart = Clock.now()
         try log.forEachRecord(verifyingChecksums: false) { record in
@@ -141,15 +144,15 @@ enum LogBenchmarks {
         precondition(unchecked.lastSequence == state.lastSequence)
         log.close()
 
-        Figure(name: "open_\(events)_events", value: openSeconds * 1000, unit: "ms", baselineName: "cat \(size / 1_000_000) MB > /dev/null", baseline: catSeconds * 1000).printed()
-        Figure(name: "open_and_decode", value: Double(events) / (openSeconds + decodeSeconds), unit: "events/s", note: "read, CRC, decode").printed()
-        Figure(name: "open_and_replay", value: Double(events) / (openSeconds + replaySeconds), unit: "events/s", note: "read, CRC, decode, apply; \(Int((openSeconds + replaySeconds) * 1000)) ms").printed()
-        Figure(name: "replay_with_rule_checks", value: replaySeconds * 1000, unit: "ms", baselineName: "the same replay without rule checks", baseline: uncheckedSeconds * 1000).printed()
+        Figure(name: "\(prefix)open_\(events)_events", value: openSeconds * 1000, unit: "ms", baselineName: "cat \(size / 1_000_000) MB > /dev/null", baseline: catSeconds * 1000).printed()
+        Figure(name: "\(prefix)open_and_decode", value: Double(events) / (openSeconds + decodeSeconds), unit: "events/s", note: "read, CRC, decode").printed()
+        Figure(name: "\(prefix)open_and_replay", value: Double(events) / (openSeconds + replaySeconds), unit: "events/s", note: "read, CRC, decode, apply; \(Int((openSeconds + replaySeconds) * 1000)) ms").printed()
+        Figure(name: "\(prefix)replay_with_rule_checks", value: replaySeconds * 1000, unit: "ms", baselineName: "the same replay without rule checks", baseline: uncheckedSeconds * 1000).printed()
 
         let verifyStart = Clock.now()
         let report = LogVerifier.verify(path: path)
         let verifySeconds = Clock.seconds(since: verifyStart)
         precondition(report.isIntact)
-        Figure(name: "verify", value: Double(events) / verifySeconds, unit: "events/s", note: "every CRC and the SHA-256 chain; \(Int(verifySeconds * 1000)) ms").printed()
+        Figure(name: "\(prefix)verify", value: Double(events) / verifySeconds, unit: "events/s", note: "every CRC and the SHA-256 chain; \(Int(verifySeconds * 1000)) ms").printed()
     }
 }

@@ -192,4 +192,27 @@ struct ProjectDaemonTests {
         #expect(stats.status == 0 && stats.standardOutput == expectedStats, "\(stats.standardOutput)\(stats.standardError)")
         #expect(project.status == 0 && project.standardOutput == expectedProject, "\(project.standardOutput)\(project.standardError)")
     }
+
+    /// A snapshot of payload version 3 (companies and members packed, a survey's responses one
+    /// message each), written by the build before packed responses, still loads and answers as
+    /// its log replayed by that build (`clusterctl --log`, in the fixtures).
+    @Test func aSnapshotWithResponsesOneByOneStillLoads() async throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.file("state"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.fixtures.appendingPathComponent("events-snapshot-v3.log").path, toPath: directory.file("state/events.log"))
+        try FileManager.default.copyItem(
+            atPath: Self.fixtures.appendingPathComponent("snapshot-v3-00000000000000000026.bin").path, toPath: directory.file("state/snapshot-00000000000000000026.bin")
+        )
+        let daemon = try await RunningDaemon(extraArguments: ["--without-personal-data"], directory: directory)
+        let stats = try await clusterctl(["--socket", daemon.socketPath, "stats", "--on", "2021-06-01", "--json"])
+        let survey = try await clusterctl(["--socket", daemon.socketPath, "surveys", "results", "barometre-2021", "--json"])
+        #expect(try await daemon.stop() == 0)
+        #expect(daemon.process.standardError.contains("loaded a snapshot"), "\(daemon.process.standardError)")
+        #expect(daemon.process.standardError.contains("snapshot_seq=26"), "\(daemon.process.standardError)")
+        #expect(!daemon.process.standardError.contains("set a snapshot aside"), "\(daemon.process.standardError)")
+        let expectedStats = try String(contentsOf: Self.fixtures.appendingPathComponent("events-snapshot-v3.stats.json"), encoding: .utf8)
+        let expectedSurvey = try String(contentsOf: Self.fixtures.appendingPathComponent("events-snapshot-v3.survey.json"), encoding: .utf8)
+        #expect(stats.status == 0 && stats.standardOutput == expectedStats, "\(stats.standardOutput)\(stats.standardError)")
+        #expect(survey.status == 0 && survey.standardOutput == expectedSurvey, "\(survey.standardOutput)\(survey.standardError)")
+    }
 }

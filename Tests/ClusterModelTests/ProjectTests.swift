@@ -266,7 +266,7 @@ struct ProjectTests {
             }
         }
         let bytes = world.snapshotBytes()
-        #expect(bytes.first == 3, "version 3: companies packed, projects as their events")
+        #expect(bytes.first == 4, "version 4: companies, members and responses packed, projects as their events")
         #expect(try RegistryState(snapshot: bytes) == world)
         // A value the rules refuse makes the event undecodable: a share above 100 percent.
         let event = Event(kind: .fundingCommitted(record), recordedAtMicroseconds: 0, peerUID: 0)

@@ -12,6 +12,8 @@ public protocol PackedRow: Sendable, Hashable {
 public typealias CompanyTable = LayeredTable<CompanyState>
 /// A cluster's members: each one's membership periods.
 public typealias MemberTable = LayeredTable<InlineList<MembershipPeriod>>
+/// A survey's responses: each company's answers.
+public typealias ResponseTable = LayeredTable<SurveyResponse>
 
 /// A table by SIREN in two layers: `packed`, rows as bytes sorted by SIREN (what a snapshot holds,
 /// taken whole at load without a step per row, and what `compact()` makes), and `changed`, a hash
@@ -337,6 +339,81 @@ extension InlineList: PackedRow where Element == MembershipPeriod {
         for period in self {
             writer.writeRawVarint(BinaryWriter.zigzag(Int64(period.start.daysSinceEpoch)))
             writer.writeRawVarint(BinaryWriter.zigzag(period.end.map { Int64($0.daysSinceEpoch) } ?? Int64.min))
+        }
+        swap(&writer.bytes, &bytes)
+    }
+}
+
+/// A response packed: when it was submitted (microseconds since the epoch and the offset in
+/// minutes, signed varints), how many answers, then each answer in the order of its question id:
+/// the id (a varint length and its UTF-8), a tag and the value — 1 yes/no (a byte, 0 or 1),
+/// 2 one choice (a string), 3 choices (a count, then strings), 4 an integer (a signed varint).
+extension SurveyResponse: PackedRow {
+    public static func decodePacked(_ bytes: UnsafeRawBufferPointer, siren: SIREN) throws(EventDecodingError) -> SurveyResponse {
+        var reader = BinaryReader(bytes)
+        let microseconds = BinaryReader.signed(try reader.readRawVarint())
+        guard let offset = Int16(exactly: BinaryReader.signed(try reader.readRawVarint())) else {
+            throw EventDecodingError("the packed response of \(siren) has an offset out of range")
+        }
+        let count = try reader.readRawVarint()
+        guard count <= UInt64(bytes.count) else { throw EventDecodingError("the packed response of \(siren) is cut short") }
+        var answers: [Slug: Answer] = Dictionary(minimumCapacity: Int(count))
+        for _ in 0..<count {
+            let key = try reader.readString()
+            guard let question = try? Slug(key, field: "question") else {
+                throw EventDecodingError("the packed response of \(siren) answers a question id that is not a slug")
+            }
+            let answer: Answer
+            switch try reader.readByte() {
+            case 1:
+                let value = try reader.readByte()
+                guard value <= 1 else { throw EventDecodingError("the packed response of \(siren) has a yes/no that is neither") }
+                answer = .yesNo(value == 1)
+            case 2: answer = .choice(try reader.readString())
+            case 3:
+                let choices = try reader.readRawVarint()
+                guard choices <= UInt64(bytes.count) else { throw EventDecodingError("the packed response of \(siren) is cut short") }
+                var list: [String] = []
+                for _ in 0..<choices { list.append(try reader.readString()) }
+                answer = .choices(list)
+            case 4: answer = .integer(BinaryReader.signed(try reader.readRawVarint()))
+            case let tag: throw EventDecodingError("the packed response of \(siren) has an answer of unknown kind \(tag)")
+            }
+            guard answers.updateValue(answer, forKey: question) == nil else {
+                throw EventDecodingError("the packed response of \(siren) answers question '\(key)' twice")
+            }
+        }
+        guard reader.isAtEnd else { throw EventDecodingError("the packed response of \(siren) has bytes after its answers") }
+        return SurveyResponse(submittedAt: Timestamp(microsecondsSinceEpoch: microseconds, offsetMinutes: offset), answers: answers)
+    }
+
+    public func encodePacked(into bytes: inout [UInt8]) {
+        var writer = BinaryWriter(capacity: 0)
+        swap(&writer.bytes, &bytes)
+        func string(_ text: String) {
+            writer.writeRawVarint(UInt64(text.utf8.count))
+            writer.bytes.append(contentsOf: text.utf8)
+        }
+        writer.writeRawVarint(BinaryWriter.zigzag(submittedAt.microsecondsSinceEpoch))
+        writer.writeRawVarint(BinaryWriter.zigzag(Int64(submittedAt.offsetMinutes)))
+        writer.writeRawVarint(UInt64(answers.count))
+        for question in answers.keys.sorted() {
+            string(question.text)
+            switch answers[question]! {
+            case .yesNo(let value):
+                writer.bytes.append(1)
+                writer.bytes.append(value ? 1 : 0)
+            case .choice(let value):
+                writer.bytes.append(2)
+                string(value)
+            case .choices(let values):
+                writer.bytes.append(3)
+                writer.writeRawVarint(UInt64(values.count))
+                values.forEach(string)
+            case .integer(let value):
+                writer.bytes.append(4)
+                writer.writeRawVarint(BinaryWriter.zigzag(value))
+            }
         }
         swap(&writer.bytes, &bytes)
     }

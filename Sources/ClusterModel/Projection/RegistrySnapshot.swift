@@ -11,12 +11,16 @@ extension RegistryState {
     /// memory), loaded whole instead of one by one; a reader of versions 1 and 2 would skip them
     /// and lose every company. Written by this build, with or without projects.
     static let snapshotVersionPacked: UInt8 = 3
+    /// Version 4 also holds each survey's responses packed (survey field 4, the layout a
+    /// `ResponseTable` keeps in memory) instead of one message per response (field 3): a reader of
+    /// version 3 would skip them and lose every answer. Written by this build.
+    static let snapshotVersionPackedResponses: UInt8 = 4
 
     /// The projection's bytes; `RegistryState(snapshot:)` rebuilds an equal projection from them.
     public func snapshotBytes() -> [UInt8] {
         var writer = BinaryWriter(capacity: 1 << 20)
         let projectEvents = self.projectEvents()
-        writer.bytes.append(Self.snapshotVersionPacked)
+        writer.bytes.append(Self.snapshotVersionPackedResponses)
         writer.writeUnsigned(1, lastSequence)
         writer.writeUnsigned(2, UInt64(eventCount))
         writer.writeSigned(3, lastCommitTimeMicroseconds)
@@ -50,11 +54,7 @@ extension RegistryState {
             writer.writeMessage(6) { message in
                 message.writeMessage(1) { $0.bytes += EventCodec.encode(Event(kind: .surveyDefined(survey.definition), recordedAtMicroseconds: 0, peerUID: 0)) }
                 if let closed = survey.closedAtMicroseconds { message.writeSigned(2, closed) }
-                for (siren, response) in survey.responses {
-                    message.writeMessage(3) {
-                        $0.bytes += EventCodec.encode(Event(kind: .responseSubmitted(survey: id, siren: siren, submittedAt: response.submittedAt, answers: response.answers), recordedAtMicroseconds: 0, peerUID: 0))
-                    }
-                }
+                message.writeBytes(4, survey.responses.packedBytes())
             }
         }
         for (request, record) in requests {
@@ -192,8 +192,8 @@ extension RegistryState {
     private static func decodeSnapshot(_ raw: UnsafeRawBufferPointer, storage: [UInt8], perform: (Int, @Sendable (Int) -> Void) -> Void) throws(EventDecodingError) -> RegistryState {
         var reader = BinaryReader(raw)
         let version = try reader.readByte()
-        guard (snapshotVersion...snapshotVersionPacked).contains(version) else {
-            throw EventDecodingError("snapshot version \(version) is not supported (this build reads versions \(snapshotVersion) to \(snapshotVersionPacked))")
+        guard (snapshotVersion...snapshotVersionPackedResponses).contains(version) else {
+            throw EventDecodingError("snapshot version \(version) is not supported (this build reads versions \(snapshotVersion) to \(snapshotVersionPackedResponses))")
         }
         var state = RegistryState()
         var companyMessages: [UnsafeRawBufferPointer] = []
@@ -210,7 +210,7 @@ extension RegistryState {
                 _ = try reader.readRawVarint()
             case (4, BinaryWriter.lengthDelimited): clusterMessages.append(try reader.readLengthDelimited())
             case (5, BinaryWriter.lengthDelimited): companyMessages.append(try reader.readLengthDelimited())
-            case (6, BinaryWriter.lengthDelimited): try state.decodeSurvey(try reader.readLengthDelimited())
+            case (6, BinaryWriter.lengthDelimited): try state.decodeSurvey(try reader.readLengthDelimited(), storage: storage, base: raw.baseAddress)
             case (9, BinaryWriter.lengthDelimited): try state.decodePerson(try reader.readLengthDelimited())
             case (10, BinaryWriter.lengthDelimited): try state.decodeCampaign(try reader.readLengthDelimited())
             case (11, BinaryWriter.lengthDelimited): try state.decodePrivacyRequest(try reader.readLengthDelimited())
@@ -454,7 +454,8 @@ extension RegistryState {
         return HeadcountTimeline.Change(day: day, employees: employees)
     }
 
-    private mutating func decodeSurvey(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) {
+    /// A survey; its packed responses (version 4) stay in `storage`, whose bytes start at `base`.
+    private mutating func decodeSurvey(_ bytes: UnsafeRawBufferPointer, storage: [UInt8], base: UnsafeRawPointer?) throws(EventDecodingError) {
         var reader = BinaryReader(bytes)
         var survey: SurveyState?
         while let (field, wire) = try reader.readKey() {
@@ -470,6 +471,11 @@ extension RegistryState {
                     throw EventDecodingError("a snapshot's response is not a response")
                 }
                 survey?.responses[siren] = SurveyResponse(submittedAt: submittedAt, answers: answers)
+            case 4:
+                let packed = try reader.readLengthDelimited()
+                guard let base, let address = packed.baseAddress else { throw EventDecodingError("a snapshot's packed responses are empty") }
+                let start = base.distance(to: address)
+                survey?.responses = ResponseTable(packed: try PackedRows(storage: storage, range: start..<(start + packed.count)))
             default: try reader.skip(wire: wire)
             }
         }

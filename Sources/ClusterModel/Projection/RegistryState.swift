@@ -209,7 +209,7 @@ extension CompanyState {
 public struct SurveyState: Sendable, Hashable {
     public var definition: SurveyDefinition
     public var closedAtMicroseconds: Int64?
-    public var responses: TreeDictionary<SIREN, SurveyResponse> = [:]
+    public var responses = ResponseTable()
 }
 
 /// One company's answers to a survey.
