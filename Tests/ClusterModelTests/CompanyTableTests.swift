@@ -72,4 +72,57 @@ struct CompanyTableTests {
         cut[start] = 0xFF  // a count larger than the layout
         #expect(throws: EventDecodingError.self) { try RegistryState(snapshot: cut) }
     }
+
+    /// A company's compact row comes back as it was, whatever its history and headcounts; one
+    /// that is cut, padded or out of order is refused.
+    @Test func compactRowsComeBackAndMalformedOnesAreRefused() throws {
+        let (state, _) = ProjectionPropertyTests.history(seed: 11, steps: 600)
+        var withHeadcounts = 0
+        for (siren, company) in state.companies {
+            var bytes: [UInt8] = []
+            company.encodePacked(into: &bytes)
+            #expect(bytes.first == CompanyState.compactRowFormat)
+            let decoded = try bytes.withUnsafeBytes { raw throws(EventDecodingError) in try CompanyState.decodePacked(raw, siren: siren) }
+            #expect(decoded == company)
+            if company.headcounts != nil { withHeadcounts += 1 }
+        }
+        #expect(withHeadcounts > 0)
+
+        var company = try #require(state.companies.values.first { $0.headcounts != nil && $0.history.count > 1 })
+        company.headcounts = HeadcountTimeline(initial: 3, changes: [.init(day: CalendarDate(daysSinceEpoch: 18000), employees: company.record.employees)])
+        let siren = company.record.siren
+        var good: [UInt8] = []
+        company.encodePacked(into: &good)
+        func decode(_ bytes: [UInt8]) throws -> CompanyState {
+            try bytes.withUnsafeBytes { raw throws(EventDecodingError) in try CompanyState.decodePacked(raw, siren: siren) }
+        }
+        #expect(try decode(good) == company)
+        // The headcounts are last: 1, initial 3, one change, its day (18000 zigzag: 3 bytes), employees.
+        let employeesBytes = { var writer = BinaryWriter(capacity: 0); writer.writeRawVarint(UInt64(company.record.employees)); return writer.bytes.count }()
+        let headcounts = good.count - employeesBytes - 3 - 3
+        #expect(Array(good[headcounts..<(headcounts + 3)]) == [1, 3, 1])
+        var cases: [(String, [UInt8])] = [
+            ("cut short", Array(good.dropLast())),
+            ("bytes after", good + [0]),
+            ("headcounts of unknown form", { var bytes = good; bytes[headcounts] = 7; return bytes }()),
+            ("a timeline not ending at the record", { var bytes = good; bytes[bytes.count - 1] ^= 1; return bytes }()),
+        ]
+        // The history starts where a row without history or headcounts ends, less its two bytes
+        // (count 0, form 0); the step after the first sequence number is set to 0.
+        var bare = company
+        bare.history = SequenceList()
+        bare.headcounts = nil
+        var bareBytes: [UInt8] = []
+        bare.encodePacked(into: &bareBytes)
+        var writer = BinaryWriter(capacity: 0)
+        writer.writeRawVarint(UInt64(company.history.count))
+        writer.writeRawVarint(company.history[0])
+        var zeroStep = good
+        zeroStep[bareBytes.count - 2 + writer.bytes.count] = 0
+        cases.append(("a history not in increasing order", zeroStep))
+        cases.append(("another company's row", { var other = company; other.record.siren = SIREN.withCheckDigit(prefix: 99_999_999)!; var bytes: [UInt8] = []; other.encodePacked(into: &bytes); return bytes }()))
+        for (label, bytes) in cases {
+            #expect(throws: EventDecodingError.self, "\(label)") { try decode(bytes) }
+        }
+    }
 }

@@ -300,17 +300,108 @@ extension RegistryState {
     }
 }
 
+/// A company packed, in the compact form this build writes (docs/log-format.md, "Snapshots"):
+/// the byte 1, then the `CompanyRegistered` event that would register it as it is now (a varint
+/// length and its bytes), its clusters (a count, then each id as a length and UTF-8), its history
+/// (a count, the first sequence number, then each one's difference from the one before, all
+/// varints, each difference at least 1), and its headcounts (the byte 0 when they never changed,
+/// else 1, the registered count, how many changes, then each change's day — the first as a zigzag
+/// varint of days since 1970-01-01, the others as days after the one before — and employees).
+/// Rows written by payload version 3 (the message form of `decodeCompany`, whose first byte is
+/// a message key, 0x0A) still decode.
 extension CompanyState: PackedRow {
+    static let compactRowFormat: UInt8 = 1
+
     public static func decodePacked(_ bytes: UnsafeRawBufferPointer, siren: SIREN) throws(EventDecodingError) -> CompanyState {
-        let company = try RegistryState.decodeCompany(bytes)
+        let company = bytes.first == compactRowFormat ? try decodeCompact(bytes, siren: siren) : try RegistryState.decodeCompany(bytes)
         guard company.record.siren == siren else { throw EventDecodingError("the packed company of \(siren) is \(company.record.siren)") }
+        return company
+    }
+
+    private static func decodeCompact(_ bytes: UnsafeRawBufferPointer, siren: SIREN) throws(EventDecodingError) -> CompanyState {
+        var reader = BinaryReader(UnsafeRawBufferPointer(rebasing: bytes.dropFirst()))
+        func count() throws(EventDecodingError) -> Int {
+            let value = try reader.readRawVarint()
+            guard value <= UInt64(bytes.count) else { throw EventDecodingError("the packed company of \(siren) is cut short") }
+            return Int(value)
+        }
+        guard case .companyRegistered(let record) = try EventCodec.decode(try reader.readLengthDelimited()).kind else {
+            throw EventDecodingError("the packed company of \(siren) does not hold its record")
+        }
+        var company = CompanyState(record: record)
+        for _ in 0..<(try count()) {
+            guard let cluster = try? Slug(try reader.readString(), field: "cluster") else {
+                throw EventDecodingError("the packed company of \(siren) names a cluster that is not a slug")
+            }
+            company.clusters.append(cluster)
+        }
+        var history = SequenceList()
+        var sequence: UInt64 = 0
+        for _ in 0..<(try count()) {
+            let step = try reader.readRawVarint()
+            guard step > 0, step <= UInt64.max - sequence else { throw EventDecodingError("the packed history of \(siren) is not in increasing order") }
+            sequence += step
+            history.append(sequence)
+        }
+        company.history = history
+        switch try reader.readByte() {
+        case 0: break
+        case 1:
+            guard let initial = Int64(exactly: try reader.readRawVarint()) else { throw EventDecodingError("the packed headcount of \(siren) is out of range") }
+            var changes: [HeadcountTimeline.Change] = []
+            let changeCount = try count()
+            changes.reserveCapacity(changeCount)
+            var day: Int64 = 0
+            for index in 0..<changeCount {
+                let value = try reader.readRawVarint()
+                day = index == 0 ? BinaryReader.signed(value) : day + Int64(truncatingIfNeeded: min(value, UInt64(Int32.max)))
+                guard let days = Int32(exactly: day), let employees = Int64(exactly: try reader.readRawVarint()) else {
+                    throw EventDecodingError("the packed headcount of \(siren) is out of range")
+                }
+                changes.append(HeadcountTimeline.Change(day: CalendarDate(daysSinceEpoch: days), employees: employees))
+            }
+            guard changes.last?.employees == record.employees else {
+                throw EventDecodingError("the packed headcount timeline of \(siren) does not end at its record")
+            }
+            company.headcounts = HeadcountTimeline(initial: initial, changes: changes)
+        case let tag: throw EventDecodingError("the packed company of \(siren) has headcounts of unknown form \(tag)")
+        }
+        guard reader.isAtEnd else { throw EventDecodingError("the packed company of \(siren) has bytes after its headcounts") }
         return company
     }
 
     public func encodePacked(into bytes: inout [UInt8]) {
         var writer = BinaryWriter(capacity: 0)
         swap(&writer.bytes, &bytes)
-        RegistryState.encodeCompany(self, into: &writer)
+        writer.bytes.append(Self.compactRowFormat)
+        let event = EventCodec.encode(Event(kind: .companyRegistered(record), recordedAtMicroseconds: 0, peerUID: 0))
+        writer.writeRawVarint(UInt64(event.count))
+        writer.bytes += event
+        writer.writeRawVarint(UInt64(clusters.count))
+        for cluster in clusters {
+            writer.writeRawVarint(UInt64(cluster.text.utf8.count))
+            writer.bytes.append(contentsOf: cluster.text.utf8)
+        }
+        writer.writeRawVarint(UInt64(history.count))
+        var previous: UInt64 = 0
+        for sequence in history {
+            writer.writeRawVarint(sequence - previous)
+            previous = sequence
+        }
+        if let headcounts {
+            writer.bytes.append(1)
+            writer.writeRawVarint(UInt64(headcounts.initial))
+            writer.writeRawVarint(UInt64(headcounts.changes.count))
+            var day: Int64 = 0
+            for (index, change) in headcounts.changes.enumerated() {
+                let days = Int64(change.day.daysSinceEpoch)
+                writer.writeRawVarint(index == 0 ? BinaryWriter.zigzag(days) : UInt64(days - day))
+                day = days
+                writer.writeRawVarint(UInt64(change.employees))
+            }
+        } else {
+            writer.bytes.append(0)
+        }
         swap(&writer.bytes, &bytes)
     }
 }

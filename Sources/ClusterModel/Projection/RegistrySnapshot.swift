@@ -123,23 +123,6 @@ extension RegistryState {
         return writer.bytes
     }
 
-    /// A company as a snapshot (and `PackedCompanies`) holds it: the event that would register it
-    /// as it is now, the clusters it joined, its history, its headcount timeline.
-    static func encodeCompany(_ company: CompanyState, into message: inout BinaryWriter) {
-        message.writeMessage(1) { $0.bytes += EventCodec.encode(Event(kind: .companyRegistered(company.record), recordedAtMicroseconds: 0, peerUID: 0)) }
-        for cluster in company.clusters { message.writeString(2, cluster.text) }
-        for sequence in company.history { message.writeUnsigned(3, sequence) }
-        if let headcounts = company.headcounts {
-            message.writeUnsigned(4, UInt64(headcounts.initial))
-            for change in headcounts.changes {
-                message.writeMessage(5) {
-                    $0.writeSigned(1, Int64(change.day.daysSinceEpoch))
-                    $0.writeUnsigned(2, UInt64(change.employees))
-                }
-            }
-        }
-    }
-
     /// The events that built the projects and commitments, rebuilt from them, by sequence number.
     public func projectEvents() -> [(UInt64, Event)] {
         var events: [(UInt64, Event)] = []
