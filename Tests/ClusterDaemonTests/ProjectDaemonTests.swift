@@ -170,49 +170,32 @@ struct ProjectDaemonTests {
         #expect(restarted.process.standardError.contains("loaded a snapshot"), "\(restarted.process.standardError)")
     }
 
-    /// A snapshot written by the previous build (file format version 2, payload version 2: the
-    /// companies one by one, projects as their events) still loads, and answers as its log
-    /// replayed does (`clusterctl --log`, recorded in the fixtures by that build).
-    @Test func aSnapshotWrittenByThePreviousBuildStillLoads() async throws {
+    /// Snapshots written by earlier builds still load, not replayed instead, and answer as their
+    /// log replayed by that build (`clusterctl --log`, recorded in the fixtures):
+    /// - `v2` (file format version 2, payload version 2): companies one by one, projects as
+    ///   their events;
+    /// - `v3` (payload version 3): companies and members packed in the row form of that build,
+    ///   a survey's responses one message each.
+    @Test(arguments: [
+        ("v2", 25, ["projects", "show", "four-vert", "--on", "2021-06-01", "--json"], "project"),
+        ("v3", 26, ["surveys", "results", "barometre-2021", "--json"], "survey"),
+    ])
+    func aSnapshotWrittenByAnEarlierBuildStillLoads(version: String, sequence: Int, query: [String], answer: String) async throws {
         let directory = try TemporaryDirectory()
+        let name = String(format: "snapshot-%020d.bin", sequence)
         try FileManager.default.createDirectory(atPath: directory.file("state"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: Self.fixtures.appendingPathComponent("events-snapshot-v2.log").path, toPath: directory.file("state/events.log"))
-        try FileManager.default.copyItem(
-            atPath: Self.fixtures.appendingPathComponent("snapshot-v2-00000000000000000025.bin").path, toPath: directory.file("state/snapshot-00000000000000000025.bin")
-        )
+        try FileManager.default.copyItem(atPath: Self.fixtures.appendingPathComponent("events-snapshot-\(version).log").path, toPath: directory.file("state/events.log"))
+        try FileManager.default.copyItem(atPath: Self.fixtures.appendingPathComponent("snapshot-\(version)-\(name.dropFirst("snapshot-".count))").path, toPath: directory.file("state/\(name)"))
         let daemon = try await RunningDaemon(extraArguments: ["--without-personal-data"], directory: directory)
         let stats = try await clusterctl(["--socket", daemon.socketPath, "stats", "--on", "2021-06-01", "--json"])
-        let project = try await clusterctl(["--socket", daemon.socketPath, "projects", "show", "four-vert", "--on", "2021-06-01", "--json"])
+        let answered = try await clusterctl(["--socket", daemon.socketPath] + query)
         #expect(try await daemon.stop() == 0)
         #expect(daemon.process.standardError.contains("loaded a snapshot"), "\(daemon.process.standardError)")
-        #expect(daemon.process.standardError.contains("snapshot_seq=25"), "\(daemon.process.standardError)")
+        #expect(daemon.process.standardError.contains("snapshot_seq=\(sequence)"), "\(daemon.process.standardError)")
         #expect(!daemon.process.standardError.contains("set a snapshot aside"), "\(daemon.process.standardError)")
-        let expectedStats = try String(contentsOf: Self.fixtures.appendingPathComponent("events-snapshot-v2.stats.json"), encoding: .utf8)
-        let expectedProject = try String(contentsOf: Self.fixtures.appendingPathComponent("events-snapshot-v2.project.json"), encoding: .utf8)
+        let expectedStats = try String(contentsOf: Self.fixtures.appendingPathComponent("events-snapshot-\(version).stats.json"), encoding: .utf8)
+        let expectedAnswer = try String(contentsOf: Self.fixtures.appendingPathComponent("events-snapshot-\(version).\(answer).json"), encoding: .utf8)
         #expect(stats.status == 0 && stats.standardOutput == expectedStats, "\(stats.standardOutput)\(stats.standardError)")
-        #expect(project.status == 0 && project.standardOutput == expectedProject, "\(project.standardOutput)\(project.standardError)")
-    }
-
-    /// A snapshot of payload version 3 (companies and members packed, a survey's responses one
-    /// message each), written by the build before packed responses, still loads and answers as
-    /// its log replayed by that build (`clusterctl --log`, in the fixtures).
-    @Test func aSnapshotWithResponsesOneByOneStillLoads() async throws {
-        let directory = try TemporaryDirectory()
-        try FileManager.default.createDirectory(atPath: directory.file("state"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: Self.fixtures.appendingPathComponent("events-snapshot-v3.log").path, toPath: directory.file("state/events.log"))
-        try FileManager.default.copyItem(
-            atPath: Self.fixtures.appendingPathComponent("snapshot-v3-00000000000000000026.bin").path, toPath: directory.file("state/snapshot-00000000000000000026.bin")
-        )
-        let daemon = try await RunningDaemon(extraArguments: ["--without-personal-data"], directory: directory)
-        let stats = try await clusterctl(["--socket", daemon.socketPath, "stats", "--on", "2021-06-01", "--json"])
-        let survey = try await clusterctl(["--socket", daemon.socketPath, "surveys", "results", "barometre-2021", "--json"])
-        #expect(try await daemon.stop() == 0)
-        #expect(daemon.process.standardError.contains("loaded a snapshot"), "\(daemon.process.standardError)")
-        #expect(daemon.process.standardError.contains("snapshot_seq=26"), "\(daemon.process.standardError)")
-        #expect(!daemon.process.standardError.contains("set a snapshot aside"), "\(daemon.process.standardError)")
-        let expectedStats = try String(contentsOf: Self.fixtures.appendingPathComponent("events-snapshot-v3.stats.json"), encoding: .utf8)
-        let expectedSurvey = try String(contentsOf: Self.fixtures.appendingPathComponent("events-snapshot-v3.survey.json"), encoding: .utf8)
-        #expect(stats.status == 0 && stats.standardOutput == expectedStats, "\(stats.standardOutput)\(stats.standardError)")
-        #expect(survey.status == 0 && survey.standardOutput == expectedSurvey, "\(survey.standardOutput)\(survey.standardError)")
+        #expect(answered.status == 0 && answered.standardOutput == expectedAnswer, "\(answered.standardOutput)\(answered.standardError)")
     }
 }
