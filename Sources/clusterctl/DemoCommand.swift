@@ -17,10 +17,7 @@ struct Demo: AsyncParsableCommand {
 
         func run() async throws {
             let network = DemoNetwork.commands(seed: seed)
-            let commands = network.map { command -> JSONValue in
-                let (method, parameters) = CommandEncoding.call(command)
-                return ["method": .string(method), "parameters": .object(parameters)]
-            }
+            let commands = network.map(CommandEncoding.importEntry)
             if Progress.isTerminal { Terminal.printError("loading \(commands.count) commands…") }
             let reply = try await connection.with {
                 try await $0.call("Import", ["commands": .array(commands), "request_id": .string("demo-load-\(seed)")])
@@ -31,10 +28,7 @@ struct Demo: AsyncParsableCommand {
             } else if !json {
                 print("loaded the demo network: \(reply.cell("events")) events, seq \(reply.cell("first_seq")) to \(reply.cell("seq"))")
             }
-            let projects = DemoProjects.commands(network: network, seed: seed).map { command -> JSONValue in
-                let (method, parameters) = CommandEncoding.call(command)
-                return ["method": .string(method), "parameters": .object(parameters)]
-            }
+            let projects = DemoProjects.commands(network: network, seed: seed).map(CommandEncoding.importEntry)
             let funded = try await connection.with {
                 try await $0.call("Import", ["commands": .array(projects), "request_id": .string("demo-load-\(seed)-projects")])
             }
@@ -65,10 +59,7 @@ struct Demo: AsyncParsableCommand {
         /// withdrawals. Each with its request id, so that a second run writes nothing. Nil when
         /// the daemon keeps no personal data.
         func loadPeople(_ plan: DemoPeople.Plan) async throws -> [String: JSONValue]? {
-            var first: [JSONValue] = plan.campaigns.map { campaign in
-                let (method, parameters) = CommandEncoding.call(.openCampaign(campaign.record))
-                return ["method": .string(method), "parameters": .object(parameters)]
-            }
+            var first: [JSONValue] = plan.campaigns.map { CommandEncoding.importEntry(.openCampaign($0.record)) }
             for tester in plan.testers {
                 var parameters: [String: JSONValue] = [
                     "cluster": .string(DemoPeople.clusterID), "department": .string(tester.department), "enrolled_on": .string(tester.enrolledOn.description),

@@ -94,10 +94,7 @@ enum DaemonBenchmarks {
 
     /// The demo network's commands as an Import lists them.
     static func demoImportCommands() -> [JSONValue] {
-        DemoNetwork.defaultCommands.map { command -> JSONValue in
-            let (method, parameters) = CommandEncoding.call(command)
-            return ["method": .string(method), "parameters": .object(parameters)]
-        }
+        DemoNetwork.defaultCommands.map(CommandEncoding.importEntry)
     }
 
     /// Import of the whole demo network (one call, all or nothing) into an empty daemon.

@@ -181,10 +181,7 @@ enum TenYearsBenchmark {
             var offset = 0
             while offset < commands.count {
                 let part = commands[offset..<min(offset + perCall, commands.count)]
-                let encoded: [JSONValue] = part.map { command in
-                    let (method, parameters) = CommandEncoding.call(command)
-                    return ["method": .string(method), "parameters": .object(parameters)]
-                }
+                let encoded = part.map(CommandEncoding.importEntry)
                 let request = JSONSerializer.serialize(["method": "org.clusterd.Registry.Import", "parameters": ["commands": .array(encoded)]] as JSONValue) + [0]
                 let reply = client.exchangeReply(request)
                 guard let parsed = try? JSONParser.parse(Array(reply.utf8)), let count = parsed["parameters"]?["events"]?.intValue else {

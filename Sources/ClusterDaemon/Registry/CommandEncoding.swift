@@ -3,6 +3,12 @@ import Varlink
 
 /// Commands as the write methods' parameters: what `clusterctl demo load` sends through `Import`.
 public enum CommandEncoding {
+    /// `command` as one entry of `Import`'s `commands`: its write method and parameters.
+    public static func importEntry(_ command: Command) -> JSONValue {
+        let (method, parameters) = call(command)
+        return ["method": .string(method), "parameters": .object(parameters)]
+    }
+
     /// The write method and parameters that express `command`.
     public static func call(_ command: Command) -> (method: String, parameters: [String: JSONValue]) {
         if let call = ProjectParameters.call(command) { return call }

@@ -38,9 +38,15 @@ struct BinaryWriter {
     }
 
     mutating func writeString(_ field: UInt64, _ value: String) {
+        writeRawVarint(field << 3 | Self.lengthDelimited)
+        writeRawString(value)
+    }
+
+    /// A string without a key: its UTF-8 length as a varint, then its bytes (what
+    /// `BinaryReader.readString` reads back).
+    mutating func writeRawString(_ value: String) {
         var value = value
         value.withUTF8 { utf8 in
-            writeRawVarint(field << 3 | Self.lengthDelimited)
             writeRawVarint(UInt64(utf8.count))
             bytes.append(contentsOf: utf8)
         }

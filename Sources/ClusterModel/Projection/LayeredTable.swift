@@ -196,6 +196,13 @@ final class PackedRows<Row: PackedRow>: Sendable {
         if let problem { throw EventDecodingError("a snapshot's packed rows are malformed: \(problem)") }
     }
 
+    /// Takes the layout at `slice`, a part of `storage` (a snapshot's payload) whose bytes start
+    /// at `base`: kept where it is, not copied. An empty slice is refused as cut short.
+    convenience init(slice: UnsafeRawBufferPointer, of storage: [UInt8], at base: UnsafeRawPointer?) throws(EventDecodingError) {
+        let start = base.flatMap { base in slice.baseAddress.map { base.distance(to: $0) } } ?? 0
+        try self.init(storage: storage, range: start..<(start + slice.count))
+    }
+
     /// Packs `packed`'s rows with `changed`'s, which replace theirs.
     convenience init(merging packed: PackedRows, with changed: TreeDictionary<SIREN, Row>) {
         var fresh = changed.map { (siren: $0.key, row: $0.value) }
@@ -378,10 +385,7 @@ extension CompanyState: PackedRow {
         writer.writeRawVarint(UInt64(event.count))
         writer.bytes += event
         writer.writeRawVarint(UInt64(clusters.count))
-        for cluster in clusters {
-            writer.writeRawVarint(UInt64(cluster.text.utf8.count))
-            writer.bytes.append(contentsOf: cluster.text.utf8)
-        }
+        for cluster in clusters { writer.writeRawString(cluster.text) }
         writer.writeRawVarint(UInt64(history.count))
         var previous: UInt64 = 0
         for sequence in history {
@@ -481,26 +485,22 @@ extension SurveyResponse: PackedRow {
     public func encodePacked(into bytes: inout [UInt8]) {
         var writer = BinaryWriter(capacity: 0)
         swap(&writer.bytes, &bytes)
-        func string(_ text: String) {
-            writer.writeRawVarint(UInt64(text.utf8.count))
-            writer.bytes.append(contentsOf: text.utf8)
-        }
         writer.writeRawVarint(BinaryWriter.zigzag(submittedAt.microsecondsSinceEpoch))
         writer.writeRawVarint(BinaryWriter.zigzag(Int64(submittedAt.offsetMinutes)))
         writer.writeRawVarint(UInt64(answers.count))
         for question in answers.keys.sorted() {
-            string(question.text)
+            writer.writeRawString(question.text)
             switch answers[question]! {
             case .yesNo(let value):
                 writer.bytes.append(1)
                 writer.bytes.append(value ? 1 : 0)
             case .choice(let value):
                 writer.bytes.append(2)
-                string(value)
+                writer.writeRawString(value)
             case .choices(let values):
                 writer.bytes.append(3)
                 writer.writeRawVarint(UInt64(values.count))
-                values.forEach(string)
+                for value in values { writer.writeRawString(value) }
             case .integer(let value):
                 writer.bytes.append(4)
                 writer.writeRawVarint(BinaryWriter.zigzag(value))

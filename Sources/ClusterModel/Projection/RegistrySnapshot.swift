@@ -198,9 +198,7 @@ extension RegistryState {
             case (10, BinaryWriter.lengthDelimited): try state.decodeCampaign(try reader.readLengthDelimited())
             case (11, BinaryWriter.lengthDelimited): try state.decodePrivacyRequest(try reader.readLengthDelimited())
             case (13, BinaryWriter.lengthDelimited) where version >= snapshotVersionPacked:
-                let packed = try reader.readLengthDelimited()
-                let start = packed.baseAddress.map { raw.baseAddress!.distance(to: $0) } ?? 0
-                state.companies = CompanyTable(packed: try PackedRows(storage: storage, range: start..<(start + packed.count)))
+                state.companies = CompanyTable(packed: try PackedRows(slice: try reader.readLengthDelimited(), of: storage, at: raw.baseAddress))
             case (12, BinaryWriter.lengthDelimited) where version >= snapshotVersionWithProjects:
                 try state.decodeProjectEvent(try reader.readLengthDelimited())
             case (7, BinaryWriter.lengthDelimited):
@@ -293,10 +291,7 @@ extension RegistryState {
                 cluster?.members[siren] = periods
             case 5: history.append(try reader.readRawVarint())
             case 7:
-                let packed = try reader.readLengthDelimited()
-                guard let base, let address = packed.baseAddress else { throw EventDecodingError("a snapshot's packed members are empty") }
-                let start = base.distance(to: address)
-                cluster?.members = MemberTable(packed: try PackedRows(storage: storage, range: start..<(start + packed.count)))
+                cluster?.members = MemberTable(packed: try PackedRows(slice: try reader.readLengthDelimited(), of: storage, at: base))
             case 6:
                 var message = BinaryReader(try reader.readLengthDelimited())
                 var found: (members: Int, jobs: Int64, latest: CalendarDate?) = (0, 0, nil)
@@ -455,10 +450,7 @@ extension RegistryState {
                 }
                 survey?.responses[siren] = SurveyResponse(submittedAt: submittedAt, answers: answers)
             case 4:
-                let packed = try reader.readLengthDelimited()
-                guard let base, let address = packed.baseAddress else { throw EventDecodingError("a snapshot's packed responses are empty") }
-                let start = base.distance(to: address)
-                survey?.responses = ResponseTable(packed: try PackedRows(storage: storage, range: start..<(start + packed.count)))
+                survey?.responses = ResponseTable(packed: try PackedRows(slice: try reader.readLengthDelimited(), of: storage, at: base))
             default: try reader.skip(wire: wire)
             }
         }
